@@ -1,0 +1,64 @@
+"""Events the response parsers emit, shared by both implementations.
+
+Events are frozen, slotted and final: a consumer dispatches on their exact
+type, so they are never subclassed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import final
+
+__all__ = ["Body", "Event", "Informational", "ResponseEnd", "ResponseHead"]
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Informational:
+    """A 1xx interim response other than 101 (100 Continue, 103 Early Hints)."""
+
+    status: int
+    headers: RawHeaders
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ResponseHead:
+    """The status line and headers of the final response.
+
+    ``keep_alive`` says whether the connection may carry another request
+    once this response ends (HTTP version and ``Connection`` header,
+    RFC 9112 section 9.3); ``chunked`` and ``content_length`` describe the
+    framing the parser chose, ``content_length`` being None when the body
+    is chunked or delimited by EOF. ``upgrade`` is true for 101.
+    """
+
+    version: tuple[int, int]
+    status: int
+    reason: str
+    headers: RawHeaders
+    keep_alive: bool
+    chunked: bool
+    content_length: int | None
+    upgrade: bool
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A piece of the decoded-from-framing (not decompressed) body."""
+
+    data: bytes
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ResponseEnd:
+    """The response is complete; ``trailers`` holds chunked trailer fields."""
+
+    trailers: RawHeaders
+
+
+Event = Informational | ResponseHead | Body | ResponseEnd
