@@ -58,10 +58,13 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-async def observe(base: str) -> dict[str, Any]:
-    import lamina_core
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
 
-    seen: dict[str, Any] = {"lamina_core_file": lamina_core.__file__}
+
+async def observe(base: str) -> dict[str, Any]:
+    """Each step is recorded separately, so one failure does not hide the others."""
+    seen: dict[str, Any] = {"errors": {}}
     seen["entry_points"] = sorted(
         f"{ep.name}={ep.value}" for ep in importlib.metadata.entry_points(group="lamina")
     )
@@ -70,37 +73,6 @@ async def observe(base: str) -> dict[str, Any]:
         for dist in importlib.metadata.distributions()
         if (name := dist.metadata["Name"]).startswith("lamina")
     )
-
-    async with lamina_core.ClientSession() as session:
-        jar = session.cookie_jar
-        seen["cookie_jar"] = f"{type(jar).__module__}.{type(jar).__qualname__}"
-        seen["cookie_jar_is_dummy"] = isinstance(jar, lamina_core.DummyCookieJar)
-
-        async with session.get(f"{base}/first") as resp:
-            seen["get_status"] = resp.status
-            seen["get_body"] = await resp.json()
-            seen["get_set_cookie"] = resp.headers.get("Set-Cookie")
-
-        body = b'{"hello": "lamina"}'
-        async with session.post(
-            f"{base}/echo", data=body, headers={"Content-Type": "application/json"}
-        ) as resp:
-            seen["post_status"] = resp.status
-            seen["post_body"] = await resp.json()
-
-        async with session.get(f"{base}/second") as resp:
-            seen["second_get_status"] = resp.status
-            seen["second_get_body"] = await resp.json()
-
-        try:
-            async with asyncio.timeout(10):
-                async with session.ws_connect(base.replace("http", "ws", 1) + "/ws"):
-                    pass
-        except Exception as exc:
-            seen["ws_error"] = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
-        else:
-            seen["ws_error"] = None
-
     seen["imports"] = {}
     for name in ("lamina_connectors", "lamina_cookies", "lamina_websocket", "lamina"):
         try:
@@ -109,6 +81,48 @@ async def observe(base: str) -> dict[str, Any]:
             seen["imports"][name] = f"ImportError: {exc}"
         else:
             seen["imports"][name] = "imported"
+
+    import lamina_core
+
+    seen["lamina_core_file"] = lamina_core.__file__
+
+    async with lamina_core.ClientSession() as session:
+        jar = session.cookie_jar
+        seen["cookie_jar"] = f"{type(jar).__module__}.{type(jar).__qualname__}"
+        seen["cookie_jar_is_dummy"] = isinstance(jar, lamina_core.DummyCookieJar)
+
+        try:
+            async with session.get(f"{base}/first") as resp:
+                seen["get_status"] = resp.status
+                seen["get_body"] = await resp.json()
+                seen["get_set_cookie"] = resp.headers.get("Set-Cookie")
+        except Exception as exc:
+            seen["errors"]["get"] = _describe(exc)
+
+        try:
+            body = b'{"hello": "lamina"}'
+            headers = {"Content-Type": "application/json"}
+            async with session.post(f"{base}/echo", data=body, headers=headers) as resp:
+                seen["post_status"] = resp.status
+                seen["post_body"] = await resp.json()
+        except Exception as exc:
+            seen["errors"]["post"] = _describe(exc)
+
+        try:
+            async with session.get(f"{base}/second") as resp:
+                seen["second_get_status"] = resp.status
+                seen["second_get_body"] = await resp.json()
+        except Exception as exc:
+            seen["errors"]["second_get"] = _describe(exc)
+
+        try:
+            async with asyncio.timeout(10):
+                async with session.ws_connect(base.replace("http", "ws", 1) + "/ws"):
+                    pass
+        except Exception as exc:
+            seen["ws_error"] = _describe(exc)
+        else:
+            seen["ws_error"] = None
     return seen
 
 

@@ -59,12 +59,14 @@ def test_only_core_is_installed(seen: dict[str, Any]) -> None:
 
 
 def test_get_works(seen: dict[str, Any]) -> None:
+    assert "get" not in seen["errors"], seen["errors"]["get"]
     assert seen["get_status"] == 200
     assert seen["get_body"]["method"] == "GET"
     assert seen["get_body"]["path"] == "/first"
 
 
 def test_post_with_body_works(seen: dict[str, Any]) -> None:
+    assert "post" not in seen["errors"], seen["errors"]["post"]
     assert seen["post_status"] == 200
     assert seen["post_body"]["method"] == "POST"
     assert seen["post_body"]["body"] == '{"hello": "lamina"}'
@@ -72,6 +74,7 @@ def test_post_with_body_works(seen: dict[str, Any]) -> None:
 
 def test_cookies_are_ignored(seen: dict[str, Any]) -> None:
     assert seen["cookie_jar_is_dummy"], seen["cookie_jar"]
+    assert "second_get" not in seen["errors"], seen["errors"]["second_get"]
     assert seen["get_set_cookie"] == "session=s3cr3t; Path=/"
     assert seen["second_get_status"] == 200
     assert seen["second_get_body"]["cookie"] is None
