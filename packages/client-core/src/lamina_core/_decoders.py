@@ -1,0 +1,325 @@
+"""Incremental ``Content-Encoding`` decoders (RFC 9110 section 8.4).
+
+A response names its codings in the order they were applied, so they are
+undone in reverse: ``Content-Encoding: gzip, deflate`` is inflated first and
+gunzipped second. Core knows ``gzip`` (alias ``x-gzip``) and ``deflate``;
+plugins add other tokens through a ``DecoderRegistry`` (brotli, zstd).
+
+``deflate`` is specified as a zlib stream (RFC 1950), but some servers send
+raw deflate (RFC 1951). Like browsers, the decoder sniffs the first byte: a
+zlib header always has compression method 8 in its low nibble, which a raw
+deflate block header can never produce.
+
+A token without a decoder makes ``DecoderRegistry.decoder_for`` raise
+``UnsupportedContentEncoding``; the caller then hands the body over
+undecoded, as aiohttp does for encodings it does not know.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, Protocol
+
+from .exceptions import ClientPayloadError
+
+__all__ = [
+    "ChainDecoder",
+    "ContentDecoder",
+    "DecoderFactory",
+    "DecoderRegistry",
+    "UnsupportedContentEncoding",
+    "ZlibDecoder",
+    "builtin_decoders",
+    "chain",
+    "parse_content_codings",
+]
+
+# Smallest and largest slice fed to a fresh decompressor when a chunk holds
+# several gzip members; doubling keeps the copies zlib makes of unused_data
+# linear instead of quadratic in the number of members.
+_MEMBER_WINDOW_MIN: Final = 256
+_MEMBER_WINDOW_MAX: Final = 64 * 1024
+
+
+class ContentDecoder(Protocol):
+    """One response's incremental decoder for one or more content codings."""
+
+    def decompress(self, data: bytes) -> bytes:
+        """Decode the next piece of the body; may return ``b""`` while buffering.
+
+        Raises:
+            ClientPayloadError: The data is not valid for this coding.
+        """
+
+    def flush(self) -> bytes:
+        """Return what is still buffered once the body has ended.
+
+        Raises:
+            ClientPayloadError: The encoded stream was truncated.
+        """
+
+
+DecoderFactory = Callable[[], ContentDecoder]
+
+
+class UnsupportedContentEncoding(LookupError):
+    """A ``Content-Encoding`` token has no registered decoder.
+
+    Args:
+        token: The lowercase token that could not be decoded.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+    def __str__(self) -> str:
+        return f"No decoder registered for content-encoding: {self.token}"
+
+
+class ZlibDecoder:
+    """Decodes ``gzip`` (with concatenated members) or ``deflate`` (zlib or raw).
+
+    Args:
+        encoding: The token being decoded, used to pick the format and in errors.
+    """
+
+    __slots__ = ("_encoding", "_gzip", "_obj", "_seen_data")
+
+    def __init__(self, encoding: str = "gzip") -> None:
+        self._encoding = encoding
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._seen_data = False
+        self._obj: zlib._Decompress | None = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS) if self._gzip else None
+        )
+
+    def __repr__(self) -> str:
+        return f"<ZlibDecoder {self._encoding}>"
+
+    def decompress(self, data: bytes) -> bytes:
+        """Decode the next piece of the body.
+
+        Raises:
+            ClientPayloadError: The data is corrupt.
+        """
+        if not data:
+            return b""
+        self._seen_data = True
+        try:
+            obj = self._obj
+            if obj is None:
+                obj = self._obj = zlib.decompressobj(_deflate_wbits(data[0]))
+            elif obj.eof:
+                return self._after_end(data)
+            result = obj.decompress(data)
+            if obj.eof and obj.unused_data:
+                result = self._after_end(obj.unused_data, result)
+            return result
+        except zlib.error as exc:
+            raise self._error() from exc
+
+    def flush(self) -> bytes:
+        """Return the decoder's tail once the body has ended.
+
+        Raises:
+            ClientPayloadError: The encoded stream stopped before its end.
+        """
+        obj = self._obj
+        if obj is None or not self._seen_data:
+            return b""
+        try:
+            tail = obj.flush()
+        except zlib.error as exc:
+            raise self._error() from exc
+        if not obj.eof:
+            raise self._error("the compressed stream is truncated")
+        return tail
+
+    def _after_end(self, data: bytes, first: bytes = b"") -> bytes:
+        """Decode bytes that follow a finished stream: more gzip members, or ignored."""
+        if not self._gzip:
+            # Bytes after the end of a deflate stream carry nothing; browsers drop them.
+            return first
+        parts = [first]
+        view = memoryview(data)
+        pos = 0
+        window = _MEMBER_WINDOW_MIN
+        obj = self._obj
+        assert obj is not None
+        while pos < len(view):
+            if obj.eof:
+                obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                window = _MEMBER_WINDOW_MIN
+            end = min(pos + window, len(view))
+            parts.append(obj.decompress(view[pos:end]))
+            if obj.eof:
+                pos = end - len(obj.unused_data)
+            else:
+                pos = end
+                window = min(window * 2, _MEMBER_WINDOW_MAX)
+        return b"".join(parts)
+
+    def _error(self, detail: str | None = None) -> ClientPayloadError:
+        message = f"Can not decode content-encoding: {self._encoding}"
+        return ClientPayloadError(f"{message} ({detail})" if detail else message)
+
+
+def _deflate_wbits(first_byte: int) -> int:
+    """Pick zlib-wrapped or raw deflate from the stream's first byte."""
+    # A zlib header's low nibble is CM = 8 and its high nibble CINFO <= 7; a raw
+    # deflate block starts with BFINAL and BTYPE and never yields that pattern.
+    if first_byte & 0x0F == 8 and first_byte >> 4 <= 7:
+        return zlib.MAX_WBITS
+    return -zlib.MAX_WBITS
+
+
+class ChainDecoder:
+    """Undoes several codings, given in the order the header lists them.
+
+    Args:
+        decoders: One decoder per coding, in header (application) order.
+    """
+
+    __slots__ = ("_decoders",)
+
+    def __init__(self, decoders: Sequence[ContentDecoder]) -> None:
+        # Stored in decoding order: the last coding applied is undone first.
+        self._decoders = tuple(reversed(decoders))
+
+    def __repr__(self) -> str:
+        return f"<ChainDecoder {list(self._decoders)!r}>"
+
+    def decompress(self, data: bytes) -> bytes:
+        """Pass the piece through every decoder, last-applied coding first."""
+        for decoder in self._decoders:
+            if not data:
+                return b""
+            data = decoder.decompress(data)
+        return data
+
+    def flush(self) -> bytes:
+        """Flush each stage and push its tail through the stages after it."""
+        data = b""
+        for decoder in self._decoders:
+            data = decoder.decompress(data) + decoder.flush() if data else decoder.flush()
+        return data
+
+
+def chain(decoders: Sequence[ContentDecoder]) -> ContentDecoder:
+    """Combine decoders given in header order into one; a single one is returned as is.
+
+    Raises:
+        ValueError: ``decoders`` is empty.
+    """
+    if not decoders:
+        raise ValueError("chain() needs at least one decoder")
+    if len(decoders) == 1:
+        return decoders[0]
+    return ChainDecoder(decoders)
+
+
+def parse_content_codings(values: Iterable[str | bytes]) -> list[str]:
+    """Split ``Content-Encoding`` field values into lowercase tokens, dropping ``identity``.
+
+    Args:
+        values: Every field value of the header, as ``str`` or raw ``bytes``.
+    """
+    tokens: list[str] = []
+    for value in values:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        for item in text.split(","):
+            token = item.strip().lower()
+            if token and token != "identity":
+                tokens.append(token)
+    return tokens
+
+
+class DecoderRegistry:
+    """Maps lowercase ``Content-Encoding`` tokens to decoder factories.
+
+    Built once per session (core's codings, then plugins'), so the request
+    path only looks tokens up.
+    """
+
+    __slots__ = ("_factories",)
+
+    def __init__(self) -> None:
+        self._factories: dict[str, DecoderFactory] = {}
+
+    def __repr__(self) -> str:
+        return f"<DecoderRegistry {sorted(self._factories)}>"
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and token.lower() in self._factories
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The registered tokens, for ``Accept-Encoding`` and error messages."""
+        return frozenset(self._factories)
+
+    def register(self, token: str, factory: DecoderFactory) -> None:
+        """Register ``factory`` for ``token`` (matched case-insensitively).
+
+        Raises:
+            ValueError: The token is empty, ``identity``, or already registered.
+        """
+        key = token.strip().lower()
+        if not key or key == "identity":
+            raise ValueError(f"Cannot register a decoder for content-encoding {token!r}")
+        if key in self._factories:
+            raise ValueError(f"A decoder for content-encoding {key!r} is already registered")
+        self._factories[key] = factory
+
+    def get(self, token: str) -> DecoderFactory | None:
+        """Return the factory for ``token``, or None when none is registered."""
+        return self._factories.get(token.lower())
+
+    def copy(self) -> DecoderRegistry:
+        """Return an independent registry with the same entries."""
+        other = DecoderRegistry()
+        other._factories.update(self._factories)
+        return other
+
+    def decoder_for(self, values: Iterable[str | bytes]) -> ContentDecoder | None:
+        """Build the decoder for a response's ``Content-Encoding`` values.
+
+        Returns:
+            None when the body needs no decoding (no header, or only ``identity``).
+
+        Raises:
+            UnsupportedContentEncoding: A token has no decoder; the body
+                should then be delivered undecoded.
+        """
+        tokens = parse_content_codings(values)
+        if not tokens:
+            return None
+        decoders: list[ContentDecoder] = []
+        for token in tokens:
+            factory = self._factories.get(token)
+            if factory is None:
+                raise UnsupportedContentEncoding(token)
+            decoders.append(factory())
+        return chain(decoders)
+
+
+def _gzip() -> ContentDecoder:
+    return ZlibDecoder("gzip")
+
+
+def _x_gzip() -> ContentDecoder:
+    return ZlibDecoder("x-gzip")
+
+
+def _deflate() -> ContentDecoder:
+    return ZlibDecoder("deflate")
+
+
+def builtin_decoders() -> DecoderRegistry:
+    """Return a new registry holding core's codings: ``gzip``, ``x-gzip`` and ``deflate``."""
+    registry = DecoderRegistry()
+    registry.register("gzip", _gzip)
+    registry.register("x-gzip", _x_gzip)
+    registry.register("deflate", _deflate)
+    return registry
