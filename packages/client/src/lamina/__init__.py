@@ -6,8 +6,10 @@ module only re-exports them.
 """
 
 from lamina_core import (
+    EMPTY_PAYLOAD,
     BaseConnector,
     BasicAuth,
+    BasicTCPConnector,
     ClientConnectionError,
     ClientConnectionResetError,
     ClientConnectorCertificateError,
@@ -56,8 +58,10 @@ from lamina_core import (
 from ._version import __version__ as __version__
 
 __all__ = [
+    "EMPTY_PAYLOAD",
     "BaseConnector",
     "BasicAuth",
+    "BasicTCPConnector",
     "ClientConnectionError",
     "ClientConnectionResetError",
     "ClientConnectorCertificateError",
