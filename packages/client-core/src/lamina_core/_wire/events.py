@@ -32,7 +32,10 @@ class ResponseHead:
     once this response ends (HTTP version and ``Connection`` header,
     RFC 9112 section 9.3); ``chunked`` and ``content_length`` describe the
     framing the parser chose, ``content_length`` being None when the body
-    is chunked or delimited by EOF. ``upgrade`` is true for 101.
+    is chunked or delimited by EOF, and 0 when the response has no body
+    (HEAD, 204, 304, 101, tunnel). ``upgrade`` is true when the connection
+    now carries another protocol: a 101, or a 2xx answer to CONNECT; the
+    bytes after the head are then the parser's ``leftover``.
     """
 
     version: tuple[int, int]
