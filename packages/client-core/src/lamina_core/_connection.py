@@ -1,0 +1,403 @@
+"""The asyncio glue of one HTTP/1.1 connection: transport, parser and stream.
+
+Theory of operation: ``HTTP11Connection`` is an ``asyncio.BufferedProtocol``.
+The event loop reads straight into one reused buffer (no allocation per
+read); ``buffer_updated`` feeds that memory to the sans-I/O parser and hands
+the events out: the head resolves the waiter of :meth:`send`, body pieces go
+(decompressed when asked) into the response's ``StreamReader``, and the end
+of the response feeds EOF, which lets the response give the connection back
+to the pool. It holds no policy: the session decides what to send and the
+connector decides what to keep.
+
+Errors are translated in exactly one place, :meth:`_fail`, because only this
+object knows the phase the response was in: a broken head is a
+``ClientResponseError``, a broken body a ``ClientPayloadError``, a close
+before any head a ``ServerDisconnectedError``.
+
+One exchange at a time: the pool lends the connection to one request and
+gets it back when the body has ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, Callable
+from typing import TYPE_CHECKING
+
+from ._decoders import ContentDecoder
+from ._extensions import response_parser_class
+from ._streams import StreamReader
+from ._wire import Body, Event, Informational, ResponseEnd, ResponseHead, WireError
+from .exceptions import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+
+if TYPE_CHECKING:
+    from ._wire import ResponseParser
+
+__all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
+
+ParserLimits = tuple[int, int]  # (max_line_size, max_field_size)
+_DEFAULT_LIMITS: ParserLimits = (8190, 8190)
+_READ_BUFFER_SIZE = 256 * 1024
+_IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
+
+
+class ResponseHeadError(Exception):
+    """The response head could not be parsed; the session raises it as a
+    ``ClientResponseError`` because only it holds the ``RequestInfo``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class HTTP11Connection(asyncio.BufferedProtocol):
+    """One HTTP/1.1 connection, lent to one request at a time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
+        self._parser: ResponseParser | None = None
+        self._limits = _DEFAULT_LIMITS
+        self._state = _IDLE
+        self._connected = False
+        self._reusable = False
+        self._paused_writing = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._head_waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] | None = None
+        self._continue_waiter: asyncio.Future[bool] | None = None
+        self._stream: StreamReader | None = None
+        self._decoder: ContentDecoder | None = None
+        self._read_bufsize = 2**16
+        self._got_bytes = False
+        self._sock_read: float | None = None
+        self._last_read = 0.0
+        self._read_handle: asyncio.TimerHandle | None = None
+        self._deadline_handle: asyncio.TimerHandle | None = None
+        self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
+        self.leftover = b""
+        self.upgraded = False
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        state = ("idle", "waiting-head", "reading-body")[self._state]
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        open_ = "open" if self._connected else "closed"
+        return f"<HTTP11Connection {open_} {state} peer={peer!r} requests={self.requests_sent}>"
+
+    # --- asyncio callbacks ---------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._connected = True
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # The loop reads into this one buffer on every call: no allocation.
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self._state == _IDLE:
+            # Bytes nobody asked for: the connection cannot be trusted again.
+            self._reusable = False
+            self.close()
+            return
+        self._got_bytes = True
+        if self._sock_read is not None:
+            self._last_read = self._loop.time()
+        assert self._parser is not None
+        try:
+            events = self._parser.feed(self._buffer[:nbytes])
+        except WireError as exc:
+            self._fail(exc)
+            return
+        for event in events:
+            self._dispatch(event)
+
+    def eof_received(self) -> bool:
+        # Returning False closes the transport, which runs connection_lost.
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connected = False
+        self._reusable = False
+        self._wake_drain(exc)
+        if self._state == _IDLE or self._parser is None:
+            return
+        try:
+            events = self._parser.feed_eof()
+        except WireError as wire_exc:
+            self._fail(exc or wire_exc, disconnected=True)
+            return
+        for event in events:
+            self._dispatch(event)
+        if self._state != _IDLE:
+            self._fail(exc, disconnected=True)
+
+    def pause_writing(self) -> None:
+        self._paused_writing = True
+
+    def resume_writing(self) -> None:
+        self._paused_writing = False
+        self._wake_drain(None)
+
+    # --- flow control, called by StreamReader --------------------------------
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket while the stream holds too much."""
+        if self.transport is not None and self._connected:
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read again once the consumer has drained the stream."""
+        if self.transport is not None and self._connected:
+            self.transport.resume_reading()
+
+    # --- the exchange ---------------------------------------------------------
+
+    def is_connected(self) -> bool:
+        """True while the transport is open."""
+        return self._connected and self.transport is not None and not self.transport.is_closing()
+
+    @property
+    def reusable(self) -> bool:
+        """True when the last response ended cleanly and allows keep-alive."""
+        return self._reusable and self._state == _IDLE and self.is_connected()
+
+    @property
+    def got_bytes(self) -> bool:
+        """True once any byte of the current response has arrived."""
+        return self._got_bytes
+
+    def begin(
+        self,
+        method: str,
+        *,
+        limits: ParserLimits = _DEFAULT_LIMITS,
+        read_bufsize: int = 2**16,
+        sock_read: float | None = None,
+        make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
+        expect_continue: bool = False,
+    ) -> None:
+        """Prepare for the response to one request; call before writing it."""
+        parser = self._parser
+        if parser is None or limits != self._limits:
+            parser = self._parser = response_parser_class()(
+                max_line_size=limits[0], max_field_size=limits[1]
+            )
+            self._limits = limits
+        parser.start(method)
+        self._state = _WAITING_HEAD
+        self._reusable = False
+        self._got_bytes = False
+        self._stream = None
+        self._decoder = None
+        self._read_bufsize = read_bufsize
+        self._make_decoder = make_decoder
+        self._head_waiter = self._loop.create_future()
+        self._continue_waiter = self._loop.create_future() if expect_continue else None
+        self.requests_sent += 1
+        self._sock_read = sock_read
+        if sock_read is not None:
+            self._last_read = self._loop.time()
+            self._read_handle = self._loop.call_at(
+                self._last_read + sock_read, self._check_read_timeout
+            )
+
+    def write(self, data: bytes) -> None:
+        """Write bytes of the current request."""
+        transport = self.transport
+        if transport is None or not self._connected or transport.is_closing():
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        transport.write(data)
+
+    async def drain(self) -> None:
+        """Wait until the transport's write buffer is below its high-water mark."""
+        if not self._connected:
+            raise ClientConnectionResetError("Connection lost")
+        if not self._paused_writing:
+            return
+        waiter = self._drain_waiter = self._loop.create_future()
+        await waiter
+
+    async def write_body(self, body: AsyncIterable[bytes], chunked: bool) -> None:
+        """Stream a body, framing it as chunks when asked, with back-pressure."""
+        async for piece in body:
+            if not piece:
+                continue
+            if chunked:
+                self.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+            else:
+                self.write(piece)
+            await self.drain()
+        if chunked:
+            self.write(b"0\r\n\r\n")
+
+    async def wait_continue(self) -> bool:
+        """Wait for ``100 Continue`` (True) or a final response (False)."""
+        waiter = self._continue_waiter
+        assert waiter is not None
+        head_waiter = self._head_waiter
+        assert head_waiter is not None
+        if not waiter.done() and not head_waiter.done():
+            await asyncio.wait((waiter, head_waiter), return_when=asyncio.FIRST_COMPLETED)
+        return waiter.done() and not waiter.cancelled() and waiter.result()
+
+    async def read_head(self) -> tuple[ResponseHead, StreamReader]:
+        """Wait for the final response head and the stream of its body."""
+        waiter = self._head_waiter
+        assert waiter is not None
+        return await waiter
+
+    def arm_deadline(self, when: float | None) -> None:
+        """Fail the body with ``TimeoutError`` if it has not ended by ``when``."""
+        if when is not None and self._state == _READING_BODY:
+            self._deadline_handle = self._loop.call_at(when, self._deadline_expired)
+
+    def close(self) -> None:
+        """Close the transport now; the current exchange fails."""
+        self._reusable = False
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection without flushing."""
+        self._reusable = False
+        if self.transport is not None:
+            self.transport.abort()
+
+    # --- internals ------------------------------------------------------------
+
+    def _dispatch(self, event: Event) -> None:
+        # Exact type checks: events are final classes, and this runs per event.
+        cls = type(event)
+        if cls is Body:
+            self._on_body(event.data)  # type: ignore[union-attr]
+        elif cls is ResponseHead:
+            self._on_head(event)  # type: ignore[arg-type]
+        elif cls is ResponseEnd:
+            self._on_end()
+        elif cls is Informational and event.status == 100:  # type: ignore[union-attr]
+            waiter = self._continue_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(True)
+
+    def _on_head(self, head: ResponseHead) -> None:
+        stream = self._stream = StreamReader(self, self._read_bufsize, loop=self._loop)
+        if self._make_decoder is not None:
+            codings = [value for name, value in head.headers if name.lower() == b"content-encoding"]
+            if codings:
+                self._decoder = self._make_decoder(codings)
+        self._reusable = head.keep_alive
+        self._state = _READING_BODY
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result((head, stream))
+        if self._continue_waiter is not None and not self._continue_waiter.done():
+            self._continue_waiter.set_result(False)
+
+    def _on_body(self, data: bytes) -> None:
+        stream = self._stream
+        assert stream is not None
+        if self._decoder is not None:
+            try:
+                data = self._decoder.decompress(data)
+            except ClientPayloadError as exc:
+                self._fail(exc)
+                return
+            if not data:
+                return
+        stream.feed_data(data)
+
+    def _on_end(self) -> None:
+        stream = self._stream
+        assert stream is not None
+        if self._decoder is not None:
+            try:
+                tail = self._decoder.flush()
+            except ClientPayloadError as exc:
+                self._fail(exc)
+                return
+            if tail:
+                stream.feed_data(tail)
+        self._finish_exchange()
+        assert self._parser is not None
+        self.leftover = self._parser.leftover
+        if self.leftover:
+            self._reusable = False
+        if not self._reusable and not self.upgraded:
+            self.close()
+        # EOF last: its callbacks give this connection back to the pool.
+        stream.feed_eof()
+
+    def _finish_exchange(self) -> None:
+        self._state = _IDLE
+        self._head_waiter = None
+        self._continue_waiter = None
+        if self._read_handle is not None:
+            self._read_handle.cancel()
+            self._read_handle = None
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+
+    def _fail(self, cause: BaseException | None, *, disconnected: bool = False) -> None:
+        """Translate a failure into the documented exception for this phase."""
+        state = self._state
+        head_waiter, stream = self._head_waiter, self._stream
+        self._finish_exchange()
+        self.close()
+        if state == _WAITING_HEAD and head_waiter is not None and not head_waiter.done():
+            exc: BaseException
+            if isinstance(cause, asyncio.TimeoutError):
+                exc = cause
+            elif not disconnected and isinstance(cause, WireError):
+                exc = ResponseHeadError(str(cause))
+            elif isinstance(cause, OSError):
+                exc = ClientOSError(cause.errno, cause.strerror or str(cause))
+            else:
+                exc = ServerDisconnectedError()
+            exc.__cause__ = cause
+            head_waiter.set_exception(exc)
+        elif state == _READING_BODY and stream is not None:
+            if isinstance(cause, (ClientPayloadError, asyncio.TimeoutError)):
+                exc = cause
+            else:
+                exc = ClientPayloadError(
+                    f"Response payload is not completed: {cause!r}"
+                    if cause is not None
+                    else "Response payload is not completed"
+                )
+                exc.__cause__ = cause
+            stream.set_exception(exc)
+
+    def _check_read_timeout(self) -> None:
+        self._read_handle = None
+        timeout = self._sock_read
+        if timeout is None or self._state == _IDLE:
+            return
+        due = self._last_read + timeout
+        if self._loop.time() < due:
+            self._read_handle = self._loop.call_at(due, self._check_read_timeout)
+            return
+        self._fail(SocketTimeoutError("Timeout on reading data from socket"))
+
+    def _deadline_expired(self) -> None:
+        self._deadline_handle = None
+        self._fail(TimeoutError())
+
+    def _wake_drain(self, exc: BaseException | None) -> None:
+        waiter = self._drain_waiter
+        if waiter is None or waiter.done():
+            return
+        self._drain_waiter = None
+        if exc is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(ClientConnectionResetError(str(exc) or "Connection lost"))

@@ -1,0 +1,214 @@
+"""``ClientRequest``: one request, validated and turned into bytes.
+
+A request knows its URL, method, headers and body, and can produce the
+bytes of its head; it knows nothing of responses. Everything a user can
+get wrong (a non-HTTP URL, CR or LF in a header) is refused here, before a
+connection is even taken from the pool.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from ._auth import BasicAuth
+from ._connector import ConnectionKey
+from ._http import HttpVersion, HttpVersion10, HttpVersion11
+from ._payloads import Payload
+from ._version import __version__
+from ._wire import serialize_request_head
+from .exceptions import InvalidUrlClientError, NonHttpUrlClientError
+
+__all__ = ["DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
+
+DEFAULT_USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} lamina/{__version__}"
+_HTTP_SCHEMES = frozenset({"http", "https"})
+_SSL_SCHEMES = frozenset({"https", "wss"})
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class RequestInfo(NamedTuple):
+    """What was asked: available as ``ClientResponse.request_info``.
+
+    ``real_url`` keeps the fragment that ``url`` drops.
+    """
+
+    url: URL
+    method: str
+    headers: CIMultiDictProxy[str]
+    real_url: URL
+
+
+class ClientRequest:
+    """One request to send: method, URL, headers and an optional body.
+
+    Args:
+        method: the HTTP method, upper-cased.
+        url: an absolute http(s) URL (ws(s) for WebSocket upgrades).
+        headers: the headers to send, already merged with the session's.
+        skip_auto_headers: names of automatic headers not to add.
+        body: the payload, or None.
+        auth: credentials for ``Authorization: Basic``.
+        version: ``HttpVersion11`` or ``HttpVersion10``.
+        chunked: force chunked framing of the body.
+        expect100: send ``Expect: 100-continue`` and wait before the body.
+        ssl: the TLS setting for https (True, False or an ``SSLContext``).
+        server_hostname: the name to send in SNI and check the certificate for.
+        accept_encoding: the ``Accept-Encoding`` value to advertise.
+        allowed_schemes: the URL schemes this request may use.
+    """
+
+    __slots__ = (
+        "method",
+        "url",
+        "original_url",
+        "headers",
+        "body",
+        "version",
+        "chunked",
+        "expect100",
+        "ssl",
+        "server_hostname",
+        "connection_key",
+        "_request_info",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        headers: CIMultiDict[str] | None = None,
+        skip_auto_headers: Iterable[str] = (),
+        body: Payload | None = None,
+        auth: BasicAuth | None = None,
+        version: HttpVersion = HttpVersion11,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        accept_encoding: str = "gzip, deflate",
+        allowed_schemes: frozenset[str] = _HTTP_SCHEMES,
+    ) -> None:
+        scheme = url.scheme
+        if scheme not in allowed_schemes:
+            if not url.is_absolute() or not scheme:
+                raise InvalidUrlClientError(url)
+            raise NonHttpUrlClientError(url, f"scheme {scheme!r} is not supported")
+        host = url.raw_host
+        if not host:
+            raise InvalidUrlClientError(url, "the URL has no host")
+        self.method = method = method.upper()
+        self.original_url = url
+        self.url = url.with_fragment(None) if url.raw_fragment else url
+        if url.raw_user is not None or url.raw_password is not None:
+            if auth is None:
+                auth = BasicAuth.from_url(url)
+            self.url = self.url.with_user(None)
+        self.body = body
+        self.version = version
+        self.chunked = bool(chunked) or (body is not None and body.size is None)
+        self.expect100 = expect100
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        is_ssl = scheme in _SSL_SCHEMES
+        self.connection_key = ConnectionKey(
+            host,
+            url.port or _DEFAULT_PORTS[scheme],
+            is_ssl,
+            ssl if is_ssl else True,
+            None,
+            None,
+            None,
+        )
+        self.headers = self._build_headers(
+            headers, frozenset(skip_auto_headers), auth, accept_encoding
+        )
+        self._request_info: RequestInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"<ClientRequest({self.method} {self.url})>"
+
+    def is_ssl(self) -> bool:
+        """True when the request goes over TLS."""
+        return self.connection_key.is_ssl
+
+    @property
+    def host(self) -> str:
+        """The host the request is for."""
+        return self.connection_key.host
+
+    @property
+    def port(self) -> int | None:
+        """The port the request is for."""
+        return self.connection_key.port
+
+    @property
+    def request_info(self) -> RequestInfo:
+        """The method, URL and headers, for responses and exceptions."""
+        info = self._request_info
+        if info is None:
+            info = self._request_info = RequestInfo(
+                self.url, self.method, CIMultiDictProxy(self.headers), self.original_url
+            )
+        return info
+
+    def head_bytes(self) -> bytes:
+        """The request line and headers, ready for the socket.
+
+        Raises:
+            ValueError: a header name or value holds CR, LF or NUL, or the
+                method is not a token.
+        """
+        target = self.url.raw_path_qs or "/"
+        return serialize_request_head(
+            self.method, target, self.headers.items(), (self.version.major, self.version.minor)
+        )
+
+    def _build_headers(
+        self,
+        user: CIMultiDict[str] | None,
+        skip: frozenset[str],
+        auth: BasicAuth | None,
+        accept_encoding: str,
+    ) -> CIMultiDict[str]:
+        headers: CIMultiDict[str] = CIMultiDict()
+        skip_ci = {name.lower() for name in skip} if skip else ()
+        if (user is None or "Host" not in user) and "host" not in skip_ci:
+            headers["Host"] = self.url.host_port_subcomponent or ""
+        if user:
+            headers.extend(user)
+        for name, value in (
+            ("Accept", "*/*"),
+            ("Accept-Encoding", accept_encoding),
+            ("User-Agent", DEFAULT_USER_AGENT),
+        ):
+            if name not in headers and name.lower() not in skip_ci:
+                headers[name] = value
+        if auth is not None and "Authorization" not in headers:
+            headers["Authorization"] = auth.encode()
+        if self.version == HttpVersion10 and "Connection" not in headers:
+            headers["Connection"] = "keep-alive"
+        body = self.body
+        if body is not None:
+            if (
+                body.content_type
+                and "Content-Type" not in headers
+                and "content-type" not in skip_ci
+            ):
+                headers["Content-Type"] = body.content_type
+            if self.chunked:
+                if "Content-Length" in headers:
+                    raise ValueError("chunked can not be set if Content-Length header is set")
+                headers["Transfer-Encoding"] = "chunked"
+            elif "Content-Length" not in headers:
+                headers["Content-Length"] = str(body.size)
+        elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
+            headers["Content-Length"] = "0"
+        if self.expect100:
+            headers["Expect"] = "100-continue"
+        return headers

@@ -1,0 +1,309 @@
+"""``ClientResponse``: the status, headers and body stream of one response.
+
+Headers arrive as raw byte pairs; the case-insensitive mapping, the parsed
+Content-Type and the cookies are built on first use, so a caller that only
+reads the status and the body pays for none of them. The connection goes
+back to the pool the moment the body has been received in full, before
+the caller reads it; a response released earlier closes its connection.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Callable, Sequence
+from http.cookies import CookieError, SimpleCookie
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from ._http import HttpVersion
+from ._streams import StreamReader
+from .exceptions import ClientResponseError, ContentTypeError
+
+if TYPE_CHECKING:
+    from ._connector import Connection
+    from ._request import RequestInfo
+    from ._wire import ResponseHead
+
+__all__ = ["ClientResponse", "parse_content_type"]
+
+_JSON_TYPES = ("application/json",)
+
+
+def parse_content_type(value: str) -> tuple[str, dict[str, str]]:
+    """Split a Content-Type value into its lower-cased type and parameters."""
+    mimetype, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for part in rest.split(";"):
+        name, sep, param = part.partition("=")
+        if sep:
+            param = param.strip()
+            if len(param) >= 2 and param[0] == param[-1] == '"':
+                param = param[1:-1]
+            params[name.strip().lower()] = param
+    return mimetype.strip().lower(), params
+
+
+class ClientResponse:
+    """A response returned by ``ClientSession.request`` and its verbs."""
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        head: ResponseHead,
+        content: StreamReader,
+        connection: Connection | None,
+        request_info: RequestInfo,
+        history: Sequence[ClientResponse] = (),
+        fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = head.status
+        self.reason = head.reason
+        self.version = HttpVersion(*head.version)
+        self.raw_headers = head.headers
+        self.content = content
+        self._connection = connection
+        self._request_info = request_info
+        self._history = tuple(history)
+        self._fallback_charset_resolver = fallback_charset_resolver
+        self._headers: CIMultiDictProxy[str] | None = None
+        self._content_type: tuple[str, dict[str, str]] | None = None
+        self._body: bytes | None = None
+        self._released = False
+        self._cookies: SimpleCookie | None = None
+        if connection is not None:
+            content.on_eof(self._release_connection)
+
+    def __repr__(self) -> str:
+        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>"
+
+    # --- head ------------------------------------------------------------------
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The response headers, case-insensitive."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = CIMultiDictProxy(
+                CIMultiDict(
+                    (
+                        name.decode("utf-8", "surrogateescape"),
+                        value.decode("utf-8", "surrogateescape"),
+                    )
+                    for name, value in self.raw_headers
+                )
+            )
+        return headers
+
+    @property
+    def real_url(self) -> URL:
+        """The requested URL, fragment included."""
+        return self._request_info.real_url
+
+    @property
+    def host(self) -> str:
+        """The host the response came from."""
+        assert self.url.host is not None
+        return self.url.host
+
+    @property
+    def request_info(self) -> RequestInfo:
+        """The method, URL and headers of the request."""
+        return self._request_info
+
+    @property
+    def history(self) -> tuple[ClientResponse, ...]:
+        """The redirect responses that led here, earliest first."""
+        return self._history
+
+    @property
+    def connection(self) -> Connection | None:
+        """The connection while the body is being received, else None."""
+        return self._connection
+
+    @property
+    def ok(self) -> bool:
+        """True when the status is below 400."""
+        return self.status < 400
+
+    @property
+    def closed(self) -> bool:
+        """True once the response was released or closed."""
+        return self._released
+
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        parsed = self._content_type
+        if parsed is None:
+            raw = self.headers.get("Content-Type")
+            parsed = self._content_type = (
+                parse_content_type(raw) if raw else ("application/octet-stream", {})
+            )
+        return parsed
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, ``application/octet-stream`` if unstated."""
+        return self._parsed_content_type()[0]
+
+    @property
+    def charset(self) -> str | None:
+        """The charset parameter of Content-Type, or None."""
+        return self._parsed_content_type()[1].get("charset")
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """The cookies the response sets (``Set-Cookie``)."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = SimpleCookie()
+            for value in self.headers.getall("Set-Cookie", ()):
+                try:
+                    cookies.load(value)
+                except CookieError:
+                    continue
+        return cookies
+
+    # --- body ------------------------------------------------------------------
+
+    async def read(self) -> bytes:
+        """Read the whole body; the connection is closed if reading fails."""
+        body = self._body
+        if body is None:
+            try:
+                body = self._body = await self.content.read()
+            except BaseException:
+                self.close()
+                raise
+        return body
+
+    def get_encoding(self) -> str:
+        """The charset to decode the body with.
+
+        The Content-Type charset when valid; UTF-8 for JSON; otherwise UTF-8
+        when the body decodes as such, else the guess of
+        ``fallback_charset_resolver`` or chardet.
+        """
+        mimetype, params = self._parsed_content_type()
+        charset = params.get("charset")
+        if charset:
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                pass
+        if mimetype in _JSON_TYPES or mimetype.endswith("+json"):
+            return "utf-8"
+        body = self._body
+        if body is None:
+            raise RuntimeError("Cannot compute the encoding before the body is read")
+        if self._fallback_charset_resolver is not None:
+            return self._fallback_charset_resolver(self, body)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            import chardet  # imported on demand: rarely needed and slow to import
+
+            return chardet.detect(body)["encoding"] or "utf-8"
+        return "utf-8"
+
+    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
+        """Read the body and decode it, guessing the charset when not given."""
+        body = await self.read()
+        return body.decode(encoding or self.get_encoding(), errors)
+
+    async def json(
+        self,
+        *,
+        encoding: str | None = None,
+        loads: Callable[[str], Any] = json.loads,
+        content_type: str | None = "application/json",
+    ) -> Any:
+        """Read the body as JSON; None for an empty body.
+
+        Raises:
+            ContentTypeError: the Content-Type is not ``content_type`` (pass
+                None to skip the check).
+        """
+        body = await self.read()
+        if content_type is not None:
+            actual = self.content_type
+            if not (
+                actual == content_type
+                or (content_type == "application/json" and actual.endswith("+json"))
+            ):
+                raise ContentTypeError(
+                    self.request_info,
+                    self.history,
+                    status=self.status,
+                    message=f"Attempt to decode JSON with unexpected mimetype: {actual}",
+                    headers=self.headers,
+                )
+        text = body.decode(encoding or self.get_encoding()).strip()
+        return loads(text) if text else None
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def raise_for_status(self) -> None:
+        """Raise ``ClientResponseError`` for a status of 400 or above."""
+        if self.status >= 400:
+            self.release()
+            raise ClientResponseError(
+                self.request_info,
+                self.history,
+                status=self.status,
+                message=self.reason,
+                headers=self.headers,
+            )
+
+    def release(self) -> Any:
+        """Give the connection back: kept if the body was fully received, else closed."""
+        self._released = True
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.release()
+        return _Done()
+
+    def close(self) -> None:
+        """Close the connection at once."""
+        self._released = True
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.close()
+
+    async def wait_for_close(self) -> None:
+        """Release the response; kept for API compatibility."""
+        self.release()
+
+    def _release_connection(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.release()
+
+    async def __aenter__(self) -> ClientResponse:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class _Done:
+    """What ``release()`` returns: awaitable, for code written ``await resp.release()``."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())

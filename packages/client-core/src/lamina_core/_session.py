@@ -1,0 +1,689 @@
+"""``ClientSession`` and the module-level ``request()``.
+
+The send path is a ladder of short steps, each with one concern:
+``_request`` (merge session defaults, build the request) ->
+``_send_handling_redirects`` -> ``_send_with_retry`` (one retry of an
+idempotent request that a reused connection dropped before any byte) ->
+``_send_single_request`` (lend a connection, write, read the head).
+Plugin hooks are resolved once in ``__init__``; the path makes no hook call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from multidict import CIMultiDict, istr
+from yarl import URL
+
+from ._auth import BasicAuth
+from ._connection import ResponseHeadError
+from ._connector import BaseConnector
+from ._cookies import DummyCookieJar
+from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
+from ._payloads import BytesPayload, Payload, payload_for
+from ._request import ClientRequest
+from ._response import ClientResponse
+from ._session_setup import SessionPlugins
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from .abc import AbstractCookieJar
+from .exceptions import (
+    ClientOSError,
+    ClientResponseError,
+    ConnectionTimeoutError,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    ServerDisconnectedError,
+    TooManyRedirects,
+)
+
+__all__ = ["ClientSession", "request"]
+
+_NOT_SET: Any = object()
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
+
+
+class ClientSession:
+    """A pool of connections, default headers, cookies and timeouts shared by requests.
+
+    Create one per application and reuse it: connections are kept alive
+    between requests. Use it with ``async with`` or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        base_url: str | URL | None = None,
+        *,
+        connector: BaseConnector | None = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        json_serialize: Callable[[Any], str] = jsonlib.dumps,
+        cookie_jar: AbstractCookieJar | None = None,
+        connector_owner: bool = True,
+        raise_for_status: _RaiseForStatus = False,
+        timeout: ClientTimeout = _NOT_SET,
+        auto_decompress: bool = True,
+        trust_env: bool = False,
+        requote_redirect_url: bool = True,
+        read_bufsize: int = 2**16,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        version: HttpVersion = HttpVersion11,
+        fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
+        self._base_url = None if base_url is None else URL(base_url)
+        if self._base_url is not None and not (
+            self._base_url.is_absolute() and self._base_url.path.endswith("/")
+        ):
+            raise ValueError("base_url must be absolute and its path must end with '/'")
+        plugins = SessionPlugins.resolve()
+        self._plugins = plugins
+        self._connector = connector if connector is not None else plugins.new_connector()
+        self._connector_owner = connector_owner
+        self._cookie_jar = cookie_jar if cookie_jar is not None else plugins.new_cookie_jar()
+        self._uses_cookies = not isinstance(self._cookie_jar, DummyCookieJar)
+        if cookies is not None:
+            self._cookie_jar.update_cookies(cookies)
+        self._default_headers: CIMultiDict[str] = CIMultiDict(headers or {})
+        self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
+        self._default_auth = auth
+        self._json_serialize = json_serialize
+        self._raise_for_status = raise_for_status
+        self._timeout = DEFAULT_TIMEOUT if timeout is _NOT_SET else timeout
+        self._auto_decompress = auto_decompress
+        self._trust_env = trust_env
+        self._requote_redirect_url = requote_redirect_url
+        self._read_bufsize = read_bufsize
+        self._limits = (max_line_size, max_field_size)
+        self._version = version
+        self._fallback_charset_resolver = fallback_charset_resolver
+        plugins.session_created(self)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<ClientSession {state} connector={self._connector!r}>"
+
+    # --- attributes --------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the session is closed."""
+        return self._connector is None or self._connector.closed
+
+    @property
+    def connector(self) -> BaseConnector | None:
+        """The connector the session lends connections from."""
+        return self._connector
+
+    @property
+    def connector_owner(self) -> bool:
+        """True when closing the session closes the connector."""
+        return self._connector_owner
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's cookie jar."""
+        return self._cookie_jar
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """Headers sent with every request."""
+        return self._default_headers
+
+    @property
+    def skip_auto_headers(self) -> frozenset[istr]:
+        """Automatic headers the session does not add."""
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> BasicAuth | None:
+        """Credentials sent with every request."""
+        return self._default_auth
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        """The default timeouts of requests."""
+        return self._timeout
+
+    @property
+    def json_serialize(self) -> Callable[[Any], str]:
+        """The function that turns ``json=`` arguments into text."""
+        return self._json_serialize
+
+    @property
+    def raise_for_status(self) -> _RaiseForStatus:
+        """Whether responses of 400 and above raise, or the callable that checks them."""
+        return self._raise_for_status
+
+    @property
+    def auto_decompress(self) -> bool:
+        """True when gzip and deflate bodies are decompressed."""
+        return self._auto_decompress
+
+    @property
+    def trust_env(self) -> bool:
+        """True when proxy settings are read from the environment."""
+        return self._trust_env
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        """True when redirect locations are re-encoded."""
+        return self._requote_redirect_url
+
+    @property
+    def version(self) -> HttpVersion:
+        """The HTTP version requests use."""
+        return self._version
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The running event loop."""
+        return asyncio.get_running_loop()
+
+    # --- verbs -------------------------------------------------------------------
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+        """Send a request; await it or use it with ``async with``."""
+        return _RequestContextManager(self._request(method, url, **kwargs))
+
+    def get(
+        self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Send a GET request."""
+        return _RequestContextManager(
+            self._request("GET", url, allow_redirects=allow_redirects, **kwargs)
+        )
+
+    def options(
+        self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Send an OPTIONS request."""
+        return _RequestContextManager(
+            self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs)
+        )
+
+    def head(
+        self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any
+    ) -> _RequestContextManager:
+        """Send a HEAD request; redirects are not followed unless asked."""
+        return _RequestContextManager(
+            self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs)
+        )
+
+    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Send a POST request."""
+        return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
+
+    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Send a PUT request."""
+        return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
+
+    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        """Send a PATCH request."""
+        return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
+
+    def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+        """Send a DELETE request."""
+        return _RequestContextManager(self._request("DELETE", url, **kwargs))
+
+    def ws_connect(self, url: str | URL, **kwargs: Any) -> Any:
+        """Open a WebSocket; needs the lamina-websocket distribution."""
+        return self._plugins.ws_connect(self, url, **kwargs)
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the session, and its connector when the session owns it."""
+        connector = self._connector
+        if connector is not None and not connector.closed and self._connector_owner:
+            await connector.close()
+        self._connector = None
+
+    def detach(self) -> None:
+        """Forget the connector without closing it."""
+        self._connector = None
+
+    async def __aenter__(self) -> ClientSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        connector = self._connector
+        if connector is not None and self._connector_owner and not connector.closed:
+            _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+
+    # --- the send path -------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        str_or_url: str | URL,
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        allow_redirects: bool = True,
+        max_redirects: int = 10,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        raise_for_status: _RaiseForStatus | None = None,
+        proxy: str | URL | None = None,
+        timeout: ClientTimeout = _NOT_SET,
+        ssl: Any = True,
+        server_hostname: str | None = None,
+        version: HttpVersion | None = None,
+    ) -> ClientResponse:
+        if self.closed:
+            raise RuntimeError("Session is closed")
+        if data is not None and json is not None:
+            raise ValueError("data and json parameters can not be used at the same time")
+        if proxy is not None:
+            self._plugins.proxy_connector(URL(proxy))
+        url = self._build_url(str_or_url, params)
+        if json is not None:
+            body: Payload | None = BytesPayload(
+                self._json_serialize(json).encode("utf-8"), "application/json"
+            )
+        else:
+            body = None if data is None else payload_for(data)
+        merged = self._merge_headers(headers)
+        if cookies is not None:
+            self._add_request_cookies(merged, url, cookies)
+        skip = (
+            self._skip_auto_headers.union(istr(name) for name in skip_auto_headers)
+            if skip_auto_headers
+            else self._skip_auto_headers
+        )
+        req_kwargs: dict[str, Any] = {
+            "skip_auto_headers": skip,
+            "chunked": chunked,
+            "expect100": expect100,
+            "ssl": ssl,
+            "server_hostname": server_hostname,
+            "version": version or self._version,
+            "accept_encoding": self._plugins.accept_encoding,
+        }
+        timeout = self._timeout if timeout is _NOT_SET else timeout
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        resp = await self._send_handling_redirects(
+            method.upper(),
+            url,
+            merged,
+            body,
+            auth or self._default_auth,
+            req_kwargs,
+            timeout,
+            deadline,
+            max_redirects if allow_redirects else 0,
+            allow_redirects,
+        )
+        check = self._raise_for_status if raise_for_status is None else raise_for_status
+        if check is True:
+            resp.raise_for_status()
+        elif check:
+            await check(resp)  # type: ignore[operator]
+        return resp
+
+    async def _send_handling_redirects(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: Payload | None,
+        auth: BasicAuth | None,
+        req_kwargs: dict[str, Any],
+        timeout: ClientTimeout,
+        deadline: float | None,
+        max_redirects: int,
+        allow_redirects: bool,
+    ) -> ClientResponse:
+        history: list[ClientResponse] = []
+        while True:
+            req = self._make_request(method, url, headers, body, auth, req_kwargs)
+            resp = await self._send_with_retry(req, timeout, deadline, history)
+            if not allow_redirects or resp.status not in _REDIRECTS:
+                return resp
+            location = resp.headers.get("Location") or resp.headers.get("URI")
+            if location is None:
+                return resp
+            history.append(resp)
+            if len(history) > max_redirects:
+                resp.close()
+                raise TooManyRedirects(
+                    history[0].request_info,
+                    tuple(history),
+                    status=resp.status,
+                    message=resp.reason,
+                    headers=resp.headers,
+                )
+            resp.release()
+            new_url = self._redirect_url(resp.url, location)
+            if (
+                (resp.status == 303
+                and method != "HEAD")
+                or (resp.status in (301, 302)
+                and method == "POST")
+            ):
+                method, body = "GET", None
+                headers = headers.copy()
+                for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                    headers.popall(name, None)
+            elif body is not None and not body.reusable:
+                return resp
+            if new_url.origin() != url.origin():
+                auth = None
+                headers = headers.copy()
+                headers.popall("Authorization", None)
+                headers.popall("Cookie", None)
+            url = new_url
+
+    def _redirect_url(self, base: URL, location: str) -> URL:
+        try:
+            target = URL(location, encoded=not self._requote_redirect_url)
+        except ValueError as exc:
+            raise InvalidUrlRedirectClientError(
+                location, "Server attempted redirecting to a location that does not look like a URL"
+            ) from exc
+        new_url = base.join(target)
+        if new_url.scheme not in ("http", "https"):
+            raise NonHttpUrlRedirectClientError(new_url)
+        if not new_url.raw_host:
+            raise InvalidUrlRedirectClientError(new_url)
+        if not target.raw_fragment and base.raw_fragment:
+            new_url = new_url.with_fragment(base.raw_fragment)
+        return new_url
+
+    def _make_request(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: Payload | None,
+        auth: BasicAuth | None,
+        req_kwargs: dict[str, Any],
+    ) -> ClientRequest:
+        if self._uses_cookies:
+            jar_cookies = self._cookie_jar.filter_cookies(url)
+            if jar_cookies:
+                headers = headers.copy()
+                _append_cookie_header(headers, jar_cookies)
+        return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
+
+    async def _send_with_retry(
+        self,
+        req: ClientRequest,
+        timeout: ClientTimeout,
+        deadline: float | None,
+        history: list[ClientResponse],
+    ) -> ClientResponse:
+        try:
+            return await self._send_single_request(req, timeout, deadline, history)
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            retry = getattr(exc, "_lamina_retryable", False)
+            if not (
+                retry
+                and req.method in IDEMPOTENT_METHODS
+                and (req.body is None or req.body.reusable)
+            ):
+                raise
+        return await self._send_single_request(req, timeout, deadline, history)
+
+    async def _send_single_request(
+        self,
+        req: ClientRequest,
+        timeout: ClientTimeout,
+        deadline: float | None,
+        history: list[ClientResponse],
+    ) -> ClientResponse:
+        assert self._connector is not None
+        head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
+        try:
+            async with asyncio.timeout_at(deadline):
+                conn = await self._connect(req, timeout)
+                protocol = conn.protocol
+                assert protocol is not None
+                try:
+                    protocol.begin(
+                        req.method,
+                        limits=self._limits,
+                        read_bufsize=self._read_bufsize,
+                        sock_read=timeout.sock_read,
+                        make_decoder=self._plugins.make_decoder if self._auto_decompress else None,
+                        expect_continue=req.expect100,
+                    )
+                    await self._write_request(protocol, req, head_bytes)
+                    head, stream = await protocol.read_head()
+                except (ServerDisconnectedError, ClientOSError) as exc:
+                    exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
+                    conn.close()
+                    raise
+                except ResponseHeadError as exc:
+                    conn.close()
+                    raise ClientResponseError(
+                        req.request_info, history, status=400, message=exc.message
+                    ) from exc
+                except BaseException:
+                    conn.close()
+                    raise
+        except TimeoutError as exc:
+            if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+                raise TimeoutError() from exc
+            raise
+        protocol.arm_deadline(deadline)
+        resp = ClientResponse(
+            req.method,
+            req.url,
+            head=head,
+            content=stream,
+            connection=conn,
+            request_info=req.request_info,
+            history=history,
+            fallback_charset_resolver=self._fallback_charset_resolver,
+        )
+        if self._uses_cookies and "Set-Cookie" in resp.headers:
+            self._cookie_jar.update_cookies(resp.cookies, resp.url)
+        return resp
+
+    async def _connect(self, req: ClientRequest, timeout: ClientTimeout) -> Any:
+        assert self._connector is not None
+        if timeout.connect is None:
+            return await self._connector.connect(req, [], timeout)
+        try:
+            async with asyncio.timeout(timeout.connect):
+                return await self._connector.connect(req, [], timeout)
+        except TimeoutError as exc:
+            if isinstance(exc, ConnectionTimeoutError):
+                raise
+            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
+
+    @staticmethod
+    async def _write_request(protocol: Any, req: ClientRequest, head: bytes) -> None:
+        body = req.body
+        if body is None:
+            protocol.write(head)
+            return
+        data = body.data
+        if req.expect100:
+            protocol.write(head)
+            if not await protocol.wait_continue():
+                return
+            head = b""
+        if data is not None:
+            if req.chunked:
+                protocol.write(
+                    head + (b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+                )
+            elif len(data) <= 65536:
+                protocol.write(head + data)  # one write for small requests
+            else:
+                protocol.write(head)
+                protocol.write(data)
+            await protocol.drain()
+            return
+        protocol.write(head)
+        await protocol.write_body(body.chunks(), req.chunked)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _build_url(self, str_or_url: str | URL, params: Any) -> URL:
+        try:
+            url = URL(str_or_url)
+        except (ValueError, TypeError) as exc:
+            raise InvalidUrlClientError(str_or_url) from exc
+        if self._base_url is not None and not url.is_absolute():
+            url = self._base_url.join(url)
+        if params is not None:
+            url = url.extend_query(params)
+        if url.scheme not in ("http", "https"):
+            if not url.is_absolute():
+                raise InvalidUrlClientError(url)
+            raise NonHttpUrlClientError(url)
+        return url
+
+    def _merge_headers(self, headers: Any) -> CIMultiDict[str]:
+        if not headers:
+            return self._default_headers.copy() if self._default_headers else CIMultiDict()
+        extra: CIMultiDict[str] = CIMultiDict(headers)
+        if not self._default_headers:
+            return extra
+        merged = self._default_headers.copy()
+        for name in extra:
+            merged.popall(name, None)
+        merged.extend(extra)
+        return merged
+
+    def _add_request_cookies(self, headers: CIMultiDict[str], url: URL, cookies: Any) -> None:
+        from http.cookies import SimpleCookie
+
+        jar = SimpleCookie()
+        items = cookies.items() if isinstance(cookies, Mapping) else cookies
+        for name, value in items:
+            jar[name] = value.value if hasattr(value, "value") else value
+        _append_cookie_header(headers, jar)
+
+
+def _append_cookie_header(headers: CIMultiDict[str], cookies: Any) -> None:
+    pairs = "; ".join(f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values())
+    existing = headers.get("Cookie")
+    headers["Cookie"] = f"{existing}; {pairs}" if existing else pairs
+
+
+class _RequestContextManager:
+    """What the verbs return: await it for the response, or ``async with`` it."""
+
+    __slots__ = ("_coro", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
+        self._coro = coro
+        self._resp: ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coro.__await__()
+
+    def send(self, arg: None) -> Any:
+        return self._coro.send(arg)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    async def __aenter__(self) -> ClientResponse:
+        self._resp = await self._coro
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+
+
+class _SessionRequestContextManager:
+    """What ``request()`` returns: closes its own session with the response."""
+
+    __slots__ = ("_coro", "_resp", "_session")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
+        self._coro = coro
+        self._session = session
+        self._resp: ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._await().__await__()
+
+    async def _await(self) -> ClientResponse:
+        try:
+            return await self._coro
+        except BaseException:
+            await self._session.close()
+            raise
+
+    async def __aenter__(self) -> ClientResponse:
+        self._resp = await self._await()
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._session.close()
+
+
+def request(
+    method: str,
+    url: str | URL,
+    *,
+    connector: BaseConnector | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
+    **kwargs: Any,
+) -> _SessionRequestContextManager:
+    """Send one request with a short-lived session; use with ``async with``.
+
+    The session and its connection close when the response is released.
+    """
+    session_kwargs = {
+        name: kwargs.pop(name)
+        for name in (
+            "cookies",
+            "version",
+            "timeout",
+            "read_bufsize",
+            "max_line_size",
+            "max_field_size",
+        )
+        if name in kwargs
+    }
+    owner = connector is None
+    if connector is None:
+        connector = SessionPlugins.resolve().new_connector(force_close=True)
+    session = ClientSession(connector=connector, connector_owner=owner, **session_kwargs)
+    return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

@@ -1,0 +1,93 @@
+"""What a new session takes from the plugins, resolved once per session.
+
+``ClientSession.__init__`` calls the hooks here and keeps the answers, so
+the request path never dispatches to plugins: it calls plain methods of
+this object (``make_decoder``) or reads its attributes
+(``accept_encoding``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
+
+from ._decoders import ContentDecoder, DecoderRegistry, UnsupportedContentEncoding, builtin_decoders
+from .plugins import get_plugin_manager
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from ._connector import BaseConnector
+    from ._session import ClientSession
+    from .abc import AbstractCookieJar
+
+__all__ = ["SessionPlugins"]
+
+_WS_MISSING = (
+    "WebSocket support needs the lamina-websocket distribution: "
+    "pip install lamina-websocket (or the lamina meta-package)"
+)
+
+
+class SessionPlugins:
+    """The plugin answers one session uses: connector, jar, decoders, WebSockets."""
+
+    __slots__ = ("_hook", "_decoders", "_ws_connect", "accept_encoding")
+
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self._hook = manager.hook
+        decoders = builtin_decoders()
+        self._hook.lamina_content_decoders(register=decoders.register)
+        self._decoders: DecoderRegistry = decoders
+        extra = sorted(decoders.tokens - {"gzip", "x-gzip", "deflate"})
+        self.accept_encoding = ", ".join(["gzip", "deflate", *extra])
+        self._ws_connect: Callable[..., Any] | None = self._hook.lamina_websocket_support()
+
+    @classmethod
+    def resolve(cls) -> SessionPlugins:
+        """Ask the installed plugins, once, for this session."""
+        return cls(get_plugin_manager())
+
+    def new_connector(self, **connector_kwargs: Any) -> BaseConnector:
+        """The default connector, built with ``connector_kwargs``."""
+        connector: BaseConnector = self._hook.lamina_default_connector(
+            connector_kwargs=connector_kwargs
+        )
+        return connector
+
+    def new_cookie_jar(self) -> AbstractCookieJar:
+        """The default cookie jar."""
+        jar: AbstractCookieJar = self._hook.lamina_default_cookie_jar()
+        return jar
+
+    def session_created(self, session: ClientSession) -> None:
+        """Let plugins adjust the new session."""
+        self._hook.lamina_session_created(session=session)
+
+    def ws_connect(self, session: ClientSession, url: str | URL, **kwargs: Any) -> Any:
+        """Open a WebSocket through the plugin that supports it."""
+        if self._ws_connect is None:
+            raise RuntimeError(_WS_MISSING)
+        return self._ws_connect(session, url, **kwargs)
+
+    def proxy_connector(self, proxy_url: URL) -> Callable[..., Any]:
+        """The factory of the plugin that speaks ``proxy_url``'s scheme."""
+        factory: Callable[..., Any] | None = self._hook.lamina_proxy_connector(proxy_url=proxy_url)
+        if factory is None:
+            raise ValueError(
+                f"No installed lamina plugin handles {proxy_url.scheme!r} proxies "
+                "(http and https proxies come with lamina-connectors)"
+            )
+        return factory
+
+    def make_decoder(self, codings: list[bytes]) -> ContentDecoder | None:
+        """A decoder for the Content-Encoding values, or None to pass the body through.
+
+        Unknown codings leave the body as received, as aiohttp does.
+        """
+        try:
+            return self._decoders.decoder_for(codings)
+        except UnsupportedContentEncoding:
+            return None

@@ -1,0 +1,112 @@
+"""lamina-core's own TCP/TLS connector, used when no plugin supplies one.
+
+It connects with the event loop's resolver and ``create_connection``, and
+verifies TLS with the system's trust store by default. Happy eyeballs, DNS
+caching, proxies and fingerprint pinning come with lamina-connectors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from ._connection import HTTP11Connection
+from ._connector import BaseConnector
+from .exceptions import (
+    ClientConnectorCertificateError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ConnectionTimeoutError,
+)
+
+if TYPE_CHECKING:
+    from ._request import ClientRequest
+    from ._timeouts import ClientTimeout
+
+__all__ = ["BasicTCPConnector", "ssl_context_for"]
+
+
+@cache
+def _verified_context() -> ssl.SSLContext:
+    # Building a default context loads the trust store: do it once.
+    return ssl.create_default_context()
+
+
+@cache
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def ssl_context_for(setting: Any) -> ssl.SSLContext:
+    """Turn a request's ``ssl`` setting into the context to connect with.
+
+    ``True`` verifies certificates and host names, ``False`` skips both, and
+    an ``SSLContext`` is used as given.
+    """
+    if setting is True or setting is None:
+        return _verified_context()
+    if setting is False:
+        return _unverified_context()
+    if isinstance(setting, ssl.SSLContext):
+        return setting
+    raise TypeError(f"ssl must be True, False or an SSLContext, not {setting!r}")
+
+
+class BasicTCPConnector(BaseConnector):
+    """Plain TCP and TLS connections, with the pooling of ``BaseConnector``.
+
+    Args:
+        ssl: the default TLS setting for https requests: True (verify),
+            False (skip verification) or an ``ssl.SSLContext``.
+        local_addr: a ``(host, port)`` to bind the local end to.
+        **kwargs: passed on to :class:`BaseConnector`.
+    """
+
+    def __init__(
+        self, *, ssl: Any = True, local_addr: tuple[str, int] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        if ssl is not True:
+            ssl_context_for(ssl)  # refuse bad values now, not at the first request
+        self._ssl = ssl
+        self._local_addr = local_addr
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
+    ) -> HTTP11Connection:
+        key = req.connection_key
+        loop = self._get_loop()
+        context: ssl.SSLContext | None = None
+        server_hostname: str | None = None
+        if req.is_ssl():
+            setting = self._ssl if key.ssl is True else key.ssl
+            context = ssl_context_for(setting)
+            server_hostname = req.server_hostname or key.host.rstrip(".")
+        try:
+            async with asyncio.timeout(timeout.sock_connect):
+                _, protocol = await loop.create_connection(
+                    lambda: HTTP11Connection(loop),
+                    key.host,
+                    key.port,
+                    ssl=context,
+                    server_hostname=server_hostname,
+                    local_addr=self._local_addr,
+                )
+        except TimeoutError as exc:
+            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise ClientConnectorCertificateError(key, exc) from exc
+        except ssl.SSLError as exc:
+            raise ClientConnectorSSLError(key, exc) from exc
+        except socket.gaierror as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        except OSError as exc:
+            raise ClientConnectorError(key, exc) from exc
+        return protocol

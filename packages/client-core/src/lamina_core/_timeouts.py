@@ -1,0 +1,30 @@
+"""``ClientTimeout``: the four timeouts of a request, all optional."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_TIMEOUT", "ClientTimeout"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTimeout:
+    """Timeouts in seconds; None disables one.
+
+    Attributes:
+        total: the whole operation, connection set-up through the last byte
+            of the body.
+        connect: getting a connection, from the pool or a new one.
+        sock_read: the longest wait between two reads from the socket.
+        sock_connect: connecting one socket to the peer.
+        ceil_threshold: kept for compatibility; deadlines are not rounded.
+    """
+
+    total: float | None = None
+    connect: float | None = None
+    sock_read: float | None = None
+    sock_connect: float | None = None
+    ceil_threshold: float = 5
+
+
+DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)

@@ -1,0 +1,218 @@
+"""Real peers on loopback for the whole suite.
+
+``http_server`` is an aiohttp.web application with the routes the client
+tests need; ``raw_server`` is a bare asyncio server that answers each
+request with exact bytes, for malformed or unusual responses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+from yarl import URL
+
+# --- aiohttp.web server --------------------------------------------------------
+
+
+async def _hello(request: web.Request) -> web.Response:
+    return web.Response(text="Hello, world!")
+
+
+async def _echo(request: web.Request) -> web.Response:
+    body = await request.read()
+    return web.json_response(
+        {
+            "method": request.method,
+            "path": request.path_qs,
+            "headers": [[k, v] for k, v in request.headers.items()],
+            "body": body.decode("latin-1"),
+            "version": [request.version.major, request.version.minor],
+        }
+    )
+
+
+async def _status(request: web.Request) -> web.Response:
+    return web.Response(status=int(request.match_info["code"]), text="status")
+
+
+async def _redirect(request: web.Request) -> web.Response:
+    n = int(request.match_info["n"])
+    code = int(request.query.get("code", "302"))
+    if n <= 0:
+        return await _echo(request)
+    return web.Response(status=code, headers={"Location": f"/redirect/{n - 1}?code={code}"})
+
+
+async def _gzip(request: web.Request) -> web.Response:
+    return web.Response(
+        body=gzip.compress(b"compressed " * 100), headers={"Content-Encoding": "gzip"}
+    )
+
+
+async def _deflate(request: web.Request) -> web.Response:
+    return web.Response(
+        body=zlib.compress(b"deflated " * 100), headers={"Content-Encoding": "deflate"}
+    )
+
+
+async def _chunked(request: web.Request) -> web.StreamResponse:
+    resp = web.StreamResponse()
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    for i in range(10):
+        await resp.write(f"chunk{i};".encode())
+    await resp.write_eof()
+    return resp
+
+
+async def _large(request: web.Request) -> web.Response:
+    size = int(request.query.get("size", str(4 * 1024 * 1024)))
+    return web.Response(body=b"x" * size)
+
+
+async def _json(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True, "items": [1, 2, 3]})
+
+
+async def _slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(float(request.query.get("delay", "1")))
+    return web.Response(text="slow")
+
+
+async def _set_cookie(request: web.Request) -> web.Response:
+    resp = web.Response(text="cookie set")
+    resp.set_cookie("session", "abc123")
+    return resp
+
+
+@dataclass
+class Server:
+    """A running server: its base URL and what it has seen."""
+
+    url: URL
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+
+    def __truediv__(self, path: str) -> URL:
+        return self.url.join(URL(path))
+
+
+@pytest.fixture
+async def http_server() -> AsyncIterator[Server]:
+    """An aiohttp.web server on 127.0.0.1 with the routes above."""
+    app = web.Application()
+    app.router.add_get("/hello", _hello)
+    app.router.add_route("*", "/echo", _echo)
+    app.router.add_route("*", "/status/{code}", _status)
+    app.router.add_route("*", "/redirect/{n}", _redirect)
+    app.router.add_get("/gzip", _gzip)
+    app.router.add_get("/deflate", _deflate)
+    app.router.add_get("/chunked", _chunked)
+    app.router.add_get("/large", _large)
+    app.router.add_get("/json", _json)
+    app.router.add_get("/slow", _slow)
+    app.router.add_get("/set-cookie", _set_cookie)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield Server(URL(f"http://127.0.0.1:{port}/"))
+    finally:
+        await runner.cleanup()
+
+
+# --- raw bytes server ----------------------------------------------------------
+
+Reply = bytes | Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """Read one request head and its Content-Length or chunked body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lower = head.lower()
+    if b"content-length:" in lower:
+        length = int(lower.split(b"content-length:")[1].split(b"\r\n")[0])
+        return head + await reader.readexactly(length)
+    if b"transfer-encoding: chunked" in lower:
+        body = b""
+        while True:
+            line = await reader.readuntil(b"\r\n")
+            size = int(line.strip().split(b";")[0], 16)
+            chunk = await reader.readexactly(size + 2)
+            body += line + chunk
+            if size == 0:
+                return head + body
+    return head
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[Callable[..., Awaitable[Server]]]:
+    """Start servers that answer the n-th request with ``replies[n]`` (bytes or a coroutine).
+
+    After the last reply the connection is closed, unless ``keep_open`` is set.
+    """
+    servers: list[asyncio.Server] = []
+    writers: list[asyncio.StreamWriter] = []
+
+    async def start(
+        replies: Sequence[Reply], *, keep_open: bool = False, cycle: bool = False
+    ) -> Server:
+        state = Server(URL("http://127.0.0.1/"))
+        index = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal index
+            writers.append(writer)
+            state.connections += 1
+            try:
+                while index < len(replies) or cycle:
+                    try:
+                        state.requests.append(await read_request(reader))
+                    except (asyncio.IncompleteReadError, ConnectionError):
+                        return
+                    reply = replies[index % len(replies)]
+                    index += 1
+                    if isinstance(reply, bytes):
+                        writer.write(reply)
+                        await writer.drain()
+                    else:
+                        await reply(reader, writer)
+                    if writer.is_closing():
+                        return
+                if keep_open:
+                    await reader.read()
+            except ConnectionError:
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        port = server.sockets[0].getsockname()[1]
+        state.url = URL(f"http://127.0.0.1:{port}/")
+        return state
+
+    yield start
+    for writer in writers:
+        writer.close()
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def json_body(data: object) -> bytes:
+    """A keep-alive 200 response carrying ``data`` as JSON."""
+    body = json.dumps(data).encode()
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%b" % (
+        len(body),
+        body,
+    )

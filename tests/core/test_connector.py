@@ -1,0 +1,333 @@
+"""BaseConnector pooling and Connection, over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from yarl import URL
+
+from lamina_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection
+from lamina_core.exceptions import (
+    ClientConnectorError,
+    ClientPayloadError,
+    ConnectionTimeoutError,
+    ServerDisconnectedError,
+)
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+@pytest.fixture
+def blackhole() -> Iterator[URL]:
+    """A loopback address whose connects hang: a listener with a full backlog."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    yield URL(f"http://127.0.0.1:{port}/")
+    for sock in [*fillers, listener]:
+        sock.close()
+
+
+def open_sockets() -> int:
+    """Sockets this process holds open."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+async def test_keep_alive_reuses_one_connection(raw_server):
+    server = await raw_server([OK], cycle=True)
+    async with ClientSession() as session:
+        for _ in range(5):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 1
+
+
+async def test_force_close_opens_a_connection_per_request(raw_server):
+    server = await raw_server([OK], cycle=True)
+    async with ClientSession(connector=BasicTCPConnector(force_close=True)) as session:
+        for _ in range(3):
+            async with session.get(server.url) as resp:
+                await resp.read()
+    assert server.connections == 3
+
+
+async def test_connection_close_header_is_honoured(raw_server):
+    reply = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([reply], cycle=True)
+    async with ClientSession() as session:
+        for _ in range(2):
+            async with session.get(server.url) as resp:
+                await resp.read()
+    assert server.connections == 2
+
+
+async def test_http10_without_keep_alive_closes(raw_server):
+    reply = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([reply], cycle=True)
+    async with ClientSession() as session:
+        for _ in range(2):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 2
+
+
+async def test_limit_makes_requests_wait(raw_server):
+    async def slow_ok(reader, writer):
+        await asyncio.sleep(0.02)
+        writer.write(OK)
+
+    server = await raw_server([slow_ok], cycle=True)
+    connector = BasicTCPConnector(limit=2)
+    async with ClientSession(connector=connector) as session:
+
+        async def fetch() -> bytes:
+            async with session.get(server.url) as resp:
+                return await resp.read()
+
+        assert await asyncio.gather(*(fetch() for _ in range(6))) == [b"ok"] * 6
+        assert connector._in_use() == 0
+    # Six concurrent requests, two connections: the other four waited for a slot.
+    assert server.connections == 2
+
+
+async def test_limit_per_host(http_server):
+    connector = BasicTCPConnector(limit=0, limit_per_host=1)
+    assert connector.limit == 0
+    assert connector.limit_per_host == 1
+    async with ClientSession(connector=connector) as session:
+        peak = 0
+
+        async def fetch() -> None:
+            nonlocal peak
+            # A body larger than the read buffer keeps the connection lent until read.
+            async with session.get(http_server / "large", params={"size": "1000000"}) as resp:
+                peak = max(peak, len(connector._acquired))
+                await asyncio.sleep(0.01)
+                await resp.read()
+
+        await asyncio.gather(*(fetch() for _ in range(4)))
+    assert peak == 1
+
+
+async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
+    connector = BasicTCPConnector(limit=1)
+    async with ClientSession(connector=connector) as session:
+        holder = await session.get(http_server / "large", params={"size": "1000000"})
+        waiter = asyncio.ensure_future(session.get(http_server / "hello"))
+        await asyncio.sleep(0.05)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert len(await holder.read()) == 1_000_000
+        holder.release()
+        async with session.get(http_server / "hello") as resp:
+            assert await resp.text() == "Hello, world!"
+        assert connector._in_use() == 0
+        assert not connector._waiters
+
+
+async def test_cancelled_connect_frees_its_slot(blackhole):
+    connector = BasicTCPConnector(limit=1)
+    async with ClientSession(connector=connector, timeout=ClientTimeout(total=0.2)) as session:
+        for _ in range(2):
+            with pytest.raises(asyncio.TimeoutError):
+                await session.get(blackhole)
+        assert connector._in_use() == 0
+
+
+async def test_connect_timeout(blackhole):
+    async with ClientSession(timeout=ClientTimeout(connect=0.1)) as session:
+        with pytest.raises(ConnectionTimeoutError):
+            await session.get(blackhole)
+    async with ClientSession(timeout=ClientTimeout(sock_connect=0.1)) as session:
+        with pytest.raises(ConnectionTimeoutError):
+            await session.get(blackhole)
+
+
+async def test_keepalive_timeout_expires_idle_connections(raw_server):
+    server = await raw_server([OK], cycle=True)
+    connector = BasicTCPConnector(keepalive_timeout=0.05)
+    async with ClientSession(connector=connector) as session:
+        async with session.get(server.url) as resp:
+            await resp.read()
+        await asyncio.sleep(0.15)
+        assert not connector._idle
+        async with session.get(server.url) as resp:
+            await resp.read()
+    assert server.connections == 2
+
+
+async def test_idle_connection_closed_by_server_is_not_reused(raw_server):
+    async def once(reader, writer):
+        writer.write(OK)
+        await writer.drain()
+        writer.close()
+
+    server = await raw_server([once], cycle=True)
+    async with ClientSession() as session:
+        async with session.get(server.url) as resp:
+            await resp.read()
+        await asyncio.sleep(0.05)
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"ok"
+    assert server.connections == 2
+
+
+async def test_stale_reused_connection_is_retried_for_idempotent_requests(raw_server):
+    async def drop(reader, writer):
+        writer.close()
+
+    # The first connection answers, then drops the second request unanswered.
+    server = await raw_server([OK, drop, OK])
+    async with ClientSession() as session:
+        async with session.get(server.url) as resp:
+            await resp.read()
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"ok"
+    assert server.connections == 2
+
+
+async def test_post_on_a_dropped_connection_is_not_retried(raw_server):
+    async def drop(reader, writer):
+        writer.close()
+
+    server = await raw_server([OK, drop, OK])
+    async with ClientSession() as session:
+        async with session.get(server.url) as resp:
+            await resp.read()
+        with pytest.raises(ServerDisconnectedError):
+            await session.post(server.url, data=b"x")
+
+
+async def test_connection_object(http_server):
+    async with ClientSession() as session:
+        resp = await session.get(http_server / "large", params={"size": "2000000"})
+        conn = resp.connection
+        assert isinstance(conn, Connection)
+        assert not conn.closed
+        assert conn.loop is asyncio.get_running_loop()
+        assert conn.transport is not None
+        assert conn.protocol is not None
+        assert "Connection<127.0.0.1" in repr(conn)
+        resp.close()
+        assert conn.closed
+        assert conn.transport is None
+        assert resp.connection is None
+
+
+async def test_release_before_body_end_closes_the_connection(http_server):
+    connector = BasicTCPConnector()
+    async with ClientSession(connector=connector) as session:
+        resp = await session.get(http_server / "large", params={"size": "4000000"})
+        await resp.content.read(10)
+        resp.release()
+        assert connector._in_use() == 0
+        assert not connector._idle
+
+
+async def test_detach_frees_the_slot_but_keeps_the_socket(http_server):
+    connector = BasicTCPConnector(limit=1)
+    async with ClientSession(connector=connector) as session:
+        resp = await session.get(http_server / "large", params={"size": "2000000"})
+        conn = resp.connection
+        transport = conn.transport
+        conn.detach()
+        assert conn.closed
+        assert connector._in_use() == 0
+        assert not transport.is_closing()
+        transport.close()
+
+
+async def test_connector_repr_and_close(http_server):
+    connector = BasicTCPConnector(limit=7)
+    async with ClientSession(connector=connector) as session:
+        async with session.get(http_server / "hello") as resp:
+            await resp.read()
+        assert "limit=7" in repr(connector)
+        assert "idle=1" in repr(connector)
+        assert "ClientSession open" in repr(session)
+    assert connector.closed
+    assert "closed" in repr(connector)
+
+
+async def test_refused_connection():
+    async with ClientSession() as session:
+        with pytest.raises(ClientConnectorError) as info:
+            await session.get("http://127.0.0.1:1/")
+        assert info.value.host == "127.0.0.1"
+        assert info.value.port == 1
+        assert isinstance(info.value, OSError)
+
+
+async def test_server_reset_mid_body_raises_payload_error(raw_server):
+    async def cut(reader, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+        await writer.drain()
+        writer.transport.abort()
+
+    server = await raw_server([cut])
+    async with ClientSession() as session:
+        resp = await session.get(server.url)
+        with pytest.raises(ClientPayloadError):
+            await resp.read()
+
+
+async def test_no_socket_leaks_after_many_requests(raw_server, http_server):
+    async def reset(reader, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"y" * 10)
+        await writer.drain()
+        writer.transport.abort()
+
+    flaky = await raw_server([OK, reset], cycle=True)
+    connector = BasicTCPConnector(limit=10)
+    before = open_sockets()
+    async with ClientSession(connector=connector) as session:
+
+        async def one(i: int) -> None:
+            kind = i % 3
+            if kind == 0:
+                async with session.get(http_server / "hello") as resp:
+                    await resp.read()
+            elif kind == 1:
+                async with session.get(http_server / "large", params={"size": "300000"}) as resp:
+                    await resp.content.read(100)
+            else:
+                try:
+                    async with session.get(flaky.url) as resp:
+                        await resp.read()
+                except (ClientPayloadError, ServerDisconnectedError):
+                    pass
+
+        for start in range(0, 1000, 50):
+            await asyncio.gather(*(one(i) for i in range(start, start + 50)))
+        await asyncio.sleep(0.05)
+        idle = sum(len(conns) for conns in connector._idle.values())
+        assert connector._in_use() == 0
+        # Our side of each idle connection, plus the server sides they hold open.
+        assert open_sockets() - before <= 2 * idle
+    for _ in range(50):  # the servers close their sides when they see our FIN
+        if open_sockets() <= before:
+            break
+        await asyncio.sleep(0.02)
+    assert open_sockets() <= before

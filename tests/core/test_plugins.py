@@ -1,0 +1,183 @@
+"""The plugin manager and every hook, exercised through real sessions."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+
+import pytest
+
+from lamina_core import (
+    BasicTCPConnector,
+    ClientSession,
+    DummyCookieJar,
+    hookimpl,
+    hookspecs,
+    plugins,
+)
+from lamina_core.abc import AbstractCookieJar
+
+
+@pytest.fixture
+def register() -> Iterator:
+    """Register plugin objects for one test, and check their hookimpls."""
+    added: list[object] = []
+
+    def add(plugin: object) -> None:
+        plugins.register(plugin)
+        added.append(plugin)
+        plugins.get_plugin_manager().check_pending()
+
+    yield add
+    for plugin in added:
+        plugins.unregister(plugin)
+
+
+def test_manager_is_built_once_with_core_fallbacks():
+    manager = plugins.get_plugin_manager()
+    assert manager is plugins.get_plugin_manager()
+    assert manager.get_plugin("lamina_core") is not None
+    manager.check_pending()
+
+
+def test_every_hook_has_a_test_here():
+    hooks = [
+        name
+        for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("lamina_")
+    ]
+    tests = {name for name in globals() if name.startswith("test_hook_")}
+    assert {f"test_hook_{name}" for name in hooks} <= tests
+    assert sorted(hooks) == sorted(name for name in hookspecs.__all__ if name.startswith("lamina_"))
+
+
+async def test_hook_lamina_default_connector(register):
+    made: list[BasicTCPConnector] = []
+
+    class Plugin:
+        @hookimpl
+        def lamina_default_connector(self, connector_kwargs):
+            connector = BasicTCPConnector(limit=3, **connector_kwargs)
+            made.append(connector)
+            return connector
+
+    register(Plugin())
+    async with ClientSession() as session:
+        assert session.connector is made[0]
+        assert session.connector.limit == 3
+
+
+async def test_hook_lamina_default_cookie_jar(register):
+    class Jar(DummyCookieJar):
+        pass
+
+    class Plugin:
+        @hookimpl
+        def lamina_default_cookie_jar(self):
+            return Jar()
+
+    register(Plugin())
+    async with ClientSession() as session:
+        assert isinstance(session.cookie_jar, Jar)
+        assert isinstance(session.cookie_jar, AbstractCookieJar)
+
+
+async def test_hook_lamina_session_created(register):
+    seen: list[ClientSession] = []
+
+    class Plugin:
+        @hookimpl
+        def lamina_session_created(self, session):
+            seen.append(session)
+
+    register(Plugin())
+    async with ClientSession() as session:
+        assert seen == [session]
+
+
+async def test_hook_lamina_proxy_connector(register, http_server):
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="'socks5'"):
+            await session.get(http_server / "hello", proxy="socks5://127.0.0.1:1080")
+    asked = []
+
+    class Plugin:
+        @hookimpl
+        def lamina_proxy_connector(self, proxy_url):
+            asked.append(proxy_url.scheme)
+            return None
+
+    register(Plugin())
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="'socks5'"):
+            await session.get(http_server / "hello", proxy="socks5://127.0.0.1:1080")
+    assert asked == ["socks5"]
+
+
+async def test_hook_lamina_websocket_support(register, http_server):
+    calls = []
+
+    def ws_connect(session, url, **kwargs):
+        calls.append((session, str(url), kwargs))
+        return "websocket"
+
+    class Plugin:
+        @hookimpl(tryfirst=True)
+        def lamina_websocket_support(self):
+            return ws_connect
+
+    register(Plugin())
+    async with ClientSession() as session:
+        assert session.ws_connect("ws://127.0.0.1/", heartbeat=5) == "websocket"
+        assert calls == [(session, "ws://127.0.0.1/", {"heartbeat": 5})]
+
+
+async def test_hook_lamina_content_decoders(register, raw_server):
+    class Rot13:
+        def decompress(self, data: bytes) -> bytes:
+            return data.translate(
+                bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"nopqrstuvwxyzabcdefghijklm")
+            )
+
+        def flush(self) -> bytes:
+            return b""
+
+    class Plugin:
+        @hookimpl
+        def lamina_content_decoders(self, register):
+            register("x-rot13", Rot13)
+
+    register(Plugin())
+    server = await raw_server(
+        [b"HTTP/1.1 200 OK\r\nContent-Encoding: x-rot13\r\nContent-Length: 5\r\n\r\nuryyb"]
+    )
+    async with ClientSession() as session, session.get(server.url) as resp:
+        assert await resp.read() == b"hello"
+    assert b"x-rot13" in server.requests[0]
+
+
+async def test_duplicate_decoder_token_is_refused(register):
+    class Plugin:
+        @hookimpl
+        def lamina_content_decoders(self, register):
+            register("gzip", object)
+
+    register(Plugin())
+    with pytest.raises(ValueError, match="gzip"):
+        ClientSession()
+
+
+def test_autoload_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("LAMINA_DISABLE_PLUGIN_AUTOLOAD", "1")
+    manager = plugins._build()
+    names = {name for name, _ in manager.list_name_plugin()}
+    assert names == {"lamina_core"}
+
+
+def test_entry_points_are_loaded():
+    import importlib.metadata
+
+    manager = plugins._build()
+    declared = {ep.name for ep in importlib.metadata.entry_points(group="lamina")} - {"core"}
+    loaded = {name for name, _ in manager.list_name_plugin()}
+    assert declared <= loaded

@@ -1,0 +1,262 @@
+"""ClientSession and ClientResponse against real servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from multidict import CIMultiDict
+from yarl import URL
+
+from lamina_core import (
+    ClientResponse,
+    ClientSession,
+    ClientTimeout,
+    DummyCookieJar,
+    HttpVersion10,
+    HttpVersion11,
+    RequestInfo,
+    request,
+)
+from lamina_core.exceptions import (
+    ClientResponseError,
+    ContentTypeError,
+    InvalidURL,
+    NonHttpUrlClientError,
+    TooManyRedirects,
+)
+
+
+async def test_get_text(http_server):
+    async with ClientSession() as session, session.get(http_server / "hello") as resp:
+        assert isinstance(resp, ClientResponse)
+        assert resp.status == 200
+        assert resp.reason == "OK"
+        assert resp.version == HttpVersion11
+        assert resp.method == "GET"
+        assert resp.ok
+        assert resp.content_type == "text/plain"
+        assert resp.charset == "utf-8"
+        assert await resp.text() == "Hello, world!"
+        assert resp.url == http_server / "hello"
+        assert resp.headers["Content-Length"] == "13"
+        assert (b"Content-Length", b"13") in resp.raw_headers
+
+
+async def test_await_then_release(http_server):
+    async with ClientSession() as session:
+        resp = await session.get(http_server / "hello")
+        assert await resp.read() == b"Hello, world!"
+        resp.release()
+        assert resp.closed
+
+
+async def test_post_bytes_json_and_form(http_server):
+    async with ClientSession() as session:
+        async with session.post(http_server / "echo", data=b"raw bytes") as resp:
+            got = await resp.json()
+            assert got["body"] == "raw bytes"
+            assert ["Content-Length", "9"] in got["headers"]
+        async with session.post(http_server / "echo", json={"a": [1, 2]}) as resp:
+            got = await resp.json()
+            assert json.loads(got["body"]) == {"a": [1, 2]}
+            assert ["Content-Type", "application/json"] in got["headers"]
+        async with session.post(http_server / "echo", data={"k": "v w", "n": "1"}) as resp:
+            got = await resp.json()
+            assert got["body"] == "k=v+w&n=1"
+            assert ["Content-Type", "application/x-www-form-urlencoded"] in got["headers"]
+
+
+async def test_every_verb(http_server):
+    async with ClientSession() as session:
+        for verb in ("get", "post", "put", "patch", "delete", "options"):
+            async with getattr(session, verb)(http_server / "echo") as resp:
+                assert (await resp.json())["method"] == verb.upper()
+        async with session.head(http_server / "echo") as resp:
+            assert resp.status == 200
+            assert await resp.read() == b""
+        async with session.request("PATCH", http_server / "echo") as resp:
+            assert (await resp.json())["method"] == "PATCH"
+
+
+async def test_json_and_content_type_check(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "json") as resp:
+            assert await resp.json() == {"ok": True, "items": [1, 2, 3]}
+        async with session.get(http_server / "hello") as resp:
+            with pytest.raises(ContentTypeError):
+                await resp.json()
+            with pytest.raises(json.JSONDecodeError):
+                await resp.json(content_type=None)
+
+
+async def test_default_headers_and_base_url(http_server):
+    async with (
+        ClientSession(
+            base_url=http_server.url, headers={"X-Session": "s", "X-Both": "session"}
+        ) as session,
+        session.get("echo", headers={"X-Both": "request"}) as resp,
+    ):
+        headers = CIMultiDict((await resp.json())["headers"])
+        assert headers["X-Session"] == "s"
+        assert headers["X-Both"] == "request"
+        assert headers["Host"] == f"127.0.0.1:{http_server.url.port}"
+        assert headers["User-Agent"].startswith("Python/3")
+        assert "gzip" in headers["Accept-Encoding"]
+
+
+async def test_params_merged_into_query(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "echo?a=1", params={"b": "x y"}) as resp:
+            assert (await resp.json())["path"] == "/echo?a=1&b=x+y"
+
+
+@pytest.mark.parametrize("path", ["gzip", "deflate"])
+async def test_decompression(http_server, path):
+    async with ClientSession() as session, session.get(http_server / path) as resp:
+        text = await resp.text()
+        assert text == ("compressed " if path == "gzip" else "deflated ") * 100
+    async with (
+        ClientSession(auto_decompress=False) as session,
+        session.get(http_server / path) as resp,
+    ):
+        assert len(await resp.read()) < 100
+
+
+async def test_chunked_response_and_stream_reads(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "chunked") as resp:
+            assert await resp.text() == "".join(f"chunk{i};" for i in range(10))
+        async with session.get(http_server / "large", params={"size": "1000000"}) as resp:
+            total = 0
+            async for piece in resp.content.iter_chunked(65536):
+                assert len(piece) <= 65536
+                total += len(piece)
+            assert total == 1_000_000
+
+
+async def test_raise_for_status(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "status/404") as resp:
+            with pytest.raises(ClientResponseError) as info:
+                resp.raise_for_status()
+            assert info.value.status == 404
+            assert info.value.message == "Not Found"
+            assert isinstance(info.value.request_info, RequestInfo)
+        with pytest.raises(ClientResponseError):
+            await session.get(http_server / "status/500", raise_for_status=True)
+    async with ClientSession(raise_for_status=True) as session:
+        with pytest.raises(ClientResponseError) as info:
+            async with session.get(http_server / "status/418"):
+                pass
+        assert info.value.status == 418
+
+    seen = []
+
+    async def check(resp: ClientResponse) -> None:
+        seen.append(resp.status)
+
+    async with ClientSession(raise_for_status=check) as session:
+        async with session.get(http_server / "status/201"):
+            pass
+    assert seen == [201]
+
+
+async def test_redirects(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "redirect/3") as resp:
+            assert resp.status == 200
+            assert [r.status for r in resp.history] == [302, 302, 302]
+            assert resp.url.path == "/redirect/0"
+        async with session.post(http_server / "redirect/1?code=307", data=b"keep") as resp:
+            got = await resp.json()
+            assert got["method"] == "POST"
+            assert got["body"] == "keep"
+        async with session.post(http_server / "redirect/1?code=303", data=b"drop") as resp:
+            got = await resp.json()
+            assert got["method"] == "GET"
+            assert got["body"] == ""
+        async with session.get(http_server / "redirect/2", allow_redirects=False) as resp:
+            assert resp.status == 302
+            assert resp.history == ()
+        with pytest.raises(TooManyRedirects):
+            await session.get(http_server / "redirect/5", max_redirects=2)
+
+
+async def test_module_level_request(http_server):
+    async with request("GET", http_server / "hello") as resp:
+        assert resp.status == 200
+        assert await resp.text() == "Hello, world!"
+
+
+async def test_http10_request(http_server):
+    async with (
+        ClientSession(version=HttpVersion10) as session,
+        session.get(http_server / "echo") as resp,
+    ):
+        assert (await resp.json())["version"] == [1, 0]
+
+
+async def test_session_attributes_and_close():
+    session = ClientSession()
+    assert not session.closed
+    assert isinstance(session.cookie_jar, DummyCookieJar)
+    assert session.connector is not None
+    assert session.connector_owner
+    assert session.timeout == ClientTimeout(total=300, sock_connect=30)
+    connector = session.connector
+    await session.close()
+    assert session.closed
+    assert connector.closed
+
+
+async def test_invalid_urls_are_refused():
+    async with ClientSession() as session:
+        with pytest.raises(InvalidURL):
+            await session.get("/relative/without/base")
+        with pytest.raises(NonHttpUrlClientError):
+            await session.get("ftp://127.0.0.1/file")
+        with pytest.raises(ValueError):
+            await session.get("http://127.0.0.1:1/", headers={"X-Bad": "a\r\nInjected: 1"})
+
+
+async def test_data_and_json_together_is_an_error(http_server):
+    async with ClientSession() as session:
+        with pytest.raises(ValueError):
+            await session.post(http_server / "echo", data=b"x", json={})
+
+
+async def test_ws_connect_needs_the_websocket_distribution(http_server, monkeypatch):
+    from lamina_core import plugins
+
+    manager = plugins.get_plugin_manager()
+    if manager.hook.lamina_websocket_support() is not None:
+        pytest.skip("lamina-websocket supplies ws_connect here")
+    async with ClientSession() as session:
+        with pytest.raises(RuntimeError, match="lamina-websocket"):
+            await session.ws_connect(http_server.url.with_scheme("ws"))
+
+
+async def test_sock_read_timeout(http_server):
+    async with ClientSession(timeout=ClientTimeout(sock_read=0.1)) as session:
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get(http_server / "slow", params={"delay": "2"})
+
+
+async def test_total_timeout(http_server):
+    async with ClientSession(timeout=ClientTimeout(total=0.1)) as session:
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get(http_server / "slow", params={"delay": "2"})
+
+
+async def test_request_info(http_server):
+    async with ClientSession() as session:
+        url = URL(http_server / "hello").with_fragment("frag")
+        async with session.get(url) as resp:
+            info = resp.request_info
+            assert info.method == "GET"
+            assert info.url == http_server / "hello"
+            assert info.real_url == url
+            assert resp.real_url == url
+            assert "Host" in info.headers
