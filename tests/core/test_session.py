@@ -107,9 +107,12 @@ async def test_default_headers_and_base_url(http_server):
 
 
 async def test_params_merged_into_query(http_server):
-    async with ClientSession() as session:
-        async with session.get(http_server / "echo?a=1", params={"b": "x y"}) as resp:
-            assert (await resp.json())["path"] == "/echo?a=1&b=x+y"
+    params = {"b": "x y"}
+    async with (
+        ClientSession() as session,
+        session.get(http_server / "echo?a=1", params=params) as resp,
+    ):
+        assert (await resp.json())["path"] == "/echo?a=1&b=x+y"
 
 
 @pytest.mark.parametrize("path", ["gzip", "deflate"])
@@ -157,9 +160,11 @@ async def test_raise_for_status(http_server):
     async def check(resp: ClientResponse) -> None:
         seen.append(resp.status)
 
-    async with ClientSession(raise_for_status=check) as session:
-        async with session.get(http_server / "status/201"):
-            pass
+    async with (
+        ClientSession(raise_for_status=check) as session,
+        session.get(http_server / "status/201"),
+    ):
+        pass
     assert seen == [201]
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from ._decoders import ContentDecoder
 from ._extensions import response_parser_class
 from ._streams import StreamReader
-from ._wire import Body, Event, Informational, ResponseEnd, ResponseHead, WireError
+from ._wire import Body, Event, ResponseEnd, ResponseHead, WireError
 from .exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -115,6 +115,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         try:
             events = self._parser.feed(self._buffer[:nbytes])
         except WireError as exc:
+            for event in exc.events:
+                self._dispatch(event)  # type: ignore[arg-type]
             self._fail(exc)
             return
         for event in events:
@@ -283,7 +285,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             self._on_head(event)  # type: ignore[arg-type]
         elif cls is ResponseEnd:
             self._on_end()
-        elif cls is Informational and event.status == 100:  # type: ignore[union-attr]
+        elif event.status == 100:  # type: ignore[union-attr]  # Informational: 100 Continue
             waiter = self._continue_waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result(True)
@@ -338,8 +340,6 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
     def _finish_exchange(self) -> None:
         self._state = _IDLE
-        self._head_waiter = None
-        self._continue_waiter = None
         if self._read_handle is not None:
             self._read_handle.cancel()
             self._read_handle = None

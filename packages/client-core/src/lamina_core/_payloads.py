@@ -71,11 +71,7 @@ class AsyncIterablePayload(Payload):
             raise RuntimeError("A streamed request body can be sent only once")
         self._consumed = True
         async for piece in self._iterable:
-            if isinstance(piece, str):
-                piece = piece.encode("utf-8")
-            elif not isinstance(piece, (bytes, bytearray, memoryview)):
-                raise TypeError(f"Body pieces must be bytes, not {type(piece).__name__}")
-            yield bytes(piece)
+            yield _as_bytes(piece)
 
 
 def payload_for(data: Any) -> Payload:
@@ -95,6 +91,14 @@ def payload_for(data: Any) -> Payload:
     if isinstance(data, AsyncIterable):
         return AsyncIterablePayload(data)
     raise TypeError(f"Cannot send a request body of type {type(data).__name__}")
+
+
+def _as_bytes(piece: object) -> bytes:
+    if isinstance(piece, str):
+        return piece.encode("utf-8")
+    if isinstance(piece, (bytes, bytearray, memoryview)):
+        return bytes(piece)
+    raise TypeError(f"Body pieces must be bytes, not {type(piece).__name__}")
 
 
 def _is_pairs(data: Iterable[Any]) -> bool:

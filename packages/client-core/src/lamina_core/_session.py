@@ -344,7 +344,7 @@ class ClientSession:
         if check is True:
             resp.raise_for_status()
         elif check:
-            await check(resp)  # type: ignore[operator]
+            await check(resp)
         return resp
 
     async def _send_handling_redirects(
@@ -381,11 +381,8 @@ class ClientSession:
                 )
             resp.release()
             new_url = self._redirect_url(resp.url, location)
-            if (
-                (resp.status == 303
-                and method != "HEAD")
-                or (resp.status in (301, 302)
-                and method == "POST")
+            if (resp.status == 303 and method != "HEAD") or (
+                resp.status in (301, 302) and method == "POST"
             ):
                 method, body = "GET", None
                 headers = headers.copy()

@@ -94,7 +94,7 @@ class BasicTCPConnector(BaseConnector):
                 _, protocol = await loop.create_connection(
                     lambda: HTTP11Connection(loop),
                     key.host,
-                    key.port,
+                    key.port or (443 if context is not None else 80),
                     ssl=context,
                     server_hostname=server_hostname,
                     local_addr=self._local_addr,

@@ -14,4 +14,13 @@ __all__ = ["WireError"]
 
 
 class WireError(Exception):
-    """The bytes on the wire break HTTP/1.1 framing; ``args[0]`` says how."""
+    """The bytes on the wire break HTTP/1.1 framing; ``args[0]`` says how.
+
+    ``events`` holds what the same ``feed`` call completed before the fault
+    (a head, body pieces), so the caller can tell a broken head from a
+    broken body.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.events: list[object] = []

@@ -141,7 +141,11 @@ class ResponseParserBase:
             # bytes(x) is x itself for bytes: no copy on the common path.
             buf = bytes(data)
         events: list[Event] = []
-        pos = self._run(buf, events)
+        try:
+            pos = self._run(buf, events)
+        except WireError as exc:
+            exc.events = list(events)
+            raise
         if pos == len(buf):
             self._pending = None
         elif self._state == _DONE:
