@@ -184,6 +184,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         limits: ParserLimits = _DEFAULT_LIMITS,
         read_bufsize: int = 2**16,
         sock_read: float | None = None,
+        deadline: float | None = None,
         make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
         expect_continue: bool = False,
     ) -> None:
@@ -206,6 +207,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
         self._sock_read = sock_read
+        if deadline is not None:
+            self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
         if sock_read is not None:
             self._last_read = self._loop.time()
             self._read_handle = self._loop.call_at(
@@ -256,11 +259,6 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         waiter = self._head_waiter
         assert waiter is not None
         return await waiter
-
-    def arm_deadline(self, when: float | None) -> None:
-        """Fail the body with ``TimeoutError`` if it has not ended by ``when``."""
-        if when is not None and self._state == _READING_BODY:
-            self._deadline_handle = self._loop.call_at(when, self._deadline_expired)
 
     def close(self) -> None:
         """Close the transport now; the current exchange fails."""
@@ -353,6 +351,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         head_waiter, stream = self._head_waiter, self._stream
         self._finish_exchange()
         self.close()
+        self._wake_drain(cause)
         if state == _WAITING_HEAD and head_waiter is not None and not head_waiter.done():
             exc: BaseException
             if isinstance(cause, asyncio.TimeoutError):
@@ -365,6 +364,9 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 exc = ServerDisconnectedError()
             exc.__cause__ = cause
             head_waiter.set_exception(exc)
+            # The sender may be stopped elsewhere (a failed write) and never
+            # await the head: mark the error seen so asyncio does not log it.
+            head_waiter.exception()
         elif state == _READING_BODY and stream is not None:
             if isinstance(cause, (ClientPayloadError, asyncio.TimeoutError)):
                 exc = cause
@@ -399,5 +401,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._drain_waiter = None
         if exc is None:
             waiter.set_result(None)
+        elif isinstance(exc, asyncio.TimeoutError):
+            waiter.set_exception(exc)
         else:
             waiter.set_exception(ClientConnectionResetError(str(exc) or "Connection lost"))

@@ -237,21 +237,36 @@ class BaseConnector:
         if self._closed:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
+        reused = self._reuse(key)
+        if reused is not None:
+            return reused
         loop = self._get_loop()
-        protocol = self._take_idle(key)
-        if protocol is None:
-            while not self._has_capacity(key):
-                await self._wait_for_slot(key, loop)
-                if self._closed:
-                    raise RuntimeError("Connector is closed.")
-                protocol = self._take_idle(key)
-                if protocol is not None:
-                    break
+        protocol = None
+        while not self._has_capacity(key):
+            await self._wait_for_slot(key, loop)
+            if self._closed:
+                raise RuntimeError("Connector is closed.")
+            protocol = self._take_idle(key)
+            if protocol is not None:
+                break
         if protocol is None:
             protocol = await self._open(key, req, traces, timeout)
+        return self._lend(key, protocol)
+
+    def _reuse(self, key: ConnectionKey) -> Connection | None:
+        """Lend an idle pooled connection for ``key`` at once, or return None.
+
+        Synchronous, so the session can skip connect timers when it succeeds.
+        """
+        if self._closed:
+            return None
+        protocol = self._take_idle(key)
+        return None if protocol is None else self._lend(key, protocol)
+
+    def _lend(self, key: ConnectionKey, protocol: HTTP11Connection) -> Connection:
         self._acquired.add(protocol)
         self._acquired_per_host[key].add(protocol)
-        return Connection(self, key, protocol, loop)
+        return Connection(self, key, protocol, self._get_loop())
 
     # --- for subclasses -----------------------------------------------------------
 

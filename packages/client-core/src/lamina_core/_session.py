@@ -21,8 +21,8 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from ._auth import BasicAuth
-from ._connection import ResponseHeadError
-from ._connector import BaseConnector
+from ._connection import HTTP11Connection, ResponseHeadError
+from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
 from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
 from ._payloads import BytesPayload, Payload, payload_for
@@ -455,41 +455,40 @@ class ClientSession:
         deadline: float | None,
         history: list[ClientResponse],
     ) -> ClientResponse:
-        assert self._connector is not None
+        connector = self._connector
+        assert connector is not None
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
+        # A pooled connection is taken without awaiting, so no timer is needed;
+        # only opening or waiting for a slot runs under the connect timeout.
+        conn = connector._reuse(req.connection_key)
+        if conn is None:
+            conn = await self._connect(req, timeout, deadline)
+        protocol = conn.protocol
+        assert protocol is not None
         try:
-            async with asyncio.timeout_at(deadline):
-                conn = await self._connect(req, timeout)
-                protocol = conn.protocol
-                assert protocol is not None
-                try:
-                    protocol.begin(
-                        req.method,
-                        limits=self._limits,
-                        read_bufsize=self._read_bufsize,
-                        sock_read=timeout.sock_read,
-                        make_decoder=self._plugins.make_decoder if self._auto_decompress else None,
-                        expect_continue=req.expect100,
-                    )
-                    await self._write_request(protocol, req, head_bytes)
-                    head, stream = await protocol.read_head()
-                except (ServerDisconnectedError, ClientOSError) as exc:
-                    exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
-                    conn.close()
-                    raise
-                except ResponseHeadError as exc:
-                    conn.close()
-                    raise ClientResponseError(
-                        req.request_info, history, status=400, message=exc.message
-                    ) from exc
-                except BaseException:
-                    conn.close()
-                    raise
-        except TimeoutError as exc:
-            if deadline is not None and asyncio.get_running_loop().time() >= deadline:
-                raise TimeoutError() from exc
+            protocol.begin(
+                req.method,
+                limits=self._limits,
+                read_bufsize=self._read_bufsize,
+                sock_read=timeout.sock_read,
+                deadline=deadline,
+                make_decoder=self._plugins.make_decoder if self._auto_decompress else None,
+                expect_continue=req.expect100,
+            )
+            await self._write_request(protocol, req, head_bytes, deadline)
+            head, stream = await protocol.read_head()
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
+            conn.close()
             raise
-        protocol.arm_deadline(deadline)
+        except ResponseHeadError as exc:
+            conn.close()
+            raise ClientResponseError(
+                req.request_info, history, status=400, message=exc.message
+            ) from exc
+        except BaseException:
+            conn.close()
+            raise
         resp = ClientResponse(
             req.method,
             req.url,
@@ -504,20 +503,30 @@ class ClientSession:
             self._cookie_jar.update_cookies(resp.cookies, resp.url)
         return resp
 
-    async def _connect(self, req: ClientRequest, timeout: ClientTimeout) -> Any:
-        assert self._connector is not None
-        if timeout.connect is None:
-            return await self._connector.connect(req, [], timeout)
+    async def _connect(
+        self, req: ClientRequest, timeout: ClientTimeout, deadline: float | None
+    ) -> Connection:
+        """Wait for a slot or open a connection, within ``connect`` and ``total``."""
+        connector = self._connector
+        assert connector is not None
+        budget = timeout.connect
+        if deadline is not None:
+            left = deadline - asyncio.get_running_loop().time()
+            budget = left if budget is None else min(budget, left)
+        if budget is None:
+            return await connector.connect(req, [], timeout)
         try:
-            async with asyncio.timeout(timeout.connect):
-                return await self._connector.connect(req, [], timeout)
+            async with asyncio.timeout(budget):
+                return await connector.connect(req, [], timeout)
         except TimeoutError as exc:
             if isinstance(exc, ConnectionTimeoutError):
                 raise
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
 
     @staticmethod
-    async def _write_request(protocol: Any, req: ClientRequest, head: bytes) -> None:
+    async def _write_request(
+        protocol: HTTP11Connection, req: ClientRequest, head: bytes, deadline: float | None
+    ) -> None:
         body = req.body
         if body is None:
             protocol.write(head)
@@ -541,7 +550,9 @@ class ClientSession:
             await protocol.drain()
             return
         protocol.write(head)
-        await protocol.write_body(body.chunks(), req.chunked)
+        # A streamed body waits on the caller's iterator too: bound it by the total.
+        async with asyncio.timeout_at(deadline):
+            await protocol.write_body(body.chunks(), req.chunked)
 
     # --- helpers ---------------------------------------------------------------------
 
