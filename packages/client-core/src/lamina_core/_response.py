@@ -282,6 +282,13 @@ class ClientResponse:
         """Release the response; kept for API compatibility."""
         self.release()
 
+    def __del__(self) -> None:
+        # A response dropped unread still holds its connection: free the slot.
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.release()
+
     def _release_connection(self) -> None:
         connection = self._connection
         if connection is not None:

@@ -29,10 +29,10 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   └── TooManyRedirects
     ├── ClientPayloadError
     ├── RedirectClientError
+    ├── NonHttpUrlClientError
+    │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
     └── InvalidURL (+ ValueError)
         └── InvalidUrlClientError
-            ├── NonHttpUrlClientError
-            │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
             └── InvalidUrlRedirectClientError (+ RedirectClientError)
 
 Connectors, WebSockets and cookie jars raise these classes or subclasses of
@@ -337,8 +337,16 @@ class InvalidUrlClientError(InvalidURL):
     """The URL given to a request is invalid."""
 
 
-class NonHttpUrlClientError(InvalidUrlClientError):
+class NonHttpUrlClientError(ClientError):
     """The URL given to a request is not http(s) or ws(s)."""
+
+    def __init__(self, url: Any, description: str | None = None) -> None:
+        self.url = url
+        self.description = description
+        super().__init__(*((url, description) if description else (url,)))
+
+    def __str__(self) -> str:
+        return f"{self.url} - {self.description}" if self.description else str(self.url)
 
 
 class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):

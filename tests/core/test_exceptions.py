@@ -1,0 +1,70 @@
+"""The exception tree matches aiohttp's names and stdlib mix-ins."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import aiohttp
+import aiohttp.client_exceptions
+import pytest
+from yarl import URL
+
+from lamina_core import RequestInfo, exceptions
+from lamina_core._connector import ConnectionKey
+
+STDLIB = (
+    OSError,
+    ConnectionResetError,
+    asyncio.TimeoutError,
+    ValueError,
+    TypeError,
+    ssl.SSLError,
+    ssl.CertificateError,
+)
+
+
+@pytest.mark.parametrize("name", exceptions.__all__)
+def test_same_lineage_as_aiohttp(name):
+    ours = getattr(exceptions, name)
+    theirs = getattr(aiohttp, name, None) or getattr(aiohttp.client_exceptions, name)
+    ours_names = {cls.__name__ for cls in ours.__mro__ if cls.__module__ == exceptions.__name__}
+    theirs_names = {cls.__name__ for cls in theirs.__mro__ if cls.__module__.startswith("aiohttp")}
+    assert ours_names == theirs_names
+    for base in STDLIB:
+        assert issubclass(ours, base) == issubclass(theirs, base), base
+
+
+def test_tree_is_drawn_in_the_docstring():
+    for name in exceptions.__all__:
+        assert name in exceptions.__doc__
+
+
+def _info() -> RequestInfo:
+    url = URL("http://127.0.0.1/x")
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    return RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict()), url)
+
+
+def test_client_response_error_fields():
+    exc = exceptions.ClientResponseError(_info(), (), status=404, message="Not Found", headers=None)
+    assert exc.status == exc.code == 404
+    assert str(exc) == "404, message='Not Found', url='http://127.0.0.1/x'"
+    assert "status=404" in repr(exc)
+    assert exc.history == ()
+
+
+def test_connector_error_fields():
+    key = ConnectionKey("127.0.0.1", 1, False, True, None, None, None)
+    exc = exceptions.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
+    assert exc.host == "127.0.0.1"
+    assert exc.port == 1
+    assert exc.errno == 111
+    assert "Cannot connect to host 127.0.0.1:1" in str(exc)
+
+
+def test_invalid_url_and_disconnect_messages():
+    assert str(exceptions.InvalidURL("x", "no host")) == "x - no host"
+    assert exceptions.InvalidURL("x").url == "x"
+    assert exceptions.ServerDisconnectedError().message == "Server disconnected"
