@@ -265,3 +265,34 @@ async def test_request_info(http_server):
             assert info.real_url == url
             assert resp.real_url == url
             assert "Host" in info.headers
+
+
+async def test_timeout_forms(http_server):
+    async with ClientSession(timeout=None) as session:
+        assert session.timeout == ClientTimeout(total=300, sock_connect=30)
+        async with session.get(http_server / "hello", timeout=None) as resp:
+            assert resp.status == 200
+        with pytest.raises(asyncio.TimeoutError):
+            await session.get(http_server / "slow", params={"delay": "2"}, timeout=0.1)
+    async with ClientSession(timeout=0.1) as session:
+        assert session.timeout == ClientTimeout(total=0.1)
+
+
+async def test_cookies_per_request_reach_the_server_without_a_jar(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "echo", cookies={"a": "1", "b": "2"}) as resp:
+            headers = CIMultiDict((await resp.json())["headers"])
+            assert headers["Cookie"] == "a=1; b=2"
+    async with request("GET", http_server / "echo", cookies={"c": "3"}) as resp:
+        headers = CIMultiDict((await resp.json())["headers"])
+        assert headers["Cookie"] == "c=3"
+
+
+async def test_set_cookie_is_ignored_by_the_dummy_jar(http_server):
+    async with ClientSession(cookie_jar=DummyCookieJar()) as session:
+        async with session.get(http_server / "set-cookie") as resp:
+            assert resp.cookies["session"].value == "abc123"
+        async with session.get(http_server / "echo") as resp:
+            headers = CIMultiDict((await resp.json())["headers"])
+            assert "Cookie" not in headers
+        assert len(session.cookie_jar) == 0

@@ -362,7 +362,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 exc = ClientOSError(cause.errno, cause.strerror or str(cause))
             else:
                 exc = ServerDisconnectedError()
-            exc.__cause__ = cause
+            if exc is not cause:
+                exc.__cause__ = cause
             head_waiter.set_exception(exc)
             # The sender may be stopped elsewhere (a failed write) and never
             # await the head: mark the error seen so asyncio does not log it.

@@ -29,7 +29,7 @@ from ._payloads import BytesPayload, Payload, payload_for
 from ._request import ClientRequest
 from ._response import ClientResponse
 from ._session_setup import SessionPlugins
-from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
 from .abc import AbstractCookieJar
 from .exceptions import (
     ClientOSError,
@@ -70,7 +70,7 @@ class ClientSession:
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: _RaiseForStatus = False,
-        timeout: ClientTimeout = _NOT_SET,
+        timeout: ClientTimeout | float | None = _NOT_SET,
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
@@ -100,7 +100,9 @@ class ClientSession:
         self._default_auth = auth
         self._json_serialize = json_serialize
         self._raise_for_status = raise_for_status
-        self._timeout = DEFAULT_TIMEOUT if timeout is _NOT_SET else timeout
+        self._timeout = (
+            DEFAULT_TIMEOUT if timeout is _NOT_SET or timeout is None else as_timeout(timeout)
+        )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
         self._requote_redirect_url = requote_redirect_url
@@ -290,7 +292,7 @@ class ClientSession:
         expect100: bool = False,
         raise_for_status: _RaiseForStatus | None = None,
         proxy: str | URL | None = None,
-        timeout: ClientTimeout = _NOT_SET,
+        timeout: ClientTimeout | float | None = _NOT_SET,
         ssl: Any = True,
         server_hostname: str | None = None,
         version: HttpVersion | None = None,
@@ -325,7 +327,7 @@ class ClientSession:
             "version": version or self._version,
             "accept_encoding": self._plugins.accept_encoding,
         }
-        timeout = self._timeout if timeout is _NOT_SET else timeout
+        timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
         loop = asyncio.get_running_loop()
         deadline = None if timeout.total is None else loop.time() + timeout.total
         resp = await self._send_handling_redirects(
@@ -678,10 +680,10 @@ def request(
 
     The session and its connection close when the response is released.
     """
+    # cookies stay per request: they reach the server even with DummyCookieJar.
     session_kwargs = {
         name: kwargs.pop(name)
         for name in (
-            "cookies",
             "version",
             "timeout",
             "read_bufsize",

@@ -34,7 +34,7 @@ _WS_MISSING = (
 class SessionPlugins:
     """The plugin answers one session uses: connector, jar, decoders, WebSockets."""
 
-    __slots__ = ("_hook", "_decoders", "_ws_connect", "accept_encoding")
+    __slots__ = ("_hook", "_decoders", "_ws_connect", "_proxy_factories", "accept_encoding")
 
     def __init__(self, manager: pluggy.PluginManager) -> None:
         self._hook = manager.hook
@@ -44,6 +44,7 @@ class SessionPlugins:
         extra = sorted(decoders.tokens - {"gzip", "x-gzip", "deflate"})
         self.accept_encoding = ", ".join(["gzip", "deflate", *extra])
         self._ws_connect: Callable[..., Any] | None = self._hook.lamina_websocket_support()
+        self._proxy_factories: dict[str, Callable[..., Any]] = {}
 
     @classmethod
     def resolve(cls) -> SessionPlugins:
@@ -73,13 +74,20 @@ class SessionPlugins:
         return self._ws_connect(session, url, **kwargs)
 
     def proxy_connector(self, proxy_url: URL) -> Callable[..., Any]:
-        """The factory of the plugin that speaks ``proxy_url``'s scheme."""
+        """The factory of the plugin that speaks ``proxy_url``'s scheme.
+
+        Plugins are asked once per scheme and session; the answer is kept.
+        """
+        known = self._proxy_factories.get(proxy_url.scheme)
+        if known is not None:
+            return known
         factory: Callable[..., Any] | None = self._hook.lamina_proxy_connector(proxy_url=proxy_url)
         if factory is None:
             raise ValueError(
                 f"No installed lamina plugin handles {proxy_url.scheme!r} proxies "
                 "(http and https proxies come with lamina-connectors)"
             )
+        self._proxy_factories[proxy_url.scheme] = factory
         return factory
 
     def make_decoder(self, codings: list[bytes]) -> ContentDecoder | None:

@@ -86,7 +86,7 @@ class BasicTCPConnector(BaseConnector):
         context: ssl.SSLContext | None = None
         server_hostname: str | None = None
         if req.is_ssl():
-            setting = self._ssl if key.ssl is True else key.ssl
+            setting = self._ssl if key.ssl is True or key.ssl is None else key.ssl
             context = ssl_context_for(setting)
             server_hostname = req.server_hostname or key.host.rstrip(".")
         try:

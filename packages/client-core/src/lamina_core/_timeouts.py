@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_TIMEOUT", "ClientTimeout"]
+__all__ = ["DEFAULT_TIMEOUT", "ClientTimeout", "as_timeout"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +28,13 @@ class ClientTimeout:
 
 
 DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)
+
+
+def as_timeout(value: ClientTimeout | float | None) -> ClientTimeout:
+    """Accept what aiohttp accepts per request: a ``ClientTimeout``, or a
+    number (or None) meaning that total alone."""
+    if isinstance(value, ClientTimeout):
+        return value
+    if value is None or isinstance(value, (int, float)):
+        return ClientTimeout(total=value)
+    raise TypeError(f"timeout must be a ClientTimeout or a number, not {value!r}")
