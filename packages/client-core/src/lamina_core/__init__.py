@@ -6,6 +6,7 @@ lamina-cookies and lamina-websocket extend it through the hooks in
 """
 
 from ._auth import BasicAuth
+from ._connection import HTTP11Connection
 from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
@@ -75,6 +76,7 @@ __all__ = [
     "ConnectionTimeoutError",
     "ContentTypeError",
     "DummyCookieJar",
+    "HTTP11Connection",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",

@@ -260,6 +260,30 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         assert waiter is not None
         return await waiter
 
+    def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
+        """Hand the transport of an upgraded connection (101) to ``protocol``.
+
+        Returns the transport, still paused, and the bytes that arrived after
+        the response head; the new owner feeds those, then resumes reading.
+        This object stops tracking the transport.
+        """
+        transport = self.transport
+        if not self.upgraded or transport is None:
+            raise RuntimeError("Only an upgraded connection can be taken over")
+        transport.set_protocol(protocol)
+        leftover, self.leftover = self.leftover, b""
+        self.transport = None
+        self._connected = False
+        return transport, leftover
+
+    def switch_transport(self, transport: asyncio.Transport) -> None:
+        """Carry on over ``transport``, e.g. TLS started inside a CONNECT tunnel."""
+        if self.leftover:
+            raise ClientConnectionResetError("Unexpected bytes from the proxy after CONNECT")
+        self.transport = transport
+        self.upgraded = False
+        self._connected = True
+
     def close(self) -> None:
         """Close the transport now; the current exchange fails."""
         self._reusable = False
@@ -295,6 +319,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             if codings:
                 self._decoder = self._make_decoder(codings)
         self._reusable = head.keep_alive
+        self.upgraded = head.upgrade
         self._state = _READING_BODY
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
@@ -329,9 +354,13 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._finish_exchange()
         assert self._parser is not None
         self.leftover = self._parser.leftover
-        if self.leftover:
+        if self.upgraded:
+            # 101 or a CONNECT tunnel: the bytes that follow are another
+            # protocol's. Stop reading until its owner takes the transport.
             self._reusable = False
-        if not self._reusable and not self.upgraded:
+            if self.transport is not None:
+                self.transport.pause_reading()
+        elif self.leftover or not self._reusable:
             self.close()
         # EOF last: its callbacks give this connection back to the pool.
         stream.feed_eof()

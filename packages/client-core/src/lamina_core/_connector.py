@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ._connection import HTTP11Connection
 
 if TYPE_CHECKING:
+    from yarl import URL
+
+    from ._auth import BasicAuth
     from ._request import ClientRequest
     from ._timeouts import ClientTimeout
 
@@ -175,6 +178,10 @@ class BaseConnector:
             f"acquired={len(self._acquired)} idle={idle}{' closed' if self._closed else ''}>"
         )
 
+    #: Proxy URL schemes this connector speaks itself; for others the session
+    #: asks the ``lamina_proxy_connector`` hook.
+    proxy_schemes: frozenset[str] = frozenset()
+
     # --- public API ------------------------------------------------------------
 
     @property
@@ -252,6 +259,13 @@ class BaseConnector:
         if protocol is None:
             protocol = await self._open(key, req, traces, timeout)
         return self._lend(key, protocol)
+
+    def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
+        """The proxy the environment names for ``url`` (sessions with ``trust_env``).
+
+        Core reads no environment; lamina-connectors' ``TCPConnector`` does.
+        """
+        return None
 
     def _reuse(self, key: ConnectionKey) -> Connection | None:
         """Lend an idle pooled connection for ``key`` at once, or return None.

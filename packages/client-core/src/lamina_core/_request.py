@@ -23,10 +23,10 @@ from ._version import __version__
 from ._wire import serialize_request_head
 from .exceptions import InvalidUrlClientError, NonHttpUrlClientError
 
-__all__ = ["DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
+__all__ = ["ALLOWED_SCHEMES", "DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
 
 DEFAULT_USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} lamina/{__version__}"
-_HTTP_SCHEMES = frozenset({"http", "https"})
+ALLOWED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -59,7 +59,10 @@ class ClientRequest:
         ssl: the TLS setting for https (True, False or an ``SSLContext``).
         server_hostname: the name to send in SNI and check the certificate for.
         accept_encoding: the ``Accept-Encoding`` value to advertise.
-        allowed_schemes: the URL schemes this request may use.
+        proxy: the proxy to go through, or None.
+        proxy_auth: credentials for the proxy (``Proxy-Authorization``).
+        proxy_headers: headers for the proxy: sent with the request itself
+            for plain http, with the CONNECT request for a tunnel.
     """
 
     __slots__ = (
@@ -74,6 +77,9 @@ class ClientRequest:
         "ssl",
         "server_hostname",
         "connection_key",
+        "proxy",
+        "proxy_auth",
+        "proxy_headers",
         "_request_info",
     )
 
@@ -92,10 +98,12 @@ class ClientRequest:
         ssl: Any = True,
         server_hostname: str | None = None,
         accept_encoding: str = "gzip, deflate",
-        allowed_schemes: frozenset[str] = _HTTP_SCHEMES,
+        proxy: URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        proxy_headers: CIMultiDict[str] | None = None,
     ) -> None:
         scheme = url.scheme
-        if scheme not in allowed_schemes:
+        if scheme not in ALLOWED_SCHEMES:
             if not url.is_absolute() or not scheme:
                 raise InvalidUrlClientError(url)
             raise NonHttpUrlClientError(url, f"scheme {scheme!r} is not supported")
@@ -116,14 +124,21 @@ class ClientRequest:
         self.ssl = ssl
         self.server_hostname = server_hostname
         is_ssl = scheme in _SSL_SCHEMES
+        if proxy is not None and proxy_auth is None and proxy.raw_user is not None:
+            proxy_auth = BasicAuth.from_url(proxy)
+        if proxy is not None and proxy.raw_user is not None:
+            proxy = proxy.with_user(None)
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        self.proxy_headers = proxy_headers
         self.connection_key = ConnectionKey(
             host,
             url.port or _DEFAULT_PORTS[scheme],
             is_ssl,
             ssl if is_ssl else True,
-            None,
-            None,
-            None,
+            proxy,
+            proxy_auth,
+            hash(tuple(proxy_headers.items())) if proxy_headers else None,
         )
         self.headers = self._build_headers(
             headers, frozenset(skip_auto_headers), auth, accept_encoding
@@ -164,7 +179,12 @@ class ClientRequest:
             ValueError: a header name or value holds CR, LF or NUL, or the
                 method is not a token.
         """
-        target = self.url.raw_path_qs or "/"
+        if self.method == "CONNECT":
+            target = self.url.host_port_subcomponent or ""
+        elif self.proxy is not None and not self.connection_key.is_ssl:
+            target = str(self.url)  # absolute-form through a plain HTTP proxy
+        else:
+            target = self.url.raw_path_qs or "/"
         return serialize_request_head(
             self.method, target, self.headers.items(), (self.version.major, self.version.minor)
         )
@@ -191,6 +211,12 @@ class ClientRequest:
                 headers[name] = value
         if auth is not None and "Authorization" not in headers:
             headers["Authorization"] = auth.encode()
+        if self.proxy is not None and not self.connection_key.is_ssl:
+            # Plain HTTP through a proxy: the proxy reads these from the request.
+            if self.proxy_headers:
+                headers.extend(self.proxy_headers)
+            if self.proxy_auth is not None and "Proxy-Authorization" not in headers:
+                headers["Proxy-Authorization"] = self.proxy_auth.encode()
         if self.version == HttpVersion10 and "Connection" not in headers:
             headers["Connection"] = "keep-alive"
         body = self.body

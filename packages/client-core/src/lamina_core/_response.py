@@ -78,7 +78,8 @@ class ClientResponse:
         self._body: bytes | None = None
         self._released = False
         self._cookies: SimpleCookie | None = None
-        if connection is not None:
+        if connection is not None and not head.upgrade:
+            # An upgraded connection belongs to whoever takes it over.
             content.on_eof(self._release_connection)
 
     def __repr__(self) -> str:

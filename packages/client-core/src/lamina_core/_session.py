@@ -26,7 +26,7 @@ from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
 from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
 from ._payloads import BytesPayload, Payload, payload_for
-from ._request import ClientRequest
+from ._request import ALLOWED_SCHEMES, ClientRequest
 from ._response import ClientResponse
 from ._session_setup import SessionPlugins
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
@@ -73,6 +73,8 @@ class ClientSession:
         timeout: ClientTimeout | float | None = _NOT_SET,
         auto_decompress: bool = True,
         trust_env: bool = False,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
         requote_redirect_url: bool = True,
         read_bufsize: int = 2**16,
         max_line_size: int = 8190,
@@ -105,6 +107,9 @@ class ClientSession:
         )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
+        self._proxy = None if proxy is None else URL(proxy)
+        self._proxy_auth = proxy_auth
+        self._proxy_connectors: dict[URL, BaseConnector] = {}
         self._requote_redirect_url = requote_redirect_url
         self._read_bufsize = read_bufsize
         self._limits = (max_line_size, max_field_size)
@@ -251,6 +256,9 @@ class ClientSession:
         if connector is not None and not connector.closed and self._connector_owner:
             await connector.close()
         self._connector = None
+        for proxy_connector in self._proxy_connectors.values():
+            await proxy_connector.close()
+        self._proxy_connectors.clear()
 
     def detach(self) -> None:
         """Forget the connector without closing it."""
@@ -292,6 +300,8 @@ class ClientSession:
         expect100: bool = False,
         raise_for_status: _RaiseForStatus | None = None,
         proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        proxy_headers: Any = None,
         timeout: ClientTimeout | float | None = _NOT_SET,
         ssl: Any = True,
         server_hostname: str | None = None,
@@ -301,8 +311,6 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
-        if proxy is not None:
-            self._plugins.proxy_connector(URL(proxy))
         url = self._build_url(str_or_url, params)
         if json is not None:
             body: Payload | None = BytesPayload(
@@ -326,6 +334,9 @@ class ClientSession:
             "server_hostname": server_hostname,
             "version": version or self._version,
             "accept_encoding": self._plugins.accept_encoding,
+            "proxy": self._proxy if proxy is None else URL(proxy),
+            "proxy_auth": proxy_auth or self._proxy_auth,
+            "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
         }
         timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
         loop = asyncio.get_running_loop()
@@ -429,6 +440,11 @@ class ClientSession:
             if jar_cookies:
                 headers = headers.copy()
                 _append_cookie_header(headers, jar_cookies)
+        if req_kwargs["proxy"] is None and self._trust_env:
+            assert self._connector is not None
+            found = self._connector.proxy_from_env(url)
+            if found is not None:
+                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_with_retry(
@@ -457,14 +473,13 @@ class ClientSession:
         deadline: float | None,
         history: list[ClientResponse],
     ) -> ClientResponse:
-        connector = self._connector
-        assert connector is not None
+        connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
         # A pooled connection is taken without awaiting, so no timer is needed;
         # only opening or waiting for a slot runs under the connect timeout.
         conn = connector._reuse(req.connection_key)
         if conn is None:
-            conn = await self._connect(req, timeout, deadline)
+            conn = await self._connect(connector, req, timeout, deadline)
         protocol = conn.protocol
         assert protocol is not None
         try:
@@ -505,12 +520,22 @@ class ClientSession:
             self._cookie_jar.update_cookies(resp.cookies, resp.url)
         return resp
 
-    async def _connect(
-        self, req: ClientRequest, timeout: ClientTimeout, deadline: float | None
-    ) -> Connection:
-        """Wait for a slot or open a connection, within ``connect`` and ``total``."""
+    def _connector_for(self, proxy: URL | None) -> BaseConnector:
+        """The session's connector, or the one a plugin supplies for this proxy."""
         connector = self._connector
         assert connector is not None
+        if proxy is None or proxy.scheme in connector.proxy_schemes:
+            return connector
+        made = self._proxy_connectors.get(proxy)
+        if made is None:
+            made = self._proxy_connectors[proxy] = self._plugins.proxy_connector(proxy)(proxy)
+        return made
+
+    @staticmethod
+    async def _connect(
+        connector: BaseConnector, req: ClientRequest, timeout: ClientTimeout, deadline: float | None
+    ) -> Connection:
+        """Wait for a slot or open a connection, within ``connect`` and ``total``."""
         budget = timeout.connect
         if deadline is not None:
             left = deadline - asyncio.get_running_loop().time()
@@ -567,7 +592,7 @@ class ClientSession:
             url = self._base_url.join(url)
         if params is not None:
             url = url.extend_query(params)
-        if url.scheme not in ("http", "https"):
+        if url.scheme not in ALLOWED_SCHEMES:
             if not url.is_absolute():
                 raise InvalidUrlClientError(url)
             raise NonHttpUrlClientError(url)
