@@ -1,9 +1,13 @@
 """lamina-cookies: the RFC 6265 ``CookieJar`` and its persistence.
 
-The jar arrives with the CookieJar issue; the distribution registers itself
-through the ``lamina`` entry point (see ``_plugin``).
+Installing the distribution makes ``CookieJar`` the jar of every
+``ClientSession()`` not given one, through the ``lamina_default_cookie_jar``
+hook (see ``_plugin``).
 """
 
+from ._jar import CookieJar
+from ._limits import CookieLimits
+from ._persistence import CookieJarFormatError
 from ._version import __version__ as __version__
 
-__all__: list[str] = []
+__all__ = ["CookieJar", "CookieJarFormatError", "CookieLimits"]
