@@ -2,14 +2,22 @@
 
 This module is imported by lamina-core's plugin manager the first time a
 ``ClientSession`` is created, so it stays cheap: it holds only hookimpls, and
-each hook body imports the heavy modules it needs.
-
-Hooks this distribution implements (they arrive with the ws_connect issue):
-
-- ``lamina_websocket_support``: gives ``ClientSession.ws_connect`` its implementation
-  (core alone raises an error naming this distribution)
+each hook body imports the heavy modules it needs (websockets, zlib).
 """
 
-from lamina_core import hookimpl  # noqa: F401  (decorates the hooks listed above)
+from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+from typing import Any
+
+from lamina_core import hookimpl
+
+__all__ = ["lamina_websocket_support"]
+
+
+@hookimpl
+def lamina_websocket_support() -> Callable[..., Any]:
+    """Give ``ClientSession.ws_connect`` its implementation."""
+    from ._connect import session_ws_connect
+
+    return session_ws_connect

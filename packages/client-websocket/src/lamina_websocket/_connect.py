@@ -1,0 +1,195 @@
+"""``ws_connect``: the opening handshake through a session, then the hand-over.
+
+The handshake is an ordinary request sent with the session's public API
+(``session.request``), so cookies, auth, proxies, TLS and tracing apply to it
+as to any other; redirects are not followed. A valid 101 response keeps its
+connection paused; its transport is taken over by a ``WebSocketConnection``
+and the connection is detached from the pool, which frees its slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Generator, Iterable
+from types import TracebackType
+from typing import Any
+
+from yarl import URL
+
+from lamina_core import BaseConnector, BasicAuth, ClientSession, WSServerHandshakeError
+
+from ._connection import ClientProtocol, WebSocketConnection
+from ._handshake import HandshakeFailure, make_offer, negotiate
+from ._models import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
+from ._response import ClientWebSocketResponse
+
+__all__ = ["connect", "session_ws_connect", "ws_connect"]
+
+_NOT_SET: Any = object()
+
+
+async def connect(
+    session: ClientSession,
+    url: str | URL,
+    *,
+    method: str = "GET",
+    protocols: Iterable[str] = (),
+    timeout: ClientWSTimeout | float | None = _NOT_SET,
+    receive_timeout: float | None = None,
+    autoclose: bool = True,
+    autoping: bool = True,
+    heartbeat: float | None = None,
+    auth: BasicAuth | None = None,
+    origin: str | None = None,
+    params: Any = None,
+    headers: Any = None,
+    proxy: str | URL | None = None,
+    proxy_auth: BasicAuth | None = None,
+    ssl: Any = True,
+    server_hostname: str | None = None,
+    proxy_headers: Any = None,
+    compress: int = 15,
+    max_msg_size: int = 4 * 1024 * 1024,
+    decode_text: bool = True,
+) -> ClientWebSocketResponse:
+    """Open a WebSocket over ``session``; see ``ClientSession.ws_connect``.
+
+    Raises:
+        WSServerHandshakeError: the server did not complete the handshake
+            (status other than 101, wrong ``Upgrade``/``Connection``/
+            ``Sec-WebSocket-Accept``, a subprotocol or extension not offered).
+        ValueError: ``compress`` is neither 0 nor between 9 and 15.
+    """
+    ws_timeout = _ws_timeout(timeout, receive_timeout)
+    if heartbeat is not None and heartbeat <= 0:
+        raise ValueError("heartbeat must be a positive number of seconds")
+    offer, request_headers = make_offer(
+        headers, protocols=protocols, origin=origin, compress=compress
+    )
+    resp = await session.request(
+        method,
+        url,
+        params=params,
+        headers=request_headers,
+        auth=auth,
+        allow_redirects=False,
+        proxy=proxy,
+        proxy_auth=proxy_auth,
+        proxy_headers=proxy_headers,
+        ssl=ssl,
+        server_hostname=server_hostname,
+    )
+    try:
+        negotiated = negotiate(offer, resp.status, resp.headers)
+        conn = resp.connection
+        if conn is None or conn.protocol is None:
+            raise HandshakeFailure("Connection closed right after the handshake")
+        protocol = ClientProtocol(max_size=max_msg_size or None, autoping=autoping)
+        protocol.extensions = negotiated.extensions
+        glue = WebSocketConnection(asyncio.get_running_loop(), protocol, decode_text=decode_text)
+        transport, leftover = conn.protocol.take_over(glue)
+    except HandshakeFailure as exc:
+        resp.close()
+        raise WSServerHandshakeError(
+            resp.request_info,
+            resp.history,
+            status=resp.status,
+            message=str(exc),
+            headers=resp.headers,
+        ) from None
+    except BaseException:
+        resp.close()
+        raise
+    conn.detach()
+    ws = ClientWebSocketResponse(
+        glue,
+        resp,
+        protocol=negotiated.protocol,
+        timeout=ws_timeout,
+        autoclose=autoclose,
+        autoping=autoping,
+        heartbeat=heartbeat,
+        compress=negotiated.compress,
+        client_notakeover=negotiated.client_notakeover,
+    )
+    glue.attach(transport, leftover)
+    return ws
+
+
+def _ws_timeout(timeout: ClientWSTimeout | float | None, receive_timeout: float | None) -> ClientWSTimeout:
+    if timeout is _NOT_SET:
+        result = DEFAULT_WS_CLIENT_TIMEOUT
+    elif isinstance(timeout, ClientWSTimeout):
+        result = timeout
+    else:
+        # A bare number is the close timeout, as aiohttp took it before ClientWSTimeout.
+        result = ClientWSTimeout(ws_receive=None, ws_close=timeout)
+    if receive_timeout is not None:
+        result = ClientWSTimeout(ws_receive=receive_timeout, ws_close=result.ws_close)
+    return result
+
+
+class _WSRequestContextManager:
+    """What ``ws_connect`` returns: await it, or use it with ``async with``."""
+
+    __slots__ = ("_coro", "_ws")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientWebSocketResponse]) -> None:
+        self._coro = coro
+        self._ws: ClientWebSocketResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, ClientWebSocketResponse]:
+        return self._coro.__await__()
+
+    def send(self, arg: None) -> Any:
+        return self._coro.send(arg)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    async def __aenter__(self) -> ClientWebSocketResponse:
+        self._ws = await self._coro
+        return self._ws
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._ws is not None
+        await self._ws.close()
+
+
+def session_ws_connect(
+    session: ClientSession, url: str | URL, **kwargs: Any
+) -> _WSRequestContextManager:
+    """The implementation behind ``ClientSession.ws_connect`` (see ``_plugin``)."""
+    return _WSRequestContextManager(connect(session, url, **kwargs))
+
+
+def ws_connect(
+    url: str | URL,
+    *,
+    connector: BaseConnector | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
+    **kwargs: Any,
+) -> _WSRequestContextManager:
+    """Open a WebSocket with a short-lived session of its own.
+
+    Takes the keyword arguments of ``ClientSession.ws_connect``. The session
+    is closed as soon as the handshake is over, successful or not: once the
+    connection is handed to the WebSocket the session holds nothing, so the
+    WebSocket alone has to be closed (``async with`` does it).
+    """
+    return _WSRequestContextManager(_connect_alone(url, connector, kwargs))
+
+
+async def _connect_alone(
+    url: str | URL, connector: BaseConnector | None, kwargs: dict[str, Any]
+) -> ClientWebSocketResponse:
+    session = ClientSession(connector=connector, connector_owner=connector is None)
+    try:
+        return await connect(session, url, **kwargs)
+    finally:
+        await session.close()
