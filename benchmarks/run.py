@@ -1,0 +1,496 @@
+"""lamina's benchmarks, side by side with aiohttp, httpx and a raw-asyncio floor.
+
+    hatch run bench:all      # the full run (about 10 minutes on 2 cores)
+    hatch run bench:quick    # the same workloads, fewer repetitions and requests (< 2 min)
+
+What it does: starts nginx (benchmarks/nginx.conf, from a temporary prefix,
+pinned to one core), then runs every (workload, client) pair in a fresh
+Python process (benchmarks/client.py) pinned to the other core, interleaved:
+each repetition runs every workload for every client before the next one
+starts, in an order that rotates, so slow drifts of the machine hit every
+client alike. It prints a table of medians with min-max over the
+repetitions, the ratio of each client to aiohttp (with its C extensions)
+measured in the same run, and the client's CPU time per operation (user +
+system, from ``resource.getrusage`` in the client process: the figure that
+noise affects least). Then import time and RSS of each library, each from
+fresh interpreters. Everything is also written as JSON (and a PNG chart)
+under benchmarks/results/.
+
+Clients: lamina (httptools parser), lamina-py (LAMINA_NO_EXTENSIONS=1),
+aiohttp, aiohttp-py (AIOHTTP_NO_EXTENSIONS=1), httpx, floor.
+
+``--ref REV`` measures lamina as committed at REV (``git archive`` into a
+temporary folder, put first on PYTHONPATH) instead of the working tree.
+
+WebSocket rows: ``benchmarks/ws/`` (owned separately) plugs in by providing
+``ws/harness.py`` with ``WORKLOADS`` (a list of :class:`Workload` whose
+names start with ``ws_``) and ``server(core)``, a context manager yielding
+the echo server's port; ``client.py`` hands ``ws_*`` workloads to
+``ws/client.py:run``. Without that folder the rows are simply absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from servers import BIG_SIZE, ensure_nginx, nginx_server  # noqa: E402
+
+RESULTS = HERE / "results"
+SERVER_CORE, CLIENT_CORE = 0, 1
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    title: str
+    n_full: int  # operations per measurement, equal for every client
+    n_quick: int
+    concurrency: int
+    unit: str  # "req/s" or "MB/s"
+    full_only: bool = False
+    clients: tuple[str, ...] | None = None  # None: every client
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    program: str  # the client.py CLIENTS key
+    env: dict[str, str]
+
+
+CLIENTS = [
+    Client("lamina", "lamina", {}),
+    Client("lamina-py", "lamina", {"LAMINA_NO_EXTENSIONS": "1"}),
+    Client("aiohttp", "aiohttp", {}),
+    Client("aiohttp-py", "aiohttp", {"AIOHTTP_NO_EXTENSIONS": "1"}),
+    Client("httpx", "httpx", {}),
+    Client("floor", "floor", {}),
+]
+REFERENCE = "aiohttp"
+_NO_HTTPX = ("lamina", "lamina-py", "aiohttp", "aiohttp-py", "floor")
+
+WORKLOADS = [
+    Workload("sequential", "sequential small GETs, one connection", 2000, 300, 1, "req/s"),
+    Workload("concurrent", "64 tasks, small GETs, 64-connection pool", 6400, 640, 64, "req/s"),
+    Workload("json", "1 KiB JSON, resp.json(), 64 tasks", 3200, 320, 64, "req/s"),
+    Workload("post_json", "POST of a 1 KiB JSON body, 64 tasks", 3200, 320, 64, "req/s"),
+    Workload("chunked", "64 KiB chunked response, 8 tasks", 1000, 200, 8, "req/s"),
+    Workload("download", "256 MiB streamed, iter_chunked(65536)", 1, 1, 1, "MB/s"),
+    Workload("idle_pool", "1,000 concurrent GETs, RSS per pooled connection", 1000, 1000, 1000,
+             "req/s"),
+]
+# Scale curve: small GETs at growing concurrency (full runs only; httpx is
+# left out because its cost per request grows with the pool and would
+# dominate the run time; its 64-way figure is in the table above).
+for _c in (1, 8, 64, 256, 1024):
+    WORKLOADS.append(
+        Workload(f"scale_{_c}", f"scale: {_c} concurrent small GETs", max(2048, 4 * _c), 0, _c,
+                 "req/s", full_only=True, clients=_NO_HTTPX)
+    )
+IMPORTS = ["lamina_core", "lamina", "aiohttp", "httpx"]
+
+
+# --- running one measurement ----------------------------------------------------------
+
+
+def _client_env(client: Client, pythonpath: str | None) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("LAMINA_NO_EXTENSIONS", "AIOHTTP_NO_EXTENSIONS", "PYTHONPATH")
+    }
+    env.update(client.env)
+    paths = [str(HERE)]
+    if pythonpath:
+        paths.insert(0, pythonpath)
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def measure(client: Client, workload: Workload, port: int, n: int, pythonpath: str | None,
+            pin: bool) -> dict[str, Any]:
+    cmd = [sys.executable, str(HERE / "client.py"), client.program, workload.name, str(port),
+           str(n), str(workload.concurrency)]
+    if pin:
+        cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
+    proc = subprocess.run(cmd, env=_client_env(client, pythonpath), capture_output=True,
+                          text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{client.name} {workload.name} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_sample(module: str, pythonpath: str | None, pin: bool) -> dict[str, float]:
+    code = (
+        "import resource, time, sys\n"
+        "def rss():\n"
+        "    with open('/proc/self/statm') as f:\n"
+        "        return int(f.read().split()[1]) * resource.getpagesize() // 1024\n"
+        "r0 = rss(); n0 = len(sys.modules); t0 = time.perf_counter()\n"
+        f"import {module}\n"
+        "t1 = time.perf_counter()\n"
+        "print(t1 - t0, rss() - r0, rss(), len(sys.modules) - n0)\n"
+    )
+    cmd = [sys.executable, "-c", code]
+    if pin:
+        cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
+    env = _client_env(Client("", "", {}), pythonpath)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout.split()
+    return {"seconds": float(out[0]), "rss_delta_kib": float(out[1]), "rss_kib": float(out[2]),
+            "modules": float(out[3])}
+
+
+# --- lamina as committed at a revision ------------------------------------------------
+
+
+@contextlib.contextmanager
+def lamina_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
+    """PYTHONPATH for lamina at ``ref`` (None: the installed working tree), and its label."""
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", ref or "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    if ref is None:
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "packages"],
+                               capture_output=True, text=True).stdout.strip()
+        yield None, f"working tree at {head}" + (" (with uncommitted changes)" if dirty else "")
+        return
+    with tempfile.TemporaryDirectory(prefix="lamina-src-") as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "packages"],
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        srcs = sorted(str(p) for p in Path(tmp, "packages").glob("*/src"))
+        yield os.pathsep.join(srcs), f"commit {head}"
+
+
+# --- statistics and the table ---------------------------------------------------------
+
+
+def metric(workload: Workload, sample: dict[str, Any]) -> float:
+    if workload.unit == "MB/s":
+        return sample["bytes"] / sample["wall"] / 1e6
+    return sample["ops"] / sample["wall"]
+
+
+def summarise(workload: Workload, samples: list[dict[str, Any]]) -> dict[str, Any]:
+    values = [metric(workload, s) for s in samples]
+    cpu = [s["cpu"] / s["ops"] * 1e6 for s in samples]
+    out: dict[str, Any] = {
+        "median": statistics.median(values), "min": min(values), "max": max(values),
+        "cpu_us_median": statistics.median(cpu), "cpu_us_min": min(cpu), "cpu_us_max": max(cpu),
+        "maxrss_kib": statistics.median(s["maxrss_kib"] for s in samples),
+        "minflt_per_op": statistics.median(s["minflt"] / s["ops"] for s in samples),
+        "impl": samples[0].get("impl", ""),
+        "reps": len(samples),
+    }
+    if workload.name == "idle_pool":
+        out["kib_per_connection"] = statistics.median(
+            s["rss_growth_kib"] / workload.concurrency for s in samples
+        )
+    return out
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" if v >= 10 else f"{v:,.2f}"
+
+
+def print_tables(report: dict[str, Any]) -> None:
+    for wl in report["workloads"]:
+        rows = wl["clients"]
+        if not rows:
+            continue
+        ref = rows.get(REFERENCE)
+        print(f"\n## {wl['title']}  (N={wl['n']}, {wl['unit']}, {rows[next(iter(rows))]['reps']}"
+              " reps)")
+        header = f"{'client':<11} {wl['unit'] + ' median':>14} {'min-max':>21} {'x aiohttp':>9}" \
+                 f" {'CPU us/op':>10} {'CPU x aiohttp':>13}"
+        if wl["name"] == "download":
+            header += f" {'peak RSS MiB':>12} {'faults/op':>10}"
+        elif wl["name"] == "idle_pool":
+            header += f" {'KiB/conn':>9}"
+        print(header)
+        print("-" * len(header))
+        for name, r in rows.items():
+            ratio = f"{r['median'] / ref['median']:.2f}" if ref else "-"
+            cpu_ratio = f"{r['cpu_us_median'] / ref['cpu_us_median']:.2f}" if ref else "-"
+            line = (f"{name:<11} {_fmt(r['median']):>14} "
+                    f"{_fmt(r['min']) + '-' + _fmt(r['max']):>21} {ratio:>9} "
+                    f"{_fmt(r['cpu_us_median']):>10} {cpu_ratio:>13}")
+            if wl["name"] == "download":
+                line += f" {r['maxrss_kib'] / 1024:>12.1f} {r['minflt_per_op']:>10.0f}"
+            elif wl["name"] == "idle_pool":
+                line += f" {r['kib_per_connection']:>9.1f}"
+            print(line)
+    imports = report.get("imports")
+    if imports:
+        ref = imports.get(REFERENCE)
+        print(f"\n## import time, fresh interpreters ({imports[REFERENCE]['samples']} samples)")
+        header = f"{'module':<12} {'ms median':>10} {'min-max':>15} {'x aiohttp':>9} " \
+                 f"{'RSS +MiB':>9} {'modules':>8}"
+        print(header)
+        print("-" * len(header))
+        for name, r in imports.items():
+            span = f"{r['ms_min']:.1f}-{r['ms_max']:.1f}"
+            print(f"{name:<12} {r['ms_median']:>10.1f} {span:>15} "
+                  f"{r['ms_median'] / ref['ms_median']:>9.2f} {r['rss_delta_mib']:>9.1f} "
+                  f"{r['modules']:>8.0f}")
+    targets = report.get("targets")
+    if targets:
+        print("\n## targets of issue 4 (lamina / aiohttp, medians of this run)")
+        for t in targets:
+            print(f"  [{'met' if t['met'] else 'NOT met':>7}] {t['what']}: {t['measured']}")
+
+
+# --- targets --------------------------------------------------------------------------
+
+
+def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    by = {wl["name"]: wl["clients"] for wl in report["workloads"]}
+    out: list[dict[str, Any]] = []
+
+    def ratio(wl: str, a: str, b: str, key: str = "median") -> float | None:
+        rows = by.get(wl, {})
+        if a not in rows or b not in rows:
+            return None
+        return float(rows[a][key] / rows[b][key])
+
+    def add(what: str, value: float | None, ok: bool | None, fmt: str = "{:.2f}x") -> None:
+        if value is not None and ok is not None:
+            out.append({"what": what, "measured": fmt.format(value), "met": ok})
+
+    r = ratio("concurrent", "lamina", "aiohttp")
+    add("64-way small GETs, req/s >= 2.0x", r, r is not None and r >= 2.0)
+    r = ratio("concurrent", "lamina", "aiohttp", "cpu_us_median")
+    add("64-way small GETs, CPU/req <= 0.5x", r, r is not None and r <= 0.5)
+    r = ratio("sequential", "lamina", "aiohttp")
+    add("sequential small GETs, req/s >= 1.0x", r, r is not None and r >= 1.0)
+    r = ratio("sequential", "lamina", "aiohttp", "cpu_us_median")
+    add("sequential small GETs, CPU/req <= 0.75x", r, r is not None and r <= 0.75)
+    r = ratio("download", "lamina", "aiohttp")
+    add("streamed download, MB/s >= 2.0x", r, r is not None and r >= 2.0)
+    r = ratio("download", "lamina", "aiohttp", "maxrss_kib")
+    add("streamed download, peak RSS <= aiohttp's", r, r is not None and r <= 1.0)
+    imports = report.get("imports", {})
+    if "aiohttp" in imports:
+        for mod, limit in (("lamina_core", 0.5), ("lamina", 0.6)):
+            if mod in imports:
+                r = imports[mod]["ms_median"] / imports["aiohttp"]["ms_median"]
+                add(f"import {mod} <= {limit}x aiohttp's", r, r <= limit)
+    for wl_name, rows in by.items():
+        if "lamina-py" in rows and "aiohttp-py" in rows:
+            r = rows["lamina-py"]["median"] / rows["aiohttp-py"]["median"]
+            add(f"pure-Python paths, {wl_name}: lamina-py >= aiohttp-py", r, r >= 1.0)
+    return out
+
+
+# --- the chart ------------------------------------------------------------------------
+
+
+def chart(report: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no chart)")
+        return False
+    main = [wl for wl in report["workloads"] if not wl["name"].startswith("scale_") and wl["clients"]]
+    scale = [wl for wl in report["workloads"] if wl["name"].startswith("scale_") and wl["clients"]]
+    names = [c.name for c in CLIENTS]
+    fig, axes = plt.subplots(1, 2 if scale else 1, figsize=(14 if scale else 9, 5.5), squeeze=False)
+    ax = axes[0][0]
+    width = 0.8 / len(names)
+    for i, client in enumerate(names):
+        xs, ys = [], []
+        for j, wl in enumerate(main):
+            row, ref = wl["clients"].get(client), wl["clients"].get(REFERENCE)
+            if row and ref:
+                xs.append(j + (i - len(names) / 2 + 0.5) * width)
+                ys.append(row["median"] / ref["median"])
+        ax.bar(xs, ys, width, label=client)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(main)), [wl["name"] for wl in main], rotation=20)
+    ax.set_ylabel("throughput / aiohttp's (same run, median)")
+    ax.set_yscale("log")
+    ax.set_title("Throughput relative to aiohttp (log scale; higher is better)")
+    ax.legend(fontsize=8)
+    if scale:
+        ax2 = axes[0][1]
+        for client in names:
+            pts = [(wl["concurrency"], wl["clients"][client]["cpu_us_median"]) for wl in scale
+                   if client in wl["clients"]]
+            if pts:
+                ax2.plot(*zip(*pts, strict=True), marker="o", label=client)
+        ax2.set_xscale("log")
+        ax2.set_yscale("log")
+        ax2.set_xlabel("concurrent requests")
+        ax2.set_ylabel("client CPU per request (us)")
+        ax2.set_title("Scale curve: client CPU per small GET (lower is better)")
+        ax2.legend(fontsize=8)
+    fig.suptitle(f"lamina benchmarks - {report['lamina']} - {report['when']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def _ws_extension() -> tuple[list[Workload], Any] | None:
+    if not (HERE / "ws" / "harness.py").exists():
+        return None
+    from ws.harness import WORKLOADS as WS_WORKLOADS  # type: ignore[import-not-found]
+    from ws.harness import server as ws_server  # type: ignore[import-not-found]
+
+    return list(WS_WORKLOADS), ws_server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer reps and requests (< 2 min)")
+    parser.add_argument("--reps", type=int, help="repetitions (default 5, quick 2)")
+    parser.add_argument("--clients", help="comma-separated subset of: "
+                        + ", ".join(c.name for c in CLIENTS))
+    parser.add_argument("--workloads", help="comma-separated subset of: "
+                        + ", ".join(w.name for w in WORKLOADS))
+    parser.add_argument("--ref", help="benchmark lamina as committed at this git revision")
+    parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import-time rows")
+    parser.add_argument("--out", type=Path, help="JSON file to write (default: results/run-*.json)")
+    args = parser.parse_args()
+
+    reps = args.reps or (2 if args.quick else 5)
+    pin = not args.no_pin and (os.cpu_count() or 1) >= 2
+    if not args.no_pin and not pin:
+        print("(one core only: servers and client share it, no pinning)")
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 8192), hard), hard))
+    clients = CLIENTS
+    if args.clients:
+        wanted = args.clients.split(",")
+        clients = [c for c in CLIENTS if c.name in wanted]
+    workloads = [w for w in WORKLOADS if not (w.full_only and args.quick)]
+    ws = _ws_extension()
+    if ws is not None:
+        workloads += ws[0]
+    if args.workloads:
+        wanted = args.workloads.split(",")
+        workloads = [w for w in workloads if w.name in wanted]
+
+    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    with lamina_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
+        print(f"lamina: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
+              f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
+              f"{'' if pin else ' (not pinned)'}", flush=True)
+        server = stack.enter_context(nginx_server(SERVER_CORE if pin else None))
+        ports = {w.name: server.port for w in workloads}
+        if ws is not None:
+            ws_port = stack.enter_context(ws[1](SERVER_CORE if pin else None))
+            ports.update({w.name: ws_port for w in ws[0]})
+        for rep in range(reps):
+            for i, wl in enumerate(workloads):
+                n = wl.n_quick if args.quick else wl.n_full
+                wl_clients = [c for c in clients if wl.clients is None or c.name in wl.clients]
+                # Rotate the order each repetition and workload: no client is
+                # always first after another one's run.
+                shift = (rep + i) % len(wl_clients)
+                for client in wl_clients[shift:] + wl_clients[:shift]:
+                    sample = measure(client, wl, ports[wl.name], n, pythonpath, pin)
+                    samples.setdefault((wl.name, client.name), []).append(sample)
+            print(f"  repetition {rep + 1}/{reps} done", flush=True)
+
+        report: dict[str, Any] = {
+            "when": when,
+            "lamina": label,
+            "quick": args.quick,
+            "reps": reps,
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+                "pinned": pin,
+                "big_file_bytes": BIG_SIZE,
+            },
+            "versions": _versions(),
+            "workloads": [],
+        }
+        for wl in workloads:
+            rows = {}
+            for client in clients:
+                got = samples.get((wl.name, client.name))
+                if got:
+                    rows[client.name] = summarise(wl, got)
+            report["workloads"].append(
+                {**asdict(wl), "n": wl.n_quick if args.quick else wl.n_full, "clients": rows}
+            )
+        if not args.no_imports:
+            report["imports"] = run_imports(3 if args.quick else 9, pythonpath, pin)
+    report["targets"] = check_targets(report)
+    print_tables(report)
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or RESULTS / f"run-{stamp}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=1) + "\n")
+    png = out.with_suffix(".png")
+    if chart(report, png):
+        print(f"\nchart: {png.relative_to(REPO) if png.is_relative_to(REPO) else png}")
+    print(f"results: {out.relative_to(REPO) if out.is_relative_to(REPO) else out}")
+
+
+def run_imports(count: int, pythonpath: str | None, pin: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for module in IMPORTS:
+        import_sample(module, pythonpath, pin)  # compile the .pyc files first
+    runs: dict[str, list[dict[str, float]]] = {m: [] for m in IMPORTS}
+    for _ in range(count):  # interleaved, like the workloads
+        for module in IMPORTS:
+            runs[module].append(import_sample(module, pythonpath, pin))
+    for module, got in runs.items():
+        ms = [g["seconds"] * 1000 for g in got]
+        out[module] = {
+            "ms_median": statistics.median(ms), "ms_min": min(ms), "ms_max": max(ms),
+            "rss_delta_mib": statistics.median(g["rss_delta_kib"] for g in got) / 1024,
+            "rss_mib": statistics.median(g["rss_kib"] for g in got) / 1024,
+            "modules": statistics.median(g["modules"] for g in got),
+            "samples": len(got),
+        }
+    return out
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("aiohttp", "httpx", "httpcore", "h11", "httptools", "yarl", "multidict"):
+        with contextlib.suppress(PackageNotFoundError):
+            out[dist] = version(dist)
+    nginx = subprocess.run([ensure_nginx(), "-v"], capture_output=True, text=True)
+    out["nginx"] = (nginx.stderr or nginx.stdout).strip().rpartition("/")[2]
+    return out
+
+
+if __name__ == "__main__":
+    main()

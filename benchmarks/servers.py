@@ -1,0 +1,129 @@
+"""The servers the benchmarks talk to, started and stopped by the harness.
+
+nginx (from the distribution's packages) serves every HTTP workload from a
+temporary prefix: ``nginx.conf`` beside this file is copied there with the
+port and document root filled in, the data files are generated there, and
+nginx runs in the foreground (``daemon off``) as a child of the harness,
+pinned to its own core with ``taskset``. The WebSocket echo server is owned
+by ``benchmarks/ws/`` and started the same way when that folder provides it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["BIG_SIZE", "NginxServer", "ensure_nginx", "free_port", "nginx_server"]
+
+HERE = Path(__file__).resolve().parent
+BIG_SIZE = 256 * 1024 * 1024
+CHUNKED_SIZE = 64 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_nginx() -> str:
+    """The path of nginx, installing Debian's package first when root can."""
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+    )
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("nginx not found: installing Debian's package (apt-get install nginx)", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True, env=env)
+        found = shutil.which("nginx") or "/usr/sbin/nginx"
+        if os.access(found, os.X_OK):
+            return found
+    sys.exit("nginx is needed: install it (e.g. `apt-get install nginx`) and run again")
+
+
+def _json_document() -> bytes:
+    """About 1 KiB of JSON shaped like an API answer."""
+    items = [
+        {"id": i, "name": f"item-{i}", "price": i * 1.25, "tags": ["a", "b"], "ok": i % 2 == 0}
+        for i in range(15)
+    ]
+    return json.dumps({"items": items, "next": None}, separators=(",", ":")).encode()
+
+
+def _write_data(root: Path) -> None:
+    (root / "data.json").write_bytes(_json_document())
+    line = b"lamina chunked response body, one line of text repeated.\n"
+    (root / "chunked.txt").write_bytes((line * (CHUNKED_SIZE // len(line) + 1))[:CHUNKED_SIZE])
+    big = root / "big.bin"
+    # Real bytes rather than a sparse file, written in 1 MiB pieces; the page
+    # cache then holds them and sendfile serves them without disk reads.
+    piece = bytes(range(256)) * 4096
+    with big.open("wb") as out:
+        for _ in range(BIG_SIZE // len(piece)):
+            out.write(piece)
+
+
+class NginxServer:
+    """A running nginx: its port, prefix and process."""
+
+    def __init__(self, port: int, prefix: Path, process: subprocess.Popen[bytes]) -> None:
+        self.port = port
+        self.prefix = prefix
+        self.process = process
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nginx exited with status {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nginx did not listen on port {port} within {timeout} s")
+
+
+@contextlib.contextmanager
+def nginx_server(core: int | None) -> Iterator[NginxServer]:
+    """Run nginx from a temporary prefix, pinned to ``core``, for the block."""
+    binary = ensure_nginx()
+    with tempfile.TemporaryDirectory(prefix="lamina-bench-") as tmp:
+        prefix = Path(tmp)
+        root = prefix / "www"
+        root.mkdir()
+        for sub in ("logs", "tmp"):
+            (prefix / sub).mkdir()
+        _write_data(root)
+        port = free_port()
+        conf = (HERE / "nginx.conf").read_text()
+        conf = conf.replace("@PORT@", str(port)).replace("@ROOT@", str(root))
+        (prefix / "nginx.conf").write_text(conf)
+        cmd = [binary, "-e", "stderr", "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
+        if core is not None:
+            cmd = ["taskset", "-c", str(core), *cmd]
+        process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        try:
+            _wait_listening(port, process)
+            yield NginxServer(port, prefix, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
