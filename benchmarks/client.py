@@ -283,6 +283,8 @@ def _rss_kib() -> int:
 
 async def _run(client: str, workload: str, port: int, n: int, concurrency: int) -> dict[str, Any]:
     closer, op = CLIENTS[client](port, concurrency)
+    if workload.startswith("scale_"):  # the scale curve: small GETs at any concurrency
+        workload = "concurrent"
     try:
         # Warm up: open the pool's connections and take every code path once.
         # For idle_pool only one connection: the timed part opens the others,

@@ -399,6 +399,7 @@ def main() -> None:
 
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    failures: list[str] = []
     with lamina_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
         print(f"lamina: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
               f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
@@ -416,7 +417,13 @@ def main() -> None:
                 # always first after another one's run.
                 shift = (rep + i) % len(wl_clients)
                 for client in wl_clients[shift:] + wl_clients[:shift]:
-                    sample = measure(client, wl, ports[wl.name], n, pythonpath, pin)
+                    try:
+                        sample = measure(client, wl, ports[wl.name], n, pythonpath, pin)
+                    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                        # One broken client must not cost the whole run: report it.
+                        print(f"  FAILED {exc}", flush=True)
+                        failures.append(f"{client.name} {wl.name}: {str(exc)[-500:]}")
+                        continue
                     samples.setdefault((wl.name, client.name), []).append(sample)
             print(f"  repetition {rep + 1}/{reps} done", flush=True)
 
@@ -434,6 +441,7 @@ def main() -> None:
             },
             "versions": _versions(),
             "workloads": [],
+            "failures": failures,
         }
         for wl in workloads:
             rows = {}
