@@ -1,0 +1,62 @@
+"""lamina-websocket's public names and its plugin."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import lamina_websocket
+from lamina_core import ClientSession, plugins
+
+MODULES = ["_connect", "_errors", "_models", "_response"]
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert lamina_websocket.__all__ == sorted(lamina_websocket.__all__)
+    for name in lamina_websocket.__all__:
+        assert hasattr(lamina_websocket, name), name
+
+
+def test_every_module_declares_all() -> None:
+    for name in [*MODULES, "_connection", "_handshake", "_compression", "_plugin"]:
+        module = importlib.import_module(f"lamina_websocket.{name}")
+        assert isinstance(module.__all__, list), name
+
+
+def test_names_aiohttp_users_expect() -> None:
+    expected = {
+        "ClientWebSocketResponse",
+        "ClientWSTimeout",
+        "WSCloseCode",
+        "WSMessage",
+        "WSMessageTypeError",
+        "WSMsgType",
+        "WebSocketError",
+        "ws_connect",
+    }
+    assert expected == set(lamina_websocket.__all__)
+
+
+def test_the_hook_answers_for_every_session() -> None:
+    from lamina_websocket._connect import session_ws_connect
+
+    pm = plugins.get_plugin_manager()
+    pm.check_pending()
+    assert pm.hook.lamina_websocket_support() is session_ws_connect
+
+
+def test_the_plugin_module_is_cheap() -> None:
+    code = (
+        "import sys, lamina_websocket._plugin; "
+        "print(sorted(m for m in ('websockets', 'lamina_websocket._response') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_session_ws_connect_is_wired() -> None:
+    async with ClientSession() as session:
+        manager = session.ws_connect("ws://127.0.0.1:1/")
+        assert hasattr(manager, "__aenter__") and hasattr(manager, "__await__")
+        manager.close()  # never awaited: closing the coroutine avoids a warning
