@@ -139,6 +139,14 @@ class MultipartWriter(Payload):
         payload = obj if isinstance(obj, Payload) else payload_for(obj)
         if headers:
             payload.headers.update(headers)
+        filename = getattr(payload, "filename", None)
+        if filename and "Content-Disposition" not in payload.headers:
+            # As aiohttp: a file keeps its name (an attachment, or a form-data file).
+            if self._form:
+                name = f"section-{len(self._parts)}"
+                payload.set_content_disposition("form-data", name=name, filename=filename)
+            else:
+                payload.set_content_disposition("attachment", filename=filename)
         return self.append_payload(payload)
 
     def append_payload(self, payload: Payload) -> Payload:
