@@ -39,16 +39,21 @@ def test_names_aiohttp_users_expect() -> None:
 
 
 def test_the_hook_answers_for_every_session() -> None:
-    from lamina_websocket._connect import session_ws_connect
+    from lamina_websocket._plugin import _ws_connect
 
     pm = plugins.get_plugin_manager()
     pm.check_pending()
-    assert pm.hook.lamina_websocket_support() is session_ws_connect
+    assert pm.hook.lamina_websocket_support() is _ws_connect
 
 
 def test_the_plugin_module_is_cheap() -> None:
     code = (
-        "import sys, lamina_websocket._plugin; "
+        "import sys, asyncio, lamina_core\n"
+        "async def main():\n"
+        "    async with lamina_core.ClientSession():\n"
+        "        pass\n"
+        "asyncio.run(main())\n"
+        "assert 'lamina_websocket._plugin' in sys.modules\n"
         "print(sorted(m for m in ('websockets', 'lamina_websocket._response') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,13 +5,23 @@ Installing this distribution is enough: it registers itself through the
 handshake and permessage-deflate are websockets' sans-I/O ``Protocol``; this
 package adds the handshake over lamina's HTTP stack and aiohttp's client API
 on top (``ClientWebSocketResponse``, ``WSMessage``, autoping, heartbeat).
+
+The names are imported on first use (PEP 562), so that finding the plugin and
+creating sessions never loads websockets until a WebSocket is opened.
 """
 
-from ._connect import ws_connect
-from ._errors import WebSocketError, WSMessageTypeError
-from ._models import ClientWSTimeout, WSCloseCode, WSMessage, WSMsgType
-from ._response import ClientWebSocketResponse
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__ as __version__
+
+if TYPE_CHECKING:
+    from ._connect import ws_connect
+    from ._errors import WebSocketError, WSMessageTypeError
+    from ._models import ClientWSTimeout, WSCloseCode, WSMessage, WSMsgType
+    from ._response import ClientWebSocketResponse
 
 __all__ = [
     "ClientWSTimeout",
@@ -23,3 +33,27 @@ __all__ = [
     "WebSocketError",
     "ws_connect",
 ]
+
+_HOMES = {
+    "ClientWSTimeout": "._models",
+    "ClientWebSocketResponse": "._response",
+    "WSCloseCode": "._models",
+    "WSMessage": "._models",
+    "WSMessageTypeError": "._errors",
+    "WSMsgType": "._models",
+    "WebSocketError": "._errors",
+    "ws_connect": "._connect",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

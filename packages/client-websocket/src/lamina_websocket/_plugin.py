@@ -1,8 +1,9 @@
 """The hook implementations of lamina-websocket, found through the ``lamina`` entry point.
 
 This module is imported by lamina-core's plugin manager the first time a
-``ClientSession`` is created, so it stays cheap: it holds only hookimpls, and
-each hook body imports the heavy modules it needs (websockets, zlib).
+``ClientSession`` is created, and the hook is called for every new session,
+so both stay cheap: websockets and the WebSocket modules are imported by the
+first ``ws_connect`` call, not before.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from lamina_core import hookimpl
 __all__ = ["lamina_websocket_support"]
 
 
+def _ws_connect(session: Any, url: Any, **kwargs: Any) -> Any:
+    from ._connect import session_ws_connect
+
+    return session_ws_connect(session, url, **kwargs)
+
+
 @hookimpl
 def lamina_websocket_support() -> Callable[..., Any]:
     """Give ``ClientSession.ws_connect`` its implementation."""
-    from ._connect import session_ws_connect
-
-    return session_ws_connect
+    return _ws_connect
