@@ -65,3 +65,14 @@ async def test_session_ws_connect_is_wired() -> None:
         manager = session.ws_connect("ws://127.0.0.1:1/")
         assert hasattr(manager, "__aenter__") and hasattr(manager, "__await__")
         manager.close()  # never awaited: closing the coroutine avoids a warning
+
+
+def test_lamina_reexports_the_websocket_names_lazily() -> None:
+    import lamina
+
+    for name in lamina_websocket.__all__:
+        assert name in lamina.__all__
+        assert getattr(lamina, name) is getattr(lamina_websocket, name)
+    code = "import sys, lamina; print('websockets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -2,8 +2,12 @@
 
 ``import lamina`` gives the documented client API under one name. The names
 live in the distributions that implement them (``lamina_core`` for now); this
-module only re-exports them.
+module only re-exports them. The WebSocket names (``lamina_websocket``) are
+imported on first use, through ``__getattr__`` (PEP 562), so that
+``import lamina`` does not load websockets.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from lamina_core import (
     EMPTY_PAYLOAD,
@@ -58,6 +62,18 @@ from lamina_core import (
 
 from ._version import __version__ as __version__
 
+if TYPE_CHECKING:
+    from lamina_websocket import (
+        ClientWebSocketResponse,
+        ClientWSTimeout,
+        WebSocketError,
+        WSCloseCode,
+        WSMessage,
+        WSMessageTypeError,
+        WSMsgType,
+        ws_connect,
+    )
+
 __all__ = [
     "EMPTY_PAYLOAD",
     "BaseConnector",
@@ -80,6 +96,8 @@ __all__ = [
     "ClientSSLError",
     "ClientSession",
     "ClientTimeout",
+    "ClientWSTimeout",
+    "ClientWebSocketResponse",
     "Connection",
     "ConnectionTimeoutError",
     "ContentTypeError",
@@ -103,8 +121,31 @@ __all__ = [
     "StreamReader",
     "TooManyRedirects",
     "UnixClientConnectorError",
+    "WSCloseCode",
+    "WSMessage",
+    "WSMessageTypeError",
+    "WSMsgType",
     "WSServerHandshakeError",
+    "WebSocketError",
     "hookimpl",
     "hookspec",
     "request",
+    "ws_connect",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in {
+        "ClientWSTimeout",
+        "ClientWebSocketResponse",
+        "WSCloseCode",
+        "WSMessage",
+        "WSMessageTypeError",
+        "WSMsgType",
+        "WebSocketError",
+        "ws_connect",
+    }:
+        import lamina_websocket
+
+        return getattr(lamina_websocket, name)
+    raise AttributeError(f"module 'lamina' has no attribute {name!r}")
