@@ -1,0 +1,82 @@
+"""The WebSocket rows of ``benchmarks/run.py``: workloads and the echo server.
+
+``run.py`` imports ``WORKLOADS`` and ``server`` from here and hands every
+``ws_*`` workload to ``ws/client.py:run`` in a fresh client process;
+``bench_ws.py`` uses the same pieces on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SMALL_SIZE = 32
+BIG_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The same fields as run.py's Workload, so its table and JSON take these rows."""
+
+    name: str
+    title: str
+    n_full: int
+    n_quick: int
+    concurrency: int
+    unit: str
+    full_only: bool = False
+    clients: tuple[str, ...] | None = ("lamina", "aiohttp")
+
+
+WORKLOADS = [
+    Workload(
+        "ws_echo_small",
+        f"WebSocket echo round trips, {SMALL_SIZE}-byte text, one connection",
+        20000,
+        3000,
+        1,
+        "msg/s",
+    ),
+    Workload(
+        "ws_echo_1mib",
+        "WebSocket echo of 1 MiB binary messages (MB/s received), one connection",
+        400,
+        60,
+        1,
+        "MB/s",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(core: int | None) -> Iterator[int]:
+    """Run the echo server in its own process (pinned to ``core``); yields its port."""
+    port = _free_port()
+    cmd = [sys.executable, str(HERE / "echo_server.py"), str(port)]
+    if core is not None:
+        cmd = ["taskset", "-c", str(core), *cmd]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the WebSocket echo server did not start")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
