@@ -66,8 +66,10 @@ def main() -> None:
                     samples.setdefault((wl.name, client), []).append(
                         measure(client, wl.name, port, n)
                     )
-    print(f"Python {sys.version.split()[0]}, {reps} repetitions, medians (min-max)"
-          f"{', server and client pinned to separate cores' if PIN else ''}\n")
+    print(
+        f"Python {sys.version.split()[0]}, {reps} repetitions, medians (min-max)"
+        f"{', server and client pinned to separate cores' if PIN else ''}\n"
+    )
     print("| workload | client | rate | x aiohttp | CPU us/op |")
     print("|---|---|---|---|---|")
     for wl in WORKLOADS:
