@@ -63,7 +63,8 @@ def test_the_plugin_module_is_cheap() -> None:
 async def test_session_ws_connect_is_wired() -> None:
     async with ClientSession() as session:
         manager = session.ws_connect("ws://127.0.0.1:1/")
-        assert hasattr(manager, "__aenter__") and hasattr(manager, "__await__")
+        assert hasattr(manager, "__aenter__")
+        assert hasattr(manager, "__await__")
         manager.close()  # never awaited: closing the coroutine avoids a warning
 
 

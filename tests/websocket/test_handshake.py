@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from websockets.asyncio.server import serve
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from ws_peers import Peer, accept_for, frame, switching
+from ws_peers import Peer, frame, switching
 from yarl import URL
 
 from lamina_core import BasicAuth, ClientSession, WSServerHandshakeError
@@ -74,7 +74,11 @@ def _answer(offer_protocols: tuple[str, ...] = (), compress: int = 15, **extra: 
         (101, {"Sec-WebSocket-Accept": "bad"}, "Invalid challenge response"),
         (101, {"Sec-WebSocket-Protocol": "other"}, "subprotocol that was not offered"),
         (101, {"Sec-WebSocket-Extensions": "x-custom"}, "extension that was not offered"),
-        (101, {"Sec-WebSocket-Extensions": "permessage-deflate; x=1"}, "Invalid permessage-deflate"),
+        (
+            101,
+            {"Sec-WebSocket-Extensions": "permessage-deflate; x=1"},
+            "Invalid permessage-deflate",
+        ),
         (
             101,
             {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits=8"},
@@ -162,7 +166,8 @@ async def test_a_refusal_raises_with_status_and_headers(raw_ws) -> None:
     exc = info.value
     assert exc.status == 403
     assert exc.message == "Invalid response status"
-    assert exc.headers is not None and exc.headers["X-Why"] == "no"
+    assert exc.headers is not None
+    assert exc.headers["X-Why"] == "no"
     assert exc.request_info.url == url
 
 
@@ -185,7 +190,9 @@ async def test_redirects_are_not_followed(raw_ws) -> None:
         ("Sec-WebSocket-Extensions: permessage-deflate; bogus\r\n", None, "permessage-deflate"),
     ],
 )
-async def test_a_bad_101_raises_and_closes(raw_ws, extra: str, accept: str | None, message: str) -> None:
+async def test_a_bad_101_raises_and_closes(
+    raw_ws, extra: str, accept: str | None, message: str
+) -> None:
     closed = asyncio.Event()
 
     async def behaviour(reader, writer, headers):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ws_peers import KINDS, Peer, StartPeer, eventually
 
 from lamina_core import ClientSession
 from lamina_websocket import WSCloseCode, WSMsgType
-
-from ws_peers import KINDS, Peer, StartPeer, eventually
 
 
 async def test_text_and_binary_round_trip(peer: Peer) -> None:
@@ -108,7 +107,9 @@ async def test_a_large_message_from_the_server(peer: Peer) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("server_on", "client_compress"), [(True, 15), (True, 0), (False, 15), (True, 10)])
+@pytest.mark.parametrize(
+    ("server_on", "client_compress"), [(True, 15), (True, 0), (False, 15), (True, 10)]
+)
 async def test_compression_on_and_off(
     start_peer: StartPeer, kind: str, server_on: bool, client_compress: int
 ) -> None:

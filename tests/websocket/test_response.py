@@ -75,9 +75,7 @@ async def test_heartbeat_without_a_waiting_receive(raw_ws) -> None:
 @pytest.mark.parametrize("compress", [0, 15])
 async def test_messages_over_max_msg_size(echo: Peer, compress: int) -> None:
     async with ClientSession() as session:
-        ws = await session.ws_connect(
-            echo / "send?size=5000", max_msg_size=4000, compress=compress
-        )
+        ws = await session.ws_connect(echo / "send?size=5000", max_msg_size=4000, compress=compress)
         msg = await ws.receive(timeout=5)
         assert msg.type is WSMsgType.ERROR
         assert isinstance(msg.data, WebSocketError)
@@ -102,7 +100,8 @@ async def test_receive_timeouts_leave_the_connection_usable(echo: Peer) -> None:
                 await ws.receive()
             with pytest.raises(asyncio.TimeoutError):
                 await ws.receive(timeout=0.05)
-            assert not ws.closed and ws.close_code is None
+            assert not ws.closed
+            assert ws.close_code is None
             await ws.send_str("after")
             assert await ws.receive_str() == "after"
         async with session.ws_connect(echo / "echo", receive_timeout=0.05) as ws:
@@ -150,7 +149,8 @@ async def test_close_from_another_task_wakes_receive(echo: Peer) -> None:
         assert await ws.close() is True
         msg = await waiting
         assert msg.type is WSMsgType.CLOSING
-        assert ws.closed and ws.close_code == WSCloseCode.OK
+        assert ws.closed
+        assert ws.close_code == WSCloseCode.OK
         assert (await ws.receive()).type is WSMsgType.CLOSED
 
 
@@ -184,7 +184,8 @@ async def test_type_errors(echo: Peer) -> None:
             await ws.send_bytes(bytearray(b"ba"))
             with pytest.raises(WSMessageTypeError) as info:
                 await ws.receive_str()
-            assert isinstance(info.value, TypeError) and isinstance(info.value, ClientError)
+            assert isinstance(info.value, TypeError)
+            assert isinstance(info.value, ClientError)
             await ws.send_bytes(memoryview(b"mv"))
             assert await ws.receive_bytes() == b"mv"
             await ws.send_str("t")
@@ -200,7 +201,10 @@ async def test_json_helpers(echo: Peer) -> None:
             assert msg.data == '{"k":1}'
             assert msg.json() == {"k": 1}
             await ws.send_json([1])
-            assert await ws.receive_json(loads=lambda s: ("custom", json.loads(s))) == ("custom", [1])
+            assert await ws.receive_json(loads=lambda s: ("custom", json.loads(s))) == (
+                "custom",
+                [1],
+            )
 
 
 async def test_decode_text_off_gives_bytes(echo: Peer) -> None:
@@ -240,8 +244,10 @@ async def test_close_arguments_are_checked(echo: Peer) -> None:
 
 def test_message_types_and_codes() -> None:
     assert [m.value for m in WSMsgType] == [0, 1, 2, 9, 10, 8, 0x100, 0x101, 0x102]
-    assert WSMsgType.text is WSMsgType.TEXT and WSMsgType.closed is WSMsgType.CLOSED
-    assert WSCloseCode.MESSAGE_TOO_BIG == 1009 and WSCloseCode.ABNORMAL_CLOSURE == 1006
+    assert WSMsgType.text is WSMsgType.TEXT
+    assert WSMsgType.closed is WSMsgType.CLOSED
+    assert WSCloseCode.MESSAGE_TOO_BIG == 1009
+    assert WSCloseCode.ABNORMAL_CLOSURE == 1006
     msg = WSMessage(WSMsgType.TEXT, '{"a": 1}', None)
     assert msg.json() == {"a": 1}
     assert msg == (WSMsgType.TEXT, '{"a": 1}', None)
@@ -286,7 +292,8 @@ async def test_protocol_errors_close_with_their_code(raw_ws, frames: bytes, code
         assert msg.data.code == code
         assert ws.close_code == code
         assert ws.closed
-    assert got_close and got_close[0][0] == 0x88  # a close frame went out
+    assert got_close
+    assert got_close[0][0] == 0x88
 
 
 async def test_close_gives_up_on_a_server_that_never_answers(raw_ws) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -174,7 +174,9 @@ async def _start_aiohttp(peer: Peer, server_ssl: ssl.SSLContext | None) -> web.A
     return runner
 
 
-async def start_server(peer: Peer, server_ssl: ssl.SSLContext | None) -> tuple[int, Callable[[], Awaitable[None]]]:
+async def start_server(
+    peer: Peer, server_ssl: ssl.SSLContext | None
+) -> tuple[int, Callable[[], Awaitable[None]]]:
     """Start ``peer``'s server; returns its port and the coroutine function that stops it."""
     if peer.kind == "websockets":
         server = await _start_websockets(peer, server_ssl)
@@ -196,13 +198,15 @@ StartPeer = Callable[..., Awaitable[Peer]]
 async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
     """Wait until ``check()`` is truthy: servers record things after the client is done."""
     async with asyncio.timeout(timeout):
-        while not check():
+        while not check():  # noqa: ASYNC110 - a list the server fills, no event to wait on
             await asyncio.sleep(0.01)
 
 
 # --- a bare asyncio server for handshakes and frames written by hand ----------------
 
-RawBehaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter, dict[str, str]], Awaitable[None]]
+RawBehaviour = Callable[
+    [asyncio.StreamReader, asyncio.StreamWriter, dict[str, str]], Awaitable[None]
+]
 
 
 def accept_for(key: str) -> str:

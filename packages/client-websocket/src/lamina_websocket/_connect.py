@@ -116,7 +116,9 @@ async def connect(
     return ws
 
 
-def _ws_timeout(timeout: ClientWSTimeout | float | None, receive_timeout: float | None) -> ClientWSTimeout:
+def _ws_timeout(
+    timeout: ClientWSTimeout | float | None, receive_timeout: float | None
+) -> ClientWSTimeout:
     if timeout is _NOT_SET:
         result = DEFAULT_WS_CLIENT_TIMEOUT
     elif isinstance(timeout, ClientWSTimeout):

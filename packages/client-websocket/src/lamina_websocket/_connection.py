@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import Final
+from typing import Final, cast
 
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol, Side, State
@@ -126,7 +126,8 @@ class WebSocketConnection(asyncio.Protocol):
         protocol.receive_data(data)
         # Pongs and the echo of a close frame go out before anything else.
         self.flush()
-        for frame in protocol.events_received():
+        # After the handshake the Protocol yields frames only.
+        for frame in cast("list[Frame]", protocol.events_received()):
             if self._failed:
                 break
             self._on_frame(frame)

@@ -155,7 +155,9 @@ class ClientWebSocketResponse:
             raise TypeError(f"data argument must be str ({type(data)!r})")
         await self._send(Opcode.TEXT, data.encode("utf-8"), compress)
 
-    async def send_bytes(self, data: bytes | bytearray | memoryview, compress: int | None = None) -> None:
+    async def send_bytes(
+        self, data: bytes | bytearray | memoryview, compress: int | None = None
+    ) -> None:
         """Send a BINARY message.
 
         Raises:
@@ -360,7 +362,9 @@ class ClientWebSocketResponse:
             if kind is _CLOSE:
                 self._set_closing()
                 self._close_code = msg.data
-                if not self._closed and self._autoclose:
+                # A property, not the attribute: the heartbeat may have closed
+                # the WebSocket while this task waited.
+                if not self.closed and self._autoclose:
                     await self.close()
             elif kind is _CLOSING:
                 self._set_closing()
@@ -497,4 +501,3 @@ def _parse_close_payload(payload: bytes) -> tuple[int | None, str]:
     reason = payload[2:].decode("utf-8")
     _check_close(code, reason)
     return code, reason
-
