@@ -226,6 +226,8 @@ async def test_send_frame_opcodes(echo: Peer) -> None:
             assert (await ws.receive()).type is WSMsgType.PONG
             with pytest.raises(ValueError):
                 await ws.send_frame(b"", WSMsgType.CLOSED)
+            with pytest.raises(ValueError):
+                await ws.send_frame(b"", WSMsgType.CONTINUATION)
             await ws.send_frame(b"\x0f\xa1bye", WSMsgType.CLOSE)
             msg = await ws.receive(timeout=5)
             assert msg.type is WSMsgType.CLOSE  # the code of the answer is the server's choice
@@ -252,6 +254,7 @@ def test_message_types_and_codes() -> None:
     assert msg.json() == {"a": 1}
     assert msg == (WSMsgType.TEXT, '{"a": 1}', None)
     assert ClientWSTimeout() == ClientWSTimeout(ws_receive=None, ws_close=None)
+    assert ClientWSTimeout(1, 2) == ClientWSTimeout(ws_receive=1, ws_close=2)
     with pytest.raises(AttributeError):
         ClientWSTimeout().ws_close = 1  # type: ignore[misc]
     err = WebSocketError(1002, "bad frame")

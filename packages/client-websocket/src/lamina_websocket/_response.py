@@ -180,14 +180,17 @@ class ClientWebSocketResponse:
     async def send_frame(
         self, message: bytes, opcode: WSMsgType | int, compress: int | None = None
     ) -> None:
-        """Send one final frame of any opcode: TEXT, BINARY, PING, PONG, CLOSE, CONTINUATION."""
+        """Send one frame: TEXT, BINARY, PING, PONG or CLOSE.
+
+        Raises:
+            ValueError: another opcode; a lone CONTINUATION frame cannot be
+                valid, since every frame sent here is final.
+        """
         opcode = WSMsgType(opcode)
         if opcode is _TEXT:
             await self._send(Opcode.TEXT, message, compress)
         elif opcode is _BINARY:
             await self._send(Opcode.BINARY, message, compress)
-        elif opcode is WSMsgType.CONTINUATION:
-            await self._send(Opcode.CONT, message, None)
         elif opcode is WSMsgType.PING or opcode is WSMsgType.PONG or opcode is _CLOSE:
             await self._send_control(opcode, bytes(message))
         else:
@@ -477,10 +480,8 @@ class ClientWebSocketResponse:
 def _send_data(ws: ClientProtocol, opcode: Opcode, payload: bytes | bytearray | memoryview) -> None:
     if opcode is Opcode.TEXT:
         ws.send_text(payload)
-    elif opcode is Opcode.BINARY:
-        ws.send_binary(payload)
     else:
-        ws.send_continuation(payload, fin=True)
+        ws.send_binary(payload)
 
 
 def _check_close(code: int, reason: str) -> None:
