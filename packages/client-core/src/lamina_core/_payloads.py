@@ -378,19 +378,13 @@ def _has_fileno(file: Any) -> bool:
 
 def _remaining_size(file: Any, start: int, has_fileno: bool) -> int | None:
     try:
-        if has_fileno:
-            st = os.fstat(file.fileno())
-            if stat.S_ISREG(st.st_mode):
-                return max(st.st_size - start, 0)
-        return _seek_size(file, start)
+        if has_fileno and stat.S_ISREG((st := os.fstat(file.fileno())).st_mode):
+            return max(st.st_size - start, 0)
+        end: int = file.seek(0, io.SEEK_END)
+        file.seek(start)
+        return max(end - start, 0)
     except (AttributeError, OSError, ValueError):
         return None
-
-
-def _seek_size(file: Any, start: int) -> int:
-    end: int = file.seek(0, io.SEEK_END)
-    file.seek(start)
-    return max(end - start, 0)
 
 
 def _as_bytes(piece: object) -> bytes:
