@@ -3,14 +3,45 @@
 This module is imported by lamina-core's plugin manager the first time a
 ``ClientSession`` is created, so it stays cheap: it holds only hookimpls, and
 each hook body imports the heavy modules it needs.
-
-Hooks this distribution implements (they arrive with the TCPConnector issue):
-
-- ``lamina_default_connector``: ``TCPConnector`` becomes what ``ClientSession()`` uses
-  when given no connector
-- ``lamina_proxy_connector``: claims the ``http://`` and ``https://`` proxy schemes
 """
 
-from lamina_core import hookimpl  # noqa: F401  (decorates the hooks listed above)
+from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lamina_core import hookimpl
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from lamina_core import BaseConnector
+
+__all__ = ["lamina_default_connector", "lamina_proxy_connector"]
+
+
+@hookimpl
+def lamina_default_connector(connector_kwargs: dict[str, Any]) -> BaseConnector:
+    """``TCPConnector`` is what ``ClientSession()`` uses when given no connector."""
+    from ._tcp import TCPConnector
+
+    return TCPConnector(**connector_kwargs)
+
+
+@hookimpl
+def lamina_proxy_connector(proxy_url: URL) -> Callable[[URL], BaseConnector] | None:
+    """Claim ``http://`` and ``https://`` proxies for sessions whose connector does not.
+
+    A session whose connector is a ``TCPConnector`` handles these proxies
+    itself; this answer serves the others (a ``UnixConnector``, lamina-core's
+    plain connector), with a ``TCPConnector`` of default settings per proxy.
+    """
+    if proxy_url.scheme not in ("http", "https"):
+        return None
+
+    def factory(url: URL) -> BaseConnector:
+        from ._tcp import TCPConnector
+
+        return TCPConnector()
+
+    return factory
