@@ -11,11 +11,10 @@ from __future__ import annotations
 from http.cookies import CookieError, Morsel, SimpleCookie
 
 import pytest
+from cookie_helpers import Clock, sent
 from yarl import URL
 
 from lamina_cookies import CookieJar
-
-from cookie_helpers import Clock, sent
 
 # (id, Set-Cookie fields, response URL, request URL, expected Cookie header)
 RULES = [
@@ -23,44 +22,188 @@ RULES = [
     ("host-only to its host", ["a=1"], "http://example.com/", "http://example.com/", "a=1"),
     ("host-only not to subdomains", ["a=1"], "http://example.com/", "http://www.example.com/", ""),
     ("host-only not to parents", ["a=1"], "http://www.example.com/", "http://example.com/", ""),
-    ("domain cookie to subdomains", ["a=1; Domain=example.com"], "http://www.example.com/", "http://x.y.example.com/", "a=1"),
-    ("domain cookie to the domain", ["a=1; Domain=example.com"], "http://www.example.com/", "http://example.com/", "a=1"),
-    ("leading dot ignored", ["a=1; Domain=.example.com"], "http://example.com/", "http://www.example.com/", "a=1"),
-    ("domain is case-insensitive", ["a=1; Domain=EXAMPLE.com"], "http://Example.COM/", "http://www.example.com/", "a=1"),
-    ("foreign domain refused", ["a=1; Domain=other.com"], "http://example.com/", "http://other.com/", ""),
-    ("sibling domain refused", ["a=1; Domain=api.example.com"], "http://www.example.com/", "http://api.example.com/", ""),
-    ("suffix that is no parent refused", ["a=1; Domain=ample.com"], "http://example.com/", "http://ample.com/", ""),
-    ("trailing dot makes host-only", ["a=1; Domain=example.com."], "http://example.com/", "http://www.example.com/", ""),
-    ("empty Domain makes host-only", ["a=1; Domain="], "http://example.com/", "http://www.example.com/", ""),
-    ("other hosts get nothing", ["a=1; Domain=example.com"], "http://example.com/", "http://example.org/", ""),
+    (
+        "domain cookie to subdomains",
+        ["a=1; Domain=example.com"],
+        "http://www.example.com/",
+        "http://x.y.example.com/",
+        "a=1",
+    ),
+    (
+        "domain cookie to the domain",
+        ["a=1; Domain=example.com"],
+        "http://www.example.com/",
+        "http://example.com/",
+        "a=1",
+    ),
+    (
+        "leading dot ignored",
+        ["a=1; Domain=.example.com"],
+        "http://example.com/",
+        "http://www.example.com/",
+        "a=1",
+    ),
+    (
+        "domain is case-insensitive",
+        ["a=1; Domain=EXAMPLE.com"],
+        "http://Example.COM/",
+        "http://www.example.com/",
+        "a=1",
+    ),
+    (
+        "foreign domain refused",
+        ["a=1; Domain=other.com"],
+        "http://example.com/",
+        "http://other.com/",
+        "",
+    ),
+    (
+        "sibling domain refused",
+        ["a=1; Domain=api.example.com"],
+        "http://www.example.com/",
+        "http://api.example.com/",
+        "",
+    ),
+    (
+        "suffix that is no parent refused",
+        ["a=1; Domain=ample.com"],
+        "http://example.com/",
+        "http://ample.com/",
+        "",
+    ),
+    (
+        "trailing dot makes host-only",
+        ["a=1; Domain=example.com."],
+        "http://example.com/",
+        "http://www.example.com/",
+        "",
+    ),
+    (
+        "empty Domain makes host-only",
+        ["a=1; Domain="],
+        "http://example.com/",
+        "http://www.example.com/",
+        "",
+    ),
+    (
+        "other hosts get nothing",
+        ["a=1; Domain=example.com"],
+        "http://example.com/",
+        "http://example.org/",
+        "",
+    ),
     # public suffixes
-    ("public suffix refused", ["a=1; Domain=co.uk"], "http://shop.example.co.uk/", "http://other.co.uk/", ""),
-    ("public suffix refused at home", ["a=1; Domain=co.uk"], "http://shop.example.co.uk/", "http://shop.example.co.uk/", ""),
-    ("private suffix refused", ["a=1; Domain=github.io"], "https://me.github.io/", "https://you.github.io/", ""),
-    ("top-level domain refused", ["a=1; Domain=com"], "http://example.com/", "http://example.com/", ""),
-    ("registrable domain accepted", ["a=1; Domain=example.co.uk"], "http://shop.example.co.uk/", "http://www.example.co.uk/", "a=1"),
-    ("suffix equal to host is host-only", ["a=1; Domain=localhost"], "http://localhost/", "http://localhost/", "a=1"),
-    ("suffix host-only not to subdomains", ["a=1; Domain=localhost"], "http://localhost/", "http://x.localhost/", ""),
+    (
+        "public suffix refused",
+        ["a=1; Domain=co.uk"],
+        "http://shop.example.co.uk/",
+        "http://other.co.uk/",
+        "",
+    ),
+    (
+        "public suffix refused at home",
+        ["a=1; Domain=co.uk"],
+        "http://shop.example.co.uk/",
+        "http://shop.example.co.uk/",
+        "",
+    ),
+    (
+        "private suffix refused",
+        ["a=1; Domain=github.io"],
+        "https://me.github.io/",
+        "https://you.github.io/",
+        "",
+    ),
+    (
+        "top-level domain refused",
+        ["a=1; Domain=com"],
+        "http://example.com/",
+        "http://example.com/",
+        "",
+    ),
+    (
+        "registrable domain accepted",
+        ["a=1; Domain=example.co.uk"],
+        "http://shop.example.co.uk/",
+        "http://www.example.co.uk/",
+        "a=1",
+    ),
+    (
+        "suffix equal to host is host-only",
+        ["a=1; Domain=localhost"],
+        "http://localhost/",
+        "http://localhost/",
+        "a=1",
+    ),
+    (
+        "suffix host-only not to subdomains",
+        ["a=1; Domain=localhost"],
+        "http://localhost/",
+        "http://x.localhost/",
+        "",
+    ),
     # paths
-    ("default path is the directory", ["a=1"], "http://h.com/app/page", "http://h.com/app/other", "a=1"),
+    (
+        "default path is the directory",
+        ["a=1"],
+        "http://h.com/app/page",
+        "http://h.com/app/other",
+        "a=1",
+    ),
     ("default path excludes parents", ["a=1"], "http://h.com/app/page", "http://h.com/", ""),
     ("default path from the root", ["a=1"], "http://h.com/page", "http://h.com/x/y", "a=1"),
     ("Path scopes", ["a=1; Path=/app"], "http://h.com/", "http://h.com/app/x", "a=1"),
     ("Path scopes exactly", ["a=1; Path=/app"], "http://h.com/", "http://h.com/app", "a=1"),
-    ("Path is a directory prefix", ["a=1; Path=/app"], "http://h.com/", "http://h.com/application", ""),
+    (
+        "Path is a directory prefix",
+        ["a=1; Path=/app"],
+        "http://h.com/",
+        "http://h.com/application",
+        "",
+    ),
     ("Path outside", ["a=1; Path=/app"], "http://h.com/", "http://h.com/", ""),
-    ("relative Path uses the default", ["a=1; Path=app"], "http://h.com/dir/page", "http://h.com/dir/x", "a=1"),
-    ("relative Path not elsewhere", ["a=1; Path=app"], "http://h.com/dir/page", "http://h.com/app", ""),
+    (
+        "relative Path uses the default",
+        ["a=1; Path=app"],
+        "http://h.com/dir/page",
+        "http://h.com/dir/x",
+        "a=1",
+    ),
+    (
+        "relative Path not elsewhere",
+        ["a=1; Path=app"],
+        "http://h.com/dir/page",
+        "http://h.com/app",
+        "",
+    ),
     # Secure
     ("Secure over https", ["a=1; Secure"], "https://h.com/", "https://h.com/", "a=1"),
     ("Secure not over http", ["a=1; Secure"], "https://h.com/", "http://h.com/", ""),
     ("Secure over wss", ["a=1; Secure"], "https://h.com/", "wss://h.com/", "a=1"),
     ("Secure not set over http", ["a=1; Secure"], "http://h.com/", "https://h.com/", ""),
     # prefixes
-    ("__Secure- accepted", ["__Secure-a=1; Secure; Domain=h.com"], "https://h.com/", "https://www.h.com/", "__Secure-a=1"),
+    (
+        "__Secure- accepted",
+        ["__Secure-a=1; Secure; Domain=h.com"],
+        "https://h.com/",
+        "https://www.h.com/",
+        "__Secure-a=1",
+    ),
     ("__Secure- needs Secure", ["__Secure-a=1"], "https://h.com/", "https://h.com/", ""),
-    ("__Host- accepted", ["__Host-a=1; Secure; Path=/"], "https://h.com/x", "https://h.com/", "__Host-a=1"),
-    ("__Host- refuses Domain", ["__Host-a=1; Secure; Path=/; Domain=h.com"], "https://h.com/", "https://h.com/", ""),
+    (
+        "__Host- accepted",
+        ["__Host-a=1; Secure; Path=/"],
+        "https://h.com/x",
+        "https://h.com/",
+        "__Host-a=1",
+    ),
+    (
+        "__Host- refuses Domain",
+        ["__Host-a=1; Secure; Path=/; Domain=h.com"],
+        "https://h.com/",
+        "https://h.com/",
+        "",
+    ),
     ("__Host- needs Path=/", ["__Host-a=1; Secure"], "https://h.com/x/y", "https://h.com/x/z", ""),
     ("__Host- needs https", ["__Host-a=1; Secure; Path=/"], "http://h.com/", "https://h.com/", ""),
     # IP addresses
@@ -69,19 +212,61 @@ RULES = [
     # expiry attributes
     ("Max-Age=0 never stored", ["a=1; Max-Age=0"], "http://h.com/", "http://h.com/", ""),
     ("negative Max-Age never stored", ["a=1; Max-Age=-5"], "http://h.com/", "http://h.com/", ""),
-    ("past Expires never stored", ["a=1; Expires=Thu, 01 Jan 2015 00:00:00 GMT"], "http://h.com/", "http://h.com/", ""),
-    ("future Expires stored", ["a=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT"], "http://h.com/", "http://h.com/", "a=1"),
-    ("Max-Age wins over Expires", ["a=1; Expires=Thu, 01 Jan 2015 00:00:00 GMT; Max-Age=60"], "http://h.com/", "http://h.com/", "a=1"),
-    ("Max-Age=0 wins over Expires", ["a=1; Max-Age=0; Expires=Fri, 01 Jan 2100 00:00:00 GMT"], "http://h.com/", "http://h.com/", ""),
+    (
+        "past Expires never stored",
+        ["a=1; Expires=Thu, 01 Jan 2015 00:00:00 GMT"],
+        "http://h.com/",
+        "http://h.com/",
+        "",
+    ),
+    (
+        "future Expires stored",
+        ["a=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT"],
+        "http://h.com/",
+        "http://h.com/",
+        "a=1",
+    ),
+    (
+        "Max-Age wins over Expires",
+        ["a=1; Expires=Thu, 01 Jan 2015 00:00:00 GMT; Max-Age=60"],
+        "http://h.com/",
+        "http://h.com/",
+        "a=1",
+    ),
+    (
+        "Max-Age=0 wins over Expires",
+        ["a=1; Max-Age=0; Expires=Fri, 01 Jan 2100 00:00:00 GMT"],
+        "http://h.com/",
+        "http://h.com/",
+        "",
+    ),
     ("bad Max-Age is ignored", ["a=1; Max-Age=soon"], "http://h.com/", "http://h.com/", "a=1"),
     ("bad Expires is ignored", ["a=1; Expires=never"], "http://h.com/", "http://h.com/", "a=1"),
     # ordering
-    ("longer paths first", ["a=1; Path=/", "b=2; Path=/x/y", "c=3; Path=/x"], "http://h.com/", "http://h.com/x/y/z", "b=2; c=3; a=1"),
+    (
+        "longer paths first",
+        ["a=1; Path=/", "b=2; Path=/x/y", "c=3; Path=/x"],
+        "http://h.com/",
+        "http://h.com/x/y/z",
+        "b=2; c=3; a=1",
+    ),
     ("then older first", ["z=1", "a=2", "m=3"], "http://h.com/", "http://h.com/", "z=1; a=2; m=3"),
-    ("one value per name, most specific", ["a=root; Path=/", "a=deep; Path=/x"], "http://h.com/", "http://h.com/x/", "a=deep"),
+    (
+        "one value per name, most specific",
+        ["a=root; Path=/", "a=deep; Path=/x"],
+        "http://h.com/",
+        "http://h.com/x/",
+        "a=deep",
+    ),
     # replacement by (name, domain, path)
     ("same identity replaces", ["a=1", "a=2"], "http://h.com/", "http://h.com/", "a=2"),
-    ("domain cookie replaces host-only", ["a=1", "a=2; Domain=h.com"], "http://h.com/", "http://www.h.com/", "a=2"),
+    (
+        "domain cookie replaces host-only",
+        ["a=1", "a=2; Domain=h.com"],
+        "http://h.com/",
+        "http://www.h.com/",
+        "a=2",
+    ),
 ]
 
 SIMPLE_COOKIE_CANNOT_PARSE: set[str] = set()
@@ -100,8 +285,14 @@ def _ingest_simple_cookie(jar: CookieJar, fields: list[str], url: URL) -> None:
         jar.update_cookies(cookie, url)
 
 
-@pytest.mark.parametrize("ingest", [_ingest_fields, _ingest_simple_cookie], ids=["fields", "SimpleCookie"])
-@pytest.mark.parametrize(("fields", "response_url", "request_url", "expected"), [r[1:] for r in RULES], ids=[r[0] for r in RULES])
+@pytest.mark.parametrize(
+    "ingest", [_ingest_fields, _ingest_simple_cookie], ids=["fields", "SimpleCookie"]
+)
+@pytest.mark.parametrize(
+    ("fields", "response_url", "request_url", "expected"),
+    [r[1:] for r in RULES],
+    ids=[r[0] for r in RULES],
+)
 def test_rule(make_jar, ingest, fields, response_url, request_url, expected) -> None:
     jar = make_jar()
     ingest(jar, fields, URL(response_url))
@@ -152,11 +343,17 @@ def test_shared_morsel_with_domain_and_path(make_jar) -> None:
 def test_treat_as_secure_origin(make_jar) -> None:
     jar = make_jar(treat_as_secure_origin=["http://dev.test:8080"])
     assert jar.treat_as_secure_origin == frozenset({URL("http://dev.test:8080")})
-    jar.update_cookies_from_headers(["a=1; Secure", "__Host-b=2; Secure; Path=/"], URL("http://dev.test:8080/x"))
+    jar.update_cookies_from_headers(
+        ["a=1; Secure", "__Host-b=2; Secure; Path=/"], URL("http://dev.test:8080/x")
+    )
     assert sent(jar, "http://dev.test:8080/x") == "a=1; __Host-b=2"
     assert sent(jar, "http://dev.test:8081/x") == ""  # another origin
-    assert make_jar(treat_as_secure_origin="http://a.test").treat_as_secure_origin == {URL("http://a.test")}
-    assert make_jar(treat_as_secure_origin=URL("http://a.test/p")).treat_as_secure_origin == {URL("http://a.test")}
+    assert make_jar(treat_as_secure_origin="http://a.test").treat_as_secure_origin == {
+        URL("http://a.test")
+    }
+    assert make_jar(treat_as_secure_origin=URL("http://a.test/p")).treat_as_secure_origin == {
+        URL("http://a.test")
+    }
 
 
 def test_insecure_origin_cannot_replace_a_secure_cookie(make_jar) -> None:
@@ -171,7 +368,9 @@ def test_insecure_origin_cannot_replace_a_secure_cookie(make_jar) -> None:
 
 def test_expiry_follows_the_clock(make_jar, clock: Clock) -> None:
     jar = make_jar()
-    jar.update_cookies_from_headers(["short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"], URL("http://h.com/"))
+    jar.update_cookies_from_headers(
+        ["short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"], URL("http://h.com/")
+    )
     assert sent(jar, "http://h.com/") == "short=1; long=2; session=3"
     clock.advance(10)
     assert sent(jar, "http://h.com/") == "long=2; session=3"
@@ -183,7 +382,9 @@ def test_expiry_follows_the_clock(make_jar, clock: Clock) -> None:
 def test_expires_date_against_the_clock(make_jar, clock: Clock) -> None:
     clock.now = 1_444_000_000.0  # 2015-10-04
     jar = make_jar()
-    jar.update_cookies_from_headers(["a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT"], URL("http://h.com/"))
+    jar.update_cookies_from_headers(
+        ["a=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT"], URL("http://h.com/")
+    )
     assert len(jar) == 1
     clock.now = 1_445_412_480.0  # 2015-10-21 07:28:00
     assert len(jar) == 0
@@ -192,7 +393,9 @@ def test_expires_date_against_the_clock(make_jar, clock: Clock) -> None:
 def test_deletion_by_past_expiry(make_jar) -> None:
     jar = make_jar()
     jar.update_cookies_from_headers(["a=1", "b=2; Path=/x"], URL("http://h.com/"))
-    jar.update_cookies_from_headers(["a=; Max-Age=0", "b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"], URL("http://h.com/"))
+    jar.update_cookies_from_headers(
+        ["a=; Max-Age=0", "b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"], URL("http://h.com/")
+    )
     assert sent(jar, "http://h.com/") == ""
     assert len(jar) == 1  # b was set for Path=/ by the deletion, so /x's cookie stays
     jar.update_cookies_from_headers(["b=; Max-Age=0; Path=/x"], URL("http://h.com/"))
@@ -216,7 +419,9 @@ def test_replacement_resets_expiry(make_jar, clock: Clock) -> None:
 
 def test_same_name_on_other_domains_and_paths_are_separate(make_jar) -> None:
     jar = make_jar()
-    jar.update_cookies_from_headers(["a=host", "a=dom; Domain=h.com", "a=deep; Path=/x"], URL("http://www.h.com/"))
+    jar.update_cookies_from_headers(
+        ["a=host", "a=dom; Domain=h.com", "a=deep; Path=/x"], URL("http://www.h.com/")
+    )
     assert len(jar) == 3
     assert sent(jar, "http://other.h.com/") == "a=dom"
     assert sent(jar, "http://www.h.com/x") == "a=deep"
@@ -224,7 +429,12 @@ def test_same_name_on_other_domains_and_paths_are_separate(make_jar) -> None:
 
 @pytest.mark.parametrize(
     ("quote_cookie", "value", "expected"),
-    [(True, "a b", 'v="a b"'), (False, "a b", "v=a b"), (True, "plain", "v=plain"), (False, '"q"', 'v="q"')],
+    [
+        (True, "a b", 'v="a b"'),
+        (False, "a b", "v=a b"),
+        (True, "plain", "v=plain"),
+        (False, '"q"', 'v="q"'),
+    ],
 )
 def test_quote_cookie(make_jar, quote_cookie: bool, value: str, expected: str) -> None:
     jar = make_jar(quote_cookie=quote_cookie)
@@ -273,7 +483,9 @@ def test_filter_cookies_returns_a_simple_cookie_of_fresh_morsels(make_jar) -> No
 
 def test_iteration_and_views(make_jar) -> None:
     jar = make_jar()
-    jar.update_cookies_from_headers(["a=1", "b=2; Domain=h.com; Path=/p; HttpOnly"], URL("http://www.h.com/"))
+    jar.update_cookies_from_headers(
+        ["a=1", "b=2; Domain=h.com; Path=/p; HttpOnly"], URL("http://www.h.com/")
+    )
     morsels = {m.key: m for m in jar}
     assert morsels["a"]["domain"] == "www.h.com"
     assert morsels["a"]["path"] == "/"

@@ -11,7 +11,11 @@ from lamina_cookies import CookieLimits
 
 def test_defaults() -> None:
     limits = CookieLimits()
-    assert (limits.max_cookie_size, limits.max_cookies_per_site, limits.max_cookies) == (4096, 180, 3000)
+    assert (limits.max_cookie_size, limits.max_cookies_per_site, limits.max_cookies) == (
+        4096,
+        180,
+        3000,
+    )
     assert limits.max_bytes_per_site == 128 * 1024
 
 
@@ -34,7 +38,9 @@ def test_site_count_evicts_least_recently_used(make_jar) -> None:
     jar = make_jar(limits=CookieLimits(max_cookies_per_site=3))
     jar.update_cookies_from_headers(["a=1", "b=2", "c=3"], URL("http://www.h.com/"))
     jar.filter_cookies(URL("http://www.h.com/"))  # a, b and c used together
-    jar.update_cookies_from_headers(["d=4; Path=/d"], URL("http://www.h.com/"))  # evicts a (oldest access, then first stored)
+    jar.update_cookies_from_headers(
+        ["d=4; Path=/d"], URL("http://www.h.com/")
+    )  # evicts a (oldest access, then first stored)
     assert sorted(m.key for m in jar) == ["b", "c", "d"]
 
 

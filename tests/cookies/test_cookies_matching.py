@@ -77,7 +77,12 @@ def test_default_path(url: str, expected: str) -> None:
 
 
 def test_parent_domains() -> None:
-    assert parent_domains("a.b.example.com") == ["a.b.example.com", "b.example.com", "example.com", "com"]
+    assert parent_domains("a.b.example.com") == [
+        "a.b.example.com",
+        "b.example.com",
+        "example.com",
+        "com",
+    ]
     assert parent_domains("localhost") == ["localhost"]
 
 
@@ -100,8 +105,16 @@ def test_canonical_domain(value: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("127.0.0.1", True), ("::1", True), ("fe80::1%eth0", True), ("1.2.3.4.example", False),
-     ("example.com", False), ("", False), (None, False), ("999.1.1.1", False)],
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("fe80::1%eth0", True),
+        ("1.2.3.4.example", False),
+        ("example.com", False),
+        ("", False),
+        (None, False),
+        ("999.1.1.1", False),
+    ],
 )
 def test_is_ip_address(host: str | None, expected: bool) -> None:
     assert is_ip_address(host) is expected
@@ -158,7 +171,9 @@ def test_prefix_rules(
     name: str, secure: bool, secure_origin: bool, host_only: bool, path: str, expected: bool
 ) -> None:
     assert (
-        prefix_allows(name, secure=secure, secure_origin=secure_origin, host_only=host_only, path=path)
+        prefix_allows(
+            name, secure=secure, secure_origin=secure_origin, host_only=host_only, path=path
+        )
         is expected
     )
 
@@ -212,8 +227,10 @@ def test_parse_set_cookie_never_raises(text: str) -> None:
         ('a="b c"', ("a", "b c", {})),
         ("a=1; Path=/p; Domain=.Example.com", ("a", "1", {"path": "/p", "domain": ".Example.com"})),
         ("a=1; secure; HttpOnly", ("a", "1", {"secure": True, "httponly": True})),
-        ("a=1; Max-Age=10; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
-         ("a", "1", {"max-age": "10", "expires": "Wed, 21 Oct 2015 07:28:00 GMT"})),
+        (
+            "a=1; Max-Age=10; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+            ("a", "1", {"max-age": "10", "expires": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+        ),
         ("a=1; SameSite=Lax; Unknown=x", ("a", "1", {"samesite": "Lax"})),
         ("a=1; Path=/one; Path=/two", ("a", "1", {"path": "/two"})),  # the last one wins
         ("a=1; Path=/" + "x" * 1100, ("a", "1", {})),  # over-long attribute values are ignored

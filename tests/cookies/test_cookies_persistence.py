@@ -107,15 +107,26 @@ def test_save_empty_jar(make_jar, tmp_path: Path) -> None:
 
 def _cookie(**changes: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "name": "a", "value": "1", "coded_value": "1", "domain": "example.com", "path": "/",
-        "host_only": True, "secure": False, "expires": None, "attributes": {},
+        "name": "a",
+        "value": "1",
+        "coded_value": "1",
+        "domain": "example.com",
+        "path": "/",
+        "host_only": True,
+        "secure": False,
+        "expires": None,
+        "attributes": {},
     }
     base.update(changes)
     return base
 
 
 def _doc(*cookies: dict[str, object], **changes: object) -> dict[str, object]:
-    document: dict[str, object] = {"format": "lamina-cookie-jar", "version": 1, "cookies": list(cookies)}
+    document: dict[str, object] = {
+        "format": "lamina-cookie-jar",
+        "version": 1,
+        "cookies": list(cookies),
+    }
     document.update(changes)
     return document
 
@@ -123,28 +134,56 @@ def _doc(*cookies: dict[str, object], **changes: object) -> dict[str, object]:
 BAD_FILES = [
     ("not json", b"\x80\x04\x95 pickle?", "not JSON"),
     ("empty", b"", "not JSON"),
-    ("a list", json.dumps([1, 2]).encode(), "no \"format\""),
-    ("aiohttp's json", json.dumps({"example.com|/": {"a": {"key": "a", "value": "1"}}}).encode(), "no \"format\""),
+    ("a list", json.dumps([1, 2]).encode(), 'no "format"'),
+    (
+        "aiohttp's json",
+        json.dumps({"example.com|/": {"a": {"key": "a", "value": "1"}}}).encode(),
+        'no "format"',
+    ),
     ("newer version", json.dumps(_doc(version=2)).encode(), "version 2"),
     ("no version", json.dumps(_doc(version=None)).encode(), "version None"),
     ("cookies not a list", json.dumps(_doc(cookies={})).encode(), "must be a list"),
     ("cookie not an object", json.dumps(_doc("a=1")).encode(), "must be an object"),
     ("missing field", json.dumps(_doc({"name": "a"})).encode(), '"value" must be a str'),
     ("wrong type", json.dumps(_doc(_cookie(secure="yes"))).encode(), '"secure" must be a bool'),
-    ("bad expires", json.dumps(_doc(_cookie(expires="soon"))).encode(), '"expires" must be a number'),
+    (
+        "bad expires",
+        json.dumps(_doc(_cookie(expires="soon"))).encode(),
+        '"expires" must be a number',
+    ),
     ("relative path", json.dumps(_doc(_cookie(path="app"))).encode(), "must start with"),
     ("illegal name", json.dumps(_doc(_cookie(name="a b"))).encode(), "cookie #0"),
-    ("unknown attribute", json.dumps(_doc(_cookie(attributes={"__class__": "x"}))).encode(), "unknown attribute"),
-    ("public suffix domain", json.dumps(_doc(_cookie(domain="co.uk", host_only=False))).encode(), "breaks the jar's rules"),
+    (
+        "unknown attribute",
+        json.dumps(_doc(_cookie(attributes={"__class__": "x"}))).encode(),
+        "unknown attribute",
+    ),
+    (
+        "public suffix domain",
+        json.dumps(_doc(_cookie(domain="co.uk", host_only=False))).encode(),
+        "breaks the jar's rules",
+    ),
     ("ip domain", json.dumps(_doc(_cookie(domain="10.0.0.1"))).encode(), "breaks the jar's rules"),
-    ("bad __Host- cookie", json.dumps(_doc(_cookie(name="__Host-a", secure=True, host_only=False))).encode(), "breaks the jar's rules"),
-    ("header injection", json.dumps(_doc(_cookie(value="1", coded_value='"1\r\nX: y"'))).encode(), "breaks the jar's rules"),
+    (
+        "bad __Host- cookie",
+        json.dumps(_doc(_cookie(name="__Host-a", secure=True, host_only=False))).encode(),
+        "breaks the jar's rules",
+    ),
+    (
+        "header injection",
+        json.dumps(_doc(_cookie(value="1", coded_value='"1\r\nX: y"'))).encode(),
+        "breaks the jar's rules",
+    ),
     ("deep nesting", b"[" * 100_000 + b"]" * 100_000, "not JSON"),
 ]
 
 
-@pytest.mark.parametrize(("content", "message"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
-def test_bad_file_is_refused_and_the_jar_unchanged(make_jar, tmp_path: Path, content: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_bad_file_is_refused_and_the_jar_unchanged(
+    make_jar, tmp_path: Path, content: bytes, message: str
+) -> None:
     jar = _filled(make_jar)
     before = sent(jar, "https://www.example.com/app/x")
     path = tmp_path / "bad.json"
@@ -183,7 +222,9 @@ def test_loading_never_imports_or_calls_file_contents(make_jar, tmp_path: Path) 
     # JSON can only describe data; strings that look like code stay strings.
     path = tmp_path / "c.json"
     evil = "__import__('os').system('touch pwned')"
-    path.write_text(json.dumps(_doc(_cookie(value="x", coded_value="x", attributes={"comment": evil}))))
+    path.write_text(
+        json.dumps(_doc(_cookie(value="x", coded_value="x", attributes={"comment": evil})))
+    )
     jar = make_jar()
     jar.load(path)
     (morsel,) = list(jar)

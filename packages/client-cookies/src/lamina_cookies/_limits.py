@@ -48,7 +48,12 @@ class CookieLimits:
     max_cookies: int = 3000
 
     def __post_init__(self) -> None:
-        for name in ("max_cookie_size", "max_cookies_per_site", "max_bytes_per_site", "max_cookies"):
+        for name in (
+            "max_cookie_size",
+            "max_cookies_per_site",
+            "max_bytes_per_site",
+            "max_cookies",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"CookieLimits.{name} must be a positive integer, got {value!r}")

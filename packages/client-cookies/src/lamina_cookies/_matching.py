@@ -100,11 +100,7 @@ def domain_match(host: str, domain: str) -> bool:
     """RFC 6265 section 5.1.3: ``host`` is ``domain`` or a name under it (never an IP)."""
     if host == domain:
         return True
-    return (
-        host.endswith(domain)
-        and host[-len(domain) - 1] == "."
-        and not is_ip_address(host)
-    )
+    return host.endswith(domain) and host[-len(domain) - 1] == "." and not is_ip_address(host)
 
 
 def parent_domains(host: str) -> list[str]:
@@ -169,7 +165,9 @@ def registrable_domain(host: str) -> str:
     return _suffix_list().privatesuffix(host) or host
 
 
-def prefix_allows(name: str, *, secure: bool, secure_origin: bool, host_only: bool, path: str) -> bool:
+def prefix_allows(
+    name: str, *, secure: bool, secure_origin: bool, host_only: bool, path: str
+) -> bool:
     """RFC 6265bis section 4.1.3: the ``__Secure-`` and ``__Host-`` name prefixes.
 
     ``__Secure-`` cookies must be ``Secure`` and set from a secure origin;
@@ -190,7 +188,20 @@ _DELIMITERS: Final = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
 _TIME: Final = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[^\d]|$)")
 _DAY: Final = re.compile(r"(\d{1,2})(?:[^\d]|$)")
 _YEAR: Final = re.compile(r"(\d{2,4})(?:[^\d]|$)")
-_MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS: Final = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
 
 
 def parse_cookie_date(text: str) -> float | None:

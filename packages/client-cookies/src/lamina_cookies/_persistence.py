@@ -26,6 +26,7 @@ cookie. A reader refuses a ``version`` it does not know.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -122,10 +123,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 
@@ -146,7 +145,7 @@ def load(file_path: str | os.PathLike[str]) -> list[Record]:
         ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise CookieJarFormatError(
-            f"{where!s} is not a lamina cookie file (no \"format\": \"{FORMAT}\")"
+            f'{where!s} is not a lamina cookie file (no "format": "{FORMAT}")'
         )
     version = document.get("version")
     if version != VERSION:
@@ -204,9 +203,9 @@ def _set_attributes(
     fail: Any,
 ) -> None:
     for name, value in attributes:
-        if name in _FLAG_ATTRIBUTES and type(value) is bool:
-            morsel[name] = value
-        elif name in _TEXT_ATTRIBUTES and type(value) is str:
+        if (name in _FLAG_ATTRIBUTES and type(value) is bool) or (
+            name in _TEXT_ATTRIBUTES and type(value) is str
+        ):
             morsel[name] = value
         else:
             raise fail(f"unknown attribute {name!r} or wrong type {type(value).__name__}")

@@ -20,6 +20,7 @@ from lamina_core.abc import AbstractCookieJar, ClearCookiePredicate, LooseCookie
 __all__ = ["RecordingJar", "active", "lamina_default_cookie_jar"]
 
 active = False
+_NO_URL = URL()
 
 
 class RecordingJar(AbstractCookieJar):
@@ -48,7 +49,7 @@ class RecordingJar(AbstractCookieJar):
     def clear_domain(self, domain: str) -> None:
         self.clear(lambda morsel: morsel["domain"] == domain)
 
-    def update_cookies(self, cookies: LooseCookies, response_url: URL = URL()) -> None:
+    def update_cookies(self, cookies: LooseCookies, response_url: URL = _NO_URL) -> None:
         self.calls.append(("update", str(response_url)))
         items = cookies.items() if hasattr(cookies, "items") else cookies
         for name, value in items:
