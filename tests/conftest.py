@@ -50,6 +50,18 @@ async def _redirect(request: web.Request) -> web.Response:
     return web.Response(status=code, headers={"Location": f"/redirect/{n - 1}?code={code}"})
 
 
+async def _redirect_to(request: web.Request) -> web.Response:
+    code = int(request.query.get("code", "302"))
+    return web.Response(status=code, headers={"Location": request.query["url"]})
+
+
+async def _links(request: web.Request) -> web.Response:
+    return web.Response(
+        text="links",
+        headers={"Link": '</page/2>; rel="next", <https://example.test/last>; rel=last'},
+    )
+
+
 async def _gzip(request: web.Request) -> web.Response:
     return web.Response(
         body=gzip.compress(b"compressed " * 100), headers={"Content-Encoding": "gzip"}
@@ -112,6 +124,8 @@ async def http_server() -> AsyncIterator[Server]:
     app.router.add_route("*", "/echo", _echo)
     app.router.add_route("*", "/status/{code}", _status)
     app.router.add_route("*", "/redirect/{n}", _redirect)
+    app.router.add_route("*", "/redirect-to", _redirect_to)
+    app.router.add_get("/links", _links)
     app.router.add_get("/gzip", _gzip)
     app.router.add_get("/deflate", _deflate)
     app.router.add_get("/chunked", _chunked)

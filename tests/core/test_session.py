@@ -19,6 +19,7 @@ from lamina_core import (
     RequestInfo,
     request,
 )
+from lamina_core.abc import AbstractCookieJar
 from lamina_core.exceptions import (
     ClientResponseError,
     ContentTypeError,
@@ -206,7 +207,7 @@ async def test_http10_request(http_server):
 async def test_session_attributes_and_close():
     session = ClientSession()
     assert not session.closed
-    assert isinstance(session.cookie_jar, DummyCookieJar)
+    assert isinstance(session.cookie_jar, AbstractCookieJar)
     assert session.connector is not None
     assert session.connector_owner
     assert session.timeout == ClientTimeout(total=300, sock_connect=30)

@@ -9,10 +9,21 @@ from ._auth import BasicAuth
 from ._connection import HTTP11Connection
 from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
+from ._formdata import FormData
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
+from ._multipart import MultipartWriter
+from ._oneshot import request
+from ._payloads import (
+    AsyncIterablePayload,
+    BytesPayload,
+    IOPayload,
+    JsonPayload,
+    Payload,
+    StringPayload,
+)
 from ._request import ClientRequest, RequestInfo
 from ._response import ClientResponse
-from ._session import ClientSession, request
+from ._session import ClientSession
 from ._streams import EMPTY_PAYLOAD, StreamReader
 from ._tcp import BasicTCPConnector
 from ._timeouts import ClientTimeout
@@ -49,12 +60,33 @@ from .exceptions import (
     WSServerHandshakeError,
 )
 from .hookspecs import hookimpl, hookspec
+from .tracing import (
+    TraceConfig,
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+)
 
 __all__ = [
     "EMPTY_PAYLOAD",
+    "AsyncIterablePayload",
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
+    "BytesPayload",
     "ClientConnectionError",
     "ClientConnectionResetError",
     "ClientConnectorCertificateError",
@@ -76,15 +108,20 @@ __all__ = [
     "ConnectionTimeoutError",
     "ContentTypeError",
     "DummyCookieJar",
+    "FormData",
     "HTTP11Connection",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
+    "IOPayload",
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
+    "JsonPayload",
+    "MultipartWriter",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
+    "Payload",
     "RedirectClientError",
     "RequestInfo",
     "ServerConnectionError",
@@ -93,7 +130,25 @@ __all__ = [
     "ServerTimeoutError",
     "SocketTimeoutError",
     "StreamReader",
+    "StringPayload",
     "TooManyRedirects",
+    "TraceConfig",
+    "TraceConnectionCreateEndParams",
+    "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams",
+    "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsCacheHitParams",
+    "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams",
+    "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams",
+    "TraceRequestEndParams",
+    "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams",
+    "TraceRequestRedirectParams",
+    "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
     "UnixClientConnectorError",
     "WSServerHandshakeError",
     "__version__",

@@ -81,6 +81,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._read_handle: asyncio.TimerHandle | None = None
         self._deadline_handle: asyncio.TimerHandle | None = None
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
+        self._read_until_eof = True
         self.leftover = b""
         self.upgraded = False
         self.requests_sent = 0
@@ -121,6 +122,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             return
         for event in events:
             self._dispatch(event)
+            if self._state == _IDLE:
+                break  # the exchange ended early (read_until_eof=False)
 
     def eof_received(self) -> bool:
         # Returning False closes the transport, which runs connection_lost.
@@ -187,6 +190,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         deadline: float | None = None,
         make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
         expect_continue: bool = False,
+        read_until_eof: bool = True,
     ) -> None:
         """Prepare for the response to one request; call before writing it."""
         parser = self._parser
@@ -203,6 +207,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._decoder = None
         self._read_bufsize = read_bufsize
         self._make_decoder = make_decoder
+        self._read_until_eof = read_until_eof
         self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
@@ -326,6 +331,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             waiter.set_result((head, stream))
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(False)
+        if not self._read_until_eof and head.content_length is None and not head.chunked:
+            # The body would run to EOF and the caller declined to read it.
+            self._finish_exchange()
+            self.close()
+            stream.feed_eof()
 
     def _on_body(self, data: bytes) -> None:
         stream = self._stream

@@ -248,7 +248,9 @@ class IOPayload(Payload):
             yield out
 
     async def close(self) -> None:
-        self._file.close()
+        close = getattr(self._file, "close", None)  # any object with .read is accepted
+        if close is not None:
+            close()
 
 
 def payload_for(data: Any, *, encoding: str = "utf-8") -> Payload:

@@ -16,10 +16,11 @@ from http.cookies import CookieError, SimpleCookie
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
 from ._http import HttpVersion
+from ._links import parse_links
 from ._streams import StreamReader
 from .exceptions import ClientResponseError, ContentTypeError
 
@@ -152,6 +153,17 @@ class ClientResponse:
     def content_type(self) -> str:
         """The media type of the body, ``application/octet-stream`` if unstated."""
         return self._parsed_content_type()[0]
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int, or None."""
+        value = self.headers.get("Content-Length")
+        return int(value) if value is not None and value.isdigit() else None
+
+    @property
+    def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
+        """The ``Link`` header (RFC 8288) keyed by ``rel``, targets resolved against ``url``."""
+        return parse_links(self.headers.getall("Link", ()), self.url)
 
     @property
     def charset(self) -> str | None:

@@ -1,7 +1,7 @@
-"""``ClientSession`` and the module-level ``request()``.
+"""``ClientSession``: connection pool, defaults and the send path of requests.
 
 The send path is a ladder of short steps, each with one concern:
-``_request`` (merge session defaults, build the request) ->
+``_request`` (merge session defaults, build the options) ->
 ``_send_handling_redirects`` -> ``_send_with_retry`` (one retry of an
 idempotent request that a reused connection dropped before any byte) ->
 ``_send_single_request`` (lend a connection, write, read the head).
@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import ssl as ssl_module
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any
 
@@ -21,11 +24,16 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from ._auth import BasicAuth
-from ._connection import HTTP11Connection, ResponseHeadError
+from ._connection import ResponseHeadError
 from ._connector import BaseConnector, Connection
+from ._contexts import RequestContextManager
+from ._cookie_header import as_simple_cookie, cookie_header
 from ._cookies import DummyCookieJar
+from ._decoders import ContentDecoder
+from ._exchange import write_request
 from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
-from ._payloads import BytesPayload, Payload, payload_for
+from ._payloads import JsonPayload, Payload, compress_coding, compress_payload, payload_for
+from ._redirects import REDIRECT_STATUSES, next_request, redirect_target
 from ._request import ALLOWED_SCHEMES, ClientRequest
 from ._response import ClientResponse
 from ._session_setup import SessionPlugins
@@ -36,18 +44,29 @@ from .exceptions import (
     ClientResponseError,
     ConnectionTimeoutError,
     InvalidUrlClientError,
-    InvalidUrlRedirectClientError,
     NonHttpUrlClientError,
-    NonHttpUrlRedirectClientError,
     ServerDisconnectedError,
     TooManyRedirects,
 )
 
-__all__ = ["ClientSession", "request"]
+__all__ = ["ClientSession"]
 
 _NOT_SET: Any = object()
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Options:
+    """What every hop of one request shares, decided once in ``_request``."""
+
+    timeout: ClientTimeout
+    deadline: float | None
+    limits: tuple[int, int]
+    read_bufsize: int
+    read_until_eof: bool
+    make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
+    request_cookies: SimpleCookie | None
+    req_kwargs: dict[str, Any]
 
 
 class ClientSession:
@@ -81,6 +100,7 @@ class ClientSession:
         max_field_size: int = 8190,
         version: HttpVersion = HttpVersion11,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
+        trace_configs: Iterable[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
@@ -115,6 +135,9 @@ class ClientSession:
         self._limits = (max_line_size, max_field_size)
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
+        self._trace_configs = list(trace_configs or ())
+        for trace_config in self._trace_configs:
+            trace_config.freeze()
         plugins.session_created(self)
 
     def __repr__(self) -> str:
@@ -200,49 +223,49 @@ class ClientSession:
 
     # --- verbs -------------------------------------------------------------------
 
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContextManager:
         """Send a request; await it or use it with ``async with``."""
-        return _RequestContextManager(self._request(method, url, **kwargs))
+        return RequestContextManager(self._request(method, url, **kwargs))
 
     def get(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
-    ) -> _RequestContextManager:
+    ) -> RequestContextManager:
         """Send a GET request."""
-        return _RequestContextManager(
+        return RequestContextManager(
             self._request("GET", url, allow_redirects=allow_redirects, **kwargs)
         )
 
     def options(
         self, url: str | URL, *, allow_redirects: bool = True, **kwargs: Any
-    ) -> _RequestContextManager:
+    ) -> RequestContextManager:
         """Send an OPTIONS request."""
-        return _RequestContextManager(
+        return RequestContextManager(
             self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs)
         )
 
     def head(
         self, url: str | URL, *, allow_redirects: bool = False, **kwargs: Any
-    ) -> _RequestContextManager:
+    ) -> RequestContextManager:
         """Send a HEAD request; redirects are not followed unless asked."""
-        return _RequestContextManager(
+        return RequestContextManager(
             self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs)
         )
 
-    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+    def post(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> RequestContextManager:
         """Send a POST request."""
-        return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
+        return RequestContextManager(self._request("POST", url, data=data, **kwargs))
 
-    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+    def put(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> RequestContextManager:
         """Send a PUT request."""
-        return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
+        return RequestContextManager(self._request("PUT", url, data=data, **kwargs))
 
-    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+    def patch(self, url: str | URL, *, data: Any = None, **kwargs: Any) -> RequestContextManager:
         """Send a PATCH request."""
-        return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
+        return RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
 
-    def delete(self, url: str | URL, **kwargs: Any) -> _RequestContextManager:
+    def delete(self, url: str | URL, **kwargs: Any) -> RequestContextManager:
         """Send a DELETE request."""
-        return _RequestContextManager(self._request("DELETE", url, **kwargs))
+        return RequestContextManager(self._request("DELETE", url, **kwargs))
 
     def ws_connect(self, url: str | URL, **kwargs: Any) -> Any:
         """Open a WebSocket; needs the lamina-websocket distribution."""
@@ -280,6 +303,11 @@ class ClientSession:
         if connector is not None and self._connector_owner and not connector.closed:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
+    @property
+    def trace_configs(self) -> list[Any]:
+        """The trace configs whose signals fire for this session's requests."""
+        return self._trace_configs
+
     # --- the send path -------------------------------------------------------------
 
     async def _request(
@@ -296,69 +324,114 @@ class ClientSession:
         auth: BasicAuth | None = None,
         allow_redirects: bool = True,
         max_redirects: int = 10,
+        compress: bool | str | None = None,
         chunked: bool | None = None,
         expect100: bool = False,
         raise_for_status: _RaiseForStatus | None = None,
+        read_until_eof: bool = True,
         proxy: str | URL | None = None,
         proxy_auth: BasicAuth | None = None,
-        proxy_headers: Any = None,
         timeout: ClientTimeout | float | None = _NOT_SET,
+        verify_ssl: bool | None = None,
+        ssl_context: ssl_module.SSLContext | None = None,
         ssl: Any = True,
         server_hostname: str | None = None,
+        proxy_headers: Any = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: int | None = None,
+        auto_decompress: bool | None = None,
+        max_line_size: int | None = None,
+        max_field_size: int | None = None,
         version: HttpVersion | None = None,
+        encoding: str = "utf-8",
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         url = self._build_url(str_or_url, params)
-        if json is not None:
-            body: Payload | None = BytesPayload(
-                self._json_serialize(json).encode("utf-8"), "application/json"
-            )
-        else:
-            body = None if data is None else payload_for(data)
+        if auth is not None and url.raw_user is not None:
+            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
-        if cookies is not None:
-            self._add_request_cookies(merged, url, cookies)
+        body = self._body_for(data, json, encoding, compress, merged)
         skip = (
             self._skip_auto_headers.union(istr(name) for name in skip_auto_headers)
             if skip_auto_headers
             else self._skip_auto_headers
         )
-        req_kwargs: dict[str, Any] = {
-            "skip_auto_headers": skip,
-            "chunked": chunked,
-            "expect100": expect100,
-            "ssl": ssl,
-            "server_hostname": server_hostname,
-            "version": version or self._version,
-            "accept_encoding": self._plugins.accept_encoding,
-            "proxy": self._proxy if proxy is None else URL(proxy),
-            "proxy_auth": proxy_auth or self._proxy_auth,
-            "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
-        }
+        if verify_ssl is False:
+            ssl = False
+        elif ssl_context is not None:
+            ssl = ssl_context
         timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout.total is None else loop.time() + timeout.total
-        resp = await self._send_handling_redirects(
-            method.upper(),
-            url,
-            merged,
-            body,
-            auth or self._default_auth,
-            req_kwargs,
-            timeout,
-            deadline,
-            max_redirects if allow_redirects else 0,
-            allow_redirects,
+        decompress = self._auto_decompress if auto_decompress is None else auto_decompress
+        options = _Options(
+            timeout=timeout,
+            deadline=None
+            if timeout.total is None
+            else asyncio.get_running_loop().time() + timeout.total,
+            limits=self._limits
+            if max_line_size is None and max_field_size is None
+            else (max_line_size or self._limits[0], max_field_size or self._limits[1]),
+            read_bufsize=read_bufsize or self._read_bufsize,
+            read_until_eof=read_until_eof,
+            make_decoder=self._plugins.make_decoder if decompress else None,
+            request_cookies=as_simple_cookie(cookies) if cookies else None,
+            req_kwargs={
+                "skip_auto_headers": skip,
+                "chunked": chunked,
+                "expect100": expect100,
+                "ssl": ssl,
+                "server_hostname": server_hostname,
+                "version": version or self._version,
+                "accept_encoding": self._plugins.accept_encoding,
+                "proxy": self._proxy if proxy is None else URL(proxy),
+                "proxy_auth": proxy_auth or self._proxy_auth,
+                "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
+            },
         )
+        try:
+            resp = await self._send_handling_redirects(
+                method.upper(),
+                url,
+                merged,
+                body,
+                auth or self._default_auth,
+                options,
+                max_redirects if allow_redirects else None,
+            )
+        finally:
+            if body is not None:
+                await body.close()  # files given as data are closed, as aiohttp does
         check = self._raise_for_status if raise_for_status is None else raise_for_status
         if check is True:
             resp.raise_for_status()
         elif check:
             await check(resp)
         return resp
+
+    def _body_for(
+        self,
+        data: Any,
+        json: Any,
+        encoding: str,
+        compress: bool | str | None,
+        headers: CIMultiDict[str],
+    ) -> Payload | None:
+        """The payload for ``data`` or ``json``, compressed when asked."""
+        if json is not None:
+            body: Payload = JsonPayload(json, dumps=self._json_serialize)
+        elif data is None:
+            return None
+        else:
+            body = payload_for(data, encoding=encoding)
+        coding = compress_coding(compress)
+        if coding:
+            if "Content-Encoding" in headers:
+                raise ValueError("compress can not be set if Content-Encoding header is set")
+            body = compress_payload(body, coding)
+            headers["Content-Encoding"] = coding
+        return body
 
     async def _send_handling_redirects(
         self,
@@ -367,17 +440,15 @@ class ClientSession:
         headers: CIMultiDict[str],
         body: Payload | None,
         auth: BasicAuth | None,
-        req_kwargs: dict[str, Any],
-        timeout: ClientTimeout,
-        deadline: float | None,
-        max_redirects: int,
-        allow_redirects: bool,
+        options: _Options,
+        max_redirects: int | None,
     ) -> ClientResponse:
+        """Send, and follow redirects while ``max_redirects`` allows (None: never)."""
         history: list[ClientResponse] = []
         while True:
-            req = self._make_request(method, url, headers, body, auth, req_kwargs)
-            resp = await self._send_with_retry(req, timeout, deadline, history)
-            if not allow_redirects or resp.status not in _REDIRECTS:
+            req = self._make_request(method, url, headers, body, auth, options)
+            resp = await self._send_with_retry(req, options, history)
+            if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
             if location is None:
@@ -393,38 +464,13 @@ class ClientSession:
                     headers=resp.headers,
                 )
             resp.release()
-            new_url = self._redirect_url(resp.url, location)
-            if (resp.status == 303 and method != "HEAD") or (
-                resp.status in (301, 302) and method == "POST"
-            ):
-                method, body = "GET", None
-                headers = headers.copy()
-                for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
-                    headers.popall(name, None)
-            elif body is not None and not body.reusable:
-                return resp
-            if new_url.origin() != url.origin():
-                auth = None
-                headers = headers.copy()
-                headers.popall("Authorization", None)
-                headers.popall("Cookie", None)
+            new_url = redirect_target(resp.url, location, requote=self._requote_redirect_url)
+            method, body, headers, auth = next_request(
+                resp.status, method, body, headers, auth, url, new_url
+            )
+            if auth is None and new_url.raw_user is not None:
+                auth = BasicAuth.from_url(new_url)
             url = new_url
-
-    def _redirect_url(self, base: URL, location: str) -> URL:
-        try:
-            target = URL(location, encoded=not self._requote_redirect_url)
-        except ValueError as exc:
-            raise InvalidUrlRedirectClientError(
-                location, "Server attempted redirecting to a location that does not look like a URL"
-            ) from exc
-        new_url = base.join(target)
-        if new_url.scheme not in ("http", "https"):
-            raise NonHttpUrlRedirectClientError(new_url)
-        if not new_url.raw_host:
-            raise InvalidUrlRedirectClientError(new_url)
-        if not target.raw_fragment and base.raw_fragment:
-            new_url = new_url.with_fragment(base.raw_fragment)
-        return new_url
 
     def _make_request(
         self,
@@ -433,13 +479,13 @@ class ClientSession:
         headers: CIMultiDict[str],
         body: Payload | None,
         auth: BasicAuth | None,
-        req_kwargs: dict[str, Any],
+        options: _Options,
     ) -> ClientRequest:
-        if self._uses_cookies:
-            jar_cookies = self._cookie_jar.filter_cookies(url)
-            if jar_cookies:
-                headers = headers.copy()
-                _append_cookie_header(headers, jar_cookies)
+        jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
+        if jar or options.request_cookies:
+            headers = headers.copy()
+            headers["Cookie"] = cookie_header(headers.get("Cookie"), jar, options.request_cookies)
+        req_kwargs = options.req_kwargs
         if req_kwargs["proxy"] is None and self._trust_env:
             assert self._connector is not None
             found = self._connector.proxy_from_env(url)
@@ -448,14 +494,10 @@ class ClientSession:
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_with_retry(
-        self,
-        req: ClientRequest,
-        timeout: ClientTimeout,
-        deadline: float | None,
-        history: list[ClientResponse],
+        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
     ) -> ClientResponse:
         try:
-            return await self._send_single_request(req, timeout, deadline, history)
+            return await self._send_single_request(req, options, history)
         except (ServerDisconnectedError, ClientOSError) as exc:
             retry = getattr(exc, "_lamina_retryable", False)
             if not (
@@ -464,14 +506,10 @@ class ClientSession:
                 and (req.body is None or req.body.reusable)
             ):
                 raise
-        return await self._send_single_request(req, timeout, deadline, history)
+        return await self._send_single_request(req, options, history)
 
     async def _send_single_request(
-        self,
-        req: ClientRequest,
-        timeout: ClientTimeout,
-        deadline: float | None,
-        history: list[ClientResponse],
+        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
     ) -> ClientResponse:
         connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
@@ -479,20 +517,21 @@ class ClientSession:
         # only opening or waiting for a slot runs under the connect timeout.
         conn = connector._reuse(req.connection_key)
         if conn is None:
-            conn = await self._connect(connector, req, timeout, deadline)
+            conn = await self._connect(connector, req, options.timeout, options.deadline)
         protocol = conn.protocol
         assert protocol is not None
         try:
             protocol.begin(
                 req.method,
-                limits=self._limits,
-                read_bufsize=self._read_bufsize,
-                sock_read=timeout.sock_read,
-                deadline=deadline,
-                make_decoder=self._plugins.make_decoder if self._auto_decompress else None,
+                limits=options.limits,
+                read_bufsize=options.read_bufsize,
+                sock_read=options.timeout.sock_read,
+                deadline=options.deadline,
+                make_decoder=options.make_decoder,
                 expect_continue=req.expect100,
+                read_until_eof=options.read_until_eof,
             )
-            await self._write_request(protocol, req, head_bytes, deadline)
+            await write_request(protocol, req, head_bytes, options.deadline)
             head, stream = await protocol.read_head()
         except (ServerDisconnectedError, ClientOSError) as exc:
             exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
@@ -550,37 +589,6 @@ class ClientSession:
                 raise
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
 
-    @staticmethod
-    async def _write_request(
-        protocol: HTTP11Connection, req: ClientRequest, head: bytes, deadline: float | None
-    ) -> None:
-        body = req.body
-        if body is None:
-            protocol.write(head)
-            return
-        data = body.data
-        if req.expect100:
-            protocol.write(head)
-            if not await protocol.wait_continue():
-                return
-            head = b""
-        if data is not None:
-            if req.chunked:
-                protocol.write(
-                    head + (b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n")
-                )
-            elif len(data) <= 65536:
-                protocol.write(head + data)  # one write for small requests
-            else:
-                protocol.write(head)
-                protocol.write(data)
-            await protocol.drain()
-            return
-        protocol.write(head)
-        # A streamed body waits on the caller's iterator too: bound it by the total.
-        async with asyncio.timeout_at(deadline):
-            await protocol.write_body(body.chunks(), req.chunked)
-
     # --- helpers ---------------------------------------------------------------------
 
     def _build_url(self, str_or_url: str | URL, params: Any) -> URL:
@@ -609,116 +617,3 @@ class ClientSession:
             merged.popall(name, None)
         merged.extend(extra)
         return merged
-
-    def _add_request_cookies(self, headers: CIMultiDict[str], url: URL, cookies: Any) -> None:
-        from http.cookies import SimpleCookie
-
-        jar = SimpleCookie()
-        items = cookies.items() if isinstance(cookies, Mapping) else cookies
-        for name, value in items:
-            jar[name] = value.value if hasattr(value, "value") else value
-        _append_cookie_header(headers, jar)
-
-
-def _append_cookie_header(headers: CIMultiDict[str], cookies: Any) -> None:
-    pairs = "; ".join(f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values())
-    existing = headers.get("Cookie")
-    headers["Cookie"] = f"{existing}; {pairs}" if existing else pairs
-
-
-class _RequestContextManager:
-    """What the verbs return: await it for the response, or ``async with`` it."""
-
-    __slots__ = ("_coro", "_resp")
-
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
-        self._coro = coro
-        self._resp: ClientResponse | None = None
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self._coro.__await__()
-
-    def send(self, arg: None) -> Any:
-        return self._coro.send(arg)
-
-    def close(self) -> None:
-        self._coro.close()
-
-    async def __aenter__(self) -> ClientResponse:
-        self._resp = await self._coro
-        return self._resp
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-
-
-class _SessionRequestContextManager:
-    """What ``request()`` returns: closes its own session with the response."""
-
-    __slots__ = ("_coro", "_resp", "_session")
-
-    def __init__(self, coro: Coroutine[Any, Any, ClientResponse], session: ClientSession) -> None:
-        self._coro = coro
-        self._session = session
-        self._resp: ClientResponse | None = None
-
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self._await().__await__()
-
-    async def _await(self) -> ClientResponse:
-        try:
-            return await self._coro
-        except BaseException:
-            await self._session.close()
-            raise
-
-    async def __aenter__(self) -> ClientResponse:
-        self._resp = await self._await()
-        return self._resp
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
-        await self._session.close()
-
-
-def request(
-    method: str,
-    url: str | URL,
-    *,
-    connector: BaseConnector | None = None,
-    loop: asyncio.AbstractEventLoop | None = None,
-    **kwargs: Any,
-) -> _SessionRequestContextManager:
-    """Send one request with a short-lived session; use with ``async with``.
-
-    The session and its connection close when the response is released.
-    """
-    # cookies stay per request: they reach the server even with DummyCookieJar.
-    session_kwargs = {
-        name: kwargs.pop(name)
-        for name in (
-            "version",
-            "timeout",
-            "read_bufsize",
-            "max_line_size",
-            "max_field_size",
-        )
-        if name in kwargs
-    }
-    owner = connector is None
-    if connector is None:
-        connector = SessionPlugins.resolve().new_connector(force_close=True)
-    session = ClientSession(connector=connector, connector_owner=owner, **session_kwargs)
-    return _SessionRequestContextManager(session._request(method, url, **kwargs), session)

@@ -1,0 +1,85 @@
+"""What request methods return: awaitable, and usable with ``async with``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._response import ClientResponse
+
+__all__ = ["RequestContextManager", "SessionRequestContextManager"]
+
+
+class RequestContextManager:
+    """Await it for the response, or ``async with`` it to release the response on exit."""
+
+    __slots__ = ("_coro", "_resp")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
+        self._coro = coro
+        self._resp: ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coro.__await__()
+
+    def send(self, arg: None) -> Any:
+        """Advance the request coroutine (coroutine protocol)."""
+        return self._coro.send(arg)
+
+    def close(self) -> None:
+        """Close the request coroutine without running it."""
+        self._coro.close()
+
+    async def __aenter__(self) -> ClientResponse:
+        self._resp = await self._coro
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+
+
+class SessionRequestContextManager:
+    """Like :class:`RequestContextManager`, and closes its own session afterwards."""
+
+    __slots__ = ("_coro", "_resp", "_close")
+
+    def __init__(
+        self,
+        coro: Coroutine[Any, Any, ClientResponse],
+        close_session: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._coro = coro
+        self._close = close_session
+        self._resp: ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._await().__await__()
+
+    async def _await(self) -> ClientResponse:
+        try:
+            return await self._coro
+        except BaseException:
+            await self._close()
+            raise
+
+    async def __aenter__(self) -> ClientResponse:
+        self._resp = await self._await()
+        return self._resp
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._resp is not None
+        self._resp.release()
+        await self._close()

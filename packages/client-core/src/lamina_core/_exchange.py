@@ -1,0 +1,49 @@
+"""Writing one request onto a connection: head and body, framed and paced.
+
+Small in-memory bodies go out in the same ``write`` as the head; larger
+ones in a second write; streamed ones piece by piece with back-pressure.
+With ``expect100`` the body waits for ``100 Continue`` and is never sent
+when the server answers with a final status first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ._connection import HTTP11Connection
+from ._request import ClientRequest
+
+__all__ = ["write_request"]
+
+_ONE_WRITE_LIMIT = 65536
+
+
+async def write_request(
+    protocol: HTTP11Connection, req: ClientRequest, head: bytes, deadline: float | None
+) -> None:
+    """Send ``req`` (its serialized ``head`` and its body) on ``protocol``."""
+    body = req.body
+    if body is None:
+        protocol.write(head)
+        return
+    if req.expect100:
+        protocol.write(head)
+        if not await protocol.wait_continue():
+            return
+        head = b""
+    data = body.data
+    if data is not None:
+        if req.chunked:
+            framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n"
+            protocol.write(head + framed)
+        elif len(data) <= _ONE_WRITE_LIMIT:
+            protocol.write(head + data)
+        else:
+            protocol.write(head)
+            protocol.write(data)
+        await protocol.drain()
+        return
+    protocol.write(head)
+    # A streamed body waits on the caller's iterator too: bound it by the total.
+    async with asyncio.timeout_at(deadline):
+        await protocol.write_body(body.chunks(), req.chunked)

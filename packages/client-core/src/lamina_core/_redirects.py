@@ -1,0 +1,100 @@
+"""Redirect rules (RFC 9110 section 15.4), decided without I/O.
+
+The session asks two questions per redirect: where does it go
+(:func:`redirect_target`) and what is sent there (:func:`next_request`).
+Credentials never follow a redirect to another origin.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from multidict import CIMultiDict
+from yarl import URL
+
+from ._auth import BasicAuth
+from ._payloads import Payload
+from .exceptions import (
+    InvalidUrlRedirectClientError,
+    NonHttpUrlRedirectClientError,
+    RedirectClientError,
+)
+
+__all__ = ["REDIRECT_STATUSES", "NextRequest", "next_request", "redirect_target"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_BODY_HEADERS = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
+_FOLLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+class NextRequest(NamedTuple):
+    """What to send to the redirect target."""
+
+    method: str
+    body: Payload | None
+    headers: CIMultiDict[str]
+    auth: BasicAuth | None
+
+
+def redirect_target(base: URL, location: str, *, requote: bool = True) -> URL:
+    """Resolve a Location value against the URL that answered.
+
+    Relative and scheme-relative references are joined to ``base``; a
+    fragment of ``base`` is kept when the Location has none.
+
+    Raises:
+        InvalidUrlRedirectClientError: the Location is not a URL with a host.
+        NonHttpUrlRedirectClientError: the Location is not http(s).
+    """
+    try:
+        target = URL(location, encoded=not requote)
+    except ValueError as exc:
+        raise InvalidUrlRedirectClientError(
+            location, "Server attempted redirecting to a location that does not look like a URL"
+        ) from exc
+    # Only a reference without a scheme is resolved against the base (RFC 3986 5.2).
+    new_url = target if target.scheme else base.join(target)
+    if new_url.scheme not in _FOLLOWED_SCHEMES:
+        raise NonHttpUrlRedirectClientError(new_url, "redirects only go to http or https")
+    if not new_url.raw_host:
+        raise InvalidUrlRedirectClientError(new_url, "the redirect target has no host")
+    if not target.raw_fragment and base.raw_fragment:
+        new_url = new_url.with_fragment(base.raw_fragment)
+    return new_url
+
+
+def next_request(
+    status: int,
+    method: str,
+    body: Payload | None,
+    headers: CIMultiDict[str],
+    auth: BasicAuth | None,
+    old_url: URL,
+    new_url: URL,
+) -> NextRequest:
+    """Method, body, headers and credentials for the request to ``new_url``.
+
+    303 turns every method but HEAD into a bodiless GET, and 301/302 do the
+    same to POST (what browsers do); 307 and 308 repeat the method and body.
+
+    Raises:
+        RedirectClientError: the body must be repeated but was streamed.
+    """
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        method, body = "GET", None
+        headers = headers.copy()
+        for name in _BODY_HEADERS:
+            headers.popall(name, None)
+    elif body is not None and not body.reusable:
+        raise RedirectClientError(
+            f"Cannot follow a {status} redirect to {new_url}: the request body was streamed "
+            "and cannot be sent again; pass bytes or a seekable file, or allow_redirects=False"
+        )
+    if new_url.origin() != old_url.origin():
+        # Another origin (host, port or scheme, so https -> http too): no credentials.
+        auth = None
+        if "Authorization" in headers or "Cookie" in headers:
+            headers = headers.copy()
+            headers.popall("Authorization", None)
+            headers.popall("Cookie", None)
+    return NextRequest(method, body, headers, auth)

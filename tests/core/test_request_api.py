@@ -1,0 +1,221 @@
+"""Request options of the client reference, checked against what a real server receives."""
+
+from __future__ import annotations
+
+import pytest
+from multidict import CIMultiDict, MultiDict
+
+from lamina_core import BasicAuth, ClientSession
+from lamina_core.exceptions import (
+    InvalidUrlRedirectClientError,
+    NonHttpUrlRedirectClientError,
+    RedirectClientError,
+)
+
+
+async def echo(session, url, **kwargs):
+    async with session.request(kwargs.pop("method", "GET"), url, **kwargs) as resp:
+        got = await resp.json()
+        got["headers"] = CIMultiDict(got["headers"])
+        return got
+
+
+@pytest.mark.parametrize(
+    ("params", "query"),
+    [
+        ({"a": "1", "b": "x y"}, "a=1&b=x+y"),
+        ([("a", "1"), ("a", "2")], "a=1&a=2"),
+        (MultiDict([("k", "v"), ("k", "w")]), "k=v&k=w"),
+        ("raw=1&other=x", "raw=1&other=x"),
+        ({"n": 5, "f": 1.5}, "n=5&f=1.5"),
+    ],
+)
+async def test_params_forms(http_server, params, query):
+    async with ClientSession() as session:
+        got = await echo(session, http_server / "echo", params=params)
+    assert got["path"] == f"/echo?{query}"
+
+
+async def test_repeated_headers_are_preserved(http_server):
+    async with ClientSession(headers={"X-Session": "s"}) as session:
+        got = await echo(session, http_server / "echo", headers=[("X-Rep", "1"), ("X-Rep", "2")])
+    assert got["headers"].getall("X-Rep") == ["1", "2"]
+    assert got["headers"]["X-Session"] == "s"
+
+
+async def test_skip_auto_headers(http_server):
+    async with ClientSession(skip_auto_headers=["User-Agent"]) as session:
+        got = await echo(session, http_server / "echo", skip_auto_headers=["Accept-Encoding"])
+    assert "User-Agent" not in got["headers"]
+    assert "Accept-Encoding" not in got["headers"]
+
+
+async def test_auth_and_url_credentials(http_server):
+    async with ClientSession() as session:
+        got = await echo(session, http_server / "echo", auth=BasicAuth("user", "pass"))
+        assert got["headers"]["Authorization"] == BasicAuth("user", "pass").encode()
+        url = http_server.url.with_user("u").with_password("p:w") / "echo"
+        async with session.get(url) as resp:
+            got = await resp.json()
+            assert ["Authorization", BasicAuth("u", "p:w").encode()] in got["headers"]
+            assert "p:w" not in str(resp.url)
+            assert "p:w" not in str(resp.request_info.real_url)
+            assert "p%3Aw" not in repr(resp)
+        with pytest.raises(ValueError, match="AUTH"):
+            await session.get(url, auth=BasicAuth("other"))
+    async with ClientSession(auth=BasicAuth("session", "pw")) as session:
+        got = await echo(session, http_server / "echo")
+        assert got["headers"]["Authorization"] == BasicAuth("session", "pw").encode()
+
+
+async def test_str_body_with_encoding(http_server):
+    async with ClientSession() as session:
+        got = await echo(session, http_server / "echo", method="POST", data="é", encoding="latin-1")
+    assert got["body"] == "é"
+    assert got["headers"]["Content-Type"] == "text/plain; charset=latin-1"
+
+
+async def test_json_serialize(http_server):
+    async with ClientSession(json_serialize=lambda obj: '{"custom": true}') as session:
+        got = await echo(session, http_server / "echo", method="POST", json={"x": 1})
+    assert got["body"] == '{"custom": true}'
+
+
+async def test_chunked_request_body(http_server):
+    async with ClientSession() as session:
+        got = await echo(session, http_server / "echo", method="POST", data=b"abc", chunked=True)
+    assert got["body"] == "abc"
+    assert got["headers"]["Transfer-Encoding"] == "chunked"
+
+
+async def test_async_iterable_body_streams_chunked(http_server):
+    async def gen():
+        for i in range(3):
+            yield f"part{i};".encode()
+
+    async with ClientSession() as session:
+        got = await echo(session, http_server / "echo", method="POST", data=gen())
+    assert got["body"] == "part0;part1;part2;"
+    assert got["headers"]["Transfer-Encoding"] == "chunked"
+
+
+async def test_read_until_eof_false_gives_an_empty_body(raw_server):
+    async def eof_body(reader, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
+        await writer.drain()
+        writer.close()
+
+    server = await raw_server([eof_body], cycle=True)
+    async with ClientSession() as session:
+        async with session.get(server.url, read_until_eof=False) as resp:
+            assert await resp.read() == b""
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"until the end"
+
+
+async def test_per_request_read_options(http_server):
+    async with ClientSession() as session:
+        async with session.get(http_server / "gzip", auto_decompress=False) as resp:
+            assert (await resp.read())[:2] == b"\x1f\x8b"
+        async with session.get(http_server / "hello", read_bufsize=1024, max_line_size=100) as resp:
+            assert await resp.text() == "Hello, world!"
+
+
+async def test_links_and_content_length(http_server):
+    async with ClientSession() as session, session.get(http_server / "links") as resp:
+        assert resp.content_length == 5
+        assert str(resp.links["next"]["url"]) == str(http_server / "page/2")
+        assert resp.links["last"]["rel"] == "last"
+    async with ClientSession() as session, session.get(http_server / "chunked") as resp:
+        assert resp.content_length is None
+
+
+async def test_redirect_with_streamed_body_is_refused(http_server):
+    async def gen():
+        yield b"once"
+
+    async with ClientSession() as session:
+        target = http_server / "redirect-to"
+        with pytest.raises(RedirectClientError, match="streamed"):
+            await session.post(target, params={"url": "/echo", "code": "307"}, data=gen())
+
+
+async def test_redirect_keeps_replayable_body_for_308(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session,
+            http_server / "redirect-to",
+            method="PUT",
+            params={"url": "/echo", "code": "308"},
+            data=b"again",
+        )
+    assert got["method"] == "PUT"
+    assert got["body"] == "again"
+
+
+async def test_303_turns_put_into_get_but_not_head(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session, http_server / "redirect-to", method="PUT", params={"url": "/echo", "code": "303"}, data=b"x"
+        )
+        assert got["method"] == "GET"
+        assert "Content-Length" not in got["headers"] or got["headers"]["Content-Length"] == "0"
+        async with session.head(
+            http_server / "redirect-to", params={"url": "/echo", "code": "303"}, allow_redirects=True
+        ) as resp:
+            assert resp.method == "HEAD"
+            assert resp.status == 200
+
+
+async def test_scheme_relative_and_relative_locations(http_server):
+    async with ClientSession() as session:
+        rel = await echo(session, http_server / "redirect-to", params={"url": "echo?r=1"})
+        assert rel["path"] == "/echo?r=1"
+        authority = f"//127.0.0.1:{http_server.url.port}/echo?s=1"
+        srel = await echo(session, http_server / "redirect-to", params={"url": authority})
+        assert srel["path"] == "/echo?s=1"
+
+
+async def test_credentials_do_not_follow_to_another_origin(http_server, raw_server):
+    other = await raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
+    async with ClientSession() as session:
+        async with session.get(
+            http_server / "redirect-to",
+            params={"url": str(other.url)},
+            auth=BasicAuth("user", "secret"),
+            headers={"Authorization": "Bearer token"},
+        ) as resp:
+            assert await resp.read() == b"ok"
+            assert len(resp.history) == 1
+    assert b"authorization" not in other.requests[0].lower()
+
+
+async def test_same_origin_redirect_keeps_credentials(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session, http_server / "redirect-to", params={"url": "/echo"}, auth=BasicAuth("u", "p")
+        )
+    assert got["headers"]["Authorization"] == BasicAuth("u", "p").encode()
+
+
+@pytest.mark.parametrize(
+    ("location", "error"),
+    [("ftp://127.0.0.1/x", NonHttpUrlRedirectClientError), ("http://", InvalidUrlRedirectClientError)],
+)
+async def test_bad_redirect_targets(http_server, location, error):
+    async with ClientSession() as session:
+        with pytest.raises(error):
+            await session.get(http_server / "redirect-to", params={"url": location})
+
+
+async def test_request_cookies_override_the_caller_header(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session, http_server / "echo", headers={"Cookie": "a=old; keep=1"}, cookies={"a": "new"}
+        )
+    assert got["headers"]["Cookie"] == "a=new; keep=1"
+
+
+async def test_verify_ssl_false_is_accepted(http_server):
+    async with ClientSession() as session, session.get(http_server / "hello", verify_ssl=False) as resp:
+        assert resp.status == 200
