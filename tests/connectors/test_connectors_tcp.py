@@ -1,0 +1,274 @@
+"""TCPConnector: the default connector, its parameters, pooling, happy eyeballs and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+
+import pytest
+from connector_helpers import FixedResolver
+from yarl import URL
+
+from lamina_connectors import TCPConnector
+from lamina_core import ClientSession, ClientTimeout, plugins, request
+from lamina_core.exceptions import (
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ConnectionTimeoutError,
+)
+
+
+@pytest.fixture
+def blackhole() -> Iterator[tuple[str, int]]:
+    """A loopback address whose connects hang: a listener with a full backlog."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield ("127.0.0.1", port)
+    for sock in [*fillers, listener]:
+        sock.close()
+
+
+def _port(url: URL) -> int:
+    assert url.port is not None
+    return url.port
+
+
+# --- the default connector ----------------------------------------------------------------
+
+
+async def test_installed_connectors_make_tcpconnector_the_default(plain_server):
+    async with ClientSession() as session:
+        assert type(session.connector) is TCPConnector
+        async with session.get(plain_server / "hello") as resp:
+            assert await resp.text() == "Hello, world!"
+
+
+async def test_one_shot_request_gets_a_force_close_tcpconnector(plain_server):
+    hook = plugins.get_plugin_manager().hook
+    connector = hook.lamina_default_connector(connector_kwargs={"force_close": True})
+    assert isinstance(connector, TCPConnector)
+    assert connector.force_close
+    await connector.close()
+    async with request("GET", plain_server / "hello") as resp:
+        assert await resp.text() == "Hello, world!"
+
+
+def test_attributes_and_repr():
+    connector = TCPConnector(limit=7, limit_per_host=3, family=socket.AF_INET, keepalive_timeout=5)
+    assert connector.limit == 7
+    assert connector.limit_per_host == 3
+    assert connector.family == socket.AF_INET
+    assert connector.keepalive_timeout == 5
+    assert connector.use_dns_cache is True
+    assert not connector.force_close
+    assert repr(connector) == "<TCPConnector limit=7 limit_per_host=3 acquired=0 idle=0>"
+    assert connector.proxy_schemes == frozenset({"http", "https"})
+    assert TCPConnector(force_close=True).keepalive_timeout is None
+    with pytest.raises(ValueError):
+        TCPConnector(force_close=True, keepalive_timeout=3)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1.5, object()])
+def test_ssl_setting_is_checked_at_construction(bad):
+    with pytest.raises(TypeError, match="ssl should be SSLContext, Fingerprint, or bool"):
+        TCPConnector(ssl=bad)
+
+
+# --- pooling and limits ------------------------------------------------------------------
+
+
+async def test_connections_are_reused(raw_server):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([ok], cycle=True)
+    async with ClientSession(connector=TCPConnector()) as session:
+        for _ in range(3):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 1
+
+
+async def test_force_close_opens_a_connection_per_request(raw_server):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([ok], cycle=True)
+    async with ClientSession(connector=TCPConnector(force_close=True)) as session:
+        for _ in range(3):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    assert server.connections == 3
+
+
+async def test_limit_per_host_bounds_concurrent_connections(raw_server):
+    inflight = 0
+    peak = 0
+
+    async def slow(reader, writer):
+        nonlocal inflight, peak
+        inflight += 1
+        peak = max(peak, inflight)
+        await asyncio.sleep(0.05)
+        inflight -= 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    server = await raw_server([slow], cycle=True)
+    connector = TCPConnector(limit_per_host=2)
+    async with ClientSession(connector=connector) as session:
+
+        async def one() -> bytes:
+            async with session.get(server.url) as resp:
+                return await resp.read()
+
+        assert await asyncio.gather(*(one() for _ in range(6))) == [b"ok"] * 6
+    assert peak == 2
+    assert server.connections == 2
+
+
+# --- resolving and connecting --------------------------------------------------------------
+
+
+async def test_names_are_resolved_with_the_given_resolver(plain_server):
+    resolver = FixedResolver(("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver)
+    async with ClientSession(connector=connector) as session:
+        async with session.get("http://origin.test/echo") as resp:
+            body = await resp.json()
+    assert body["host"] == "origin.test"
+    assert resolver.lookups == ["origin.test"]
+    assert not resolver.closed  # a resolver given by the caller stays the caller's
+
+
+async def test_own_resolver_is_closed_with_the_connector():
+    connector = TCPConnector()
+    closed = []
+    resolver = connector._hosts.resolver
+
+    async def close() -> None:
+        closed.append(True)
+
+    resolver.close = close  # type: ignore[method-assign]
+    await connector.close()
+    assert closed == [True]
+
+
+async def test_dns_failure_raises_client_connector_dns_error():
+    connector = TCPConnector(resolver=FixedResolver(fail=True))
+    async with ClientSession(connector=connector) as session:
+        with pytest.raises(ClientConnectorDNSError) as info:
+            await session.get("http://nowhere.test:8080/")
+    assert isinstance(info.value, ClientConnectorError)
+    assert (info.value.host, info.value.port) == ("nowhere.test", 8080)
+    assert isinstance(info.value.os_error, socket.gaierror)
+
+
+async def test_refused_connection_raises_client_connector_error():
+    port = _free_port()
+    async with ClientSession(connector=TCPConnector()) as session:
+        with pytest.raises(ClientConnectorError) as info:
+            await session.get(f"http://127.0.0.1:{port}/")
+    assert type(info.value) is ClientConnectorError
+    assert isinstance(info.value.os_error, ConnectionRefusedError)
+    assert f"Cannot connect to host 127.0.0.1:{port}" in str(info.value)
+
+
+async def test_sock_connect_timeout_raises_connection_timeout_error(blackhole):
+    host, port = blackhole
+    connector = TCPConnector()
+    async with ClientSession(connector=connector, timeout=ClientTimeout(sock_connect=0.1)) as session:
+        with pytest.raises(ConnectionTimeoutError):
+            await session.get(f"http://{host}:{port}/")
+        assert connector._in_use() == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- happy eyeballs (RFC 8305) ----------------------------------------------------------
+
+
+async def test_happy_eyeballs_moves_on_from_an_address_that_does_not_answer(
+    blackhole, plain_server
+):
+    resolver = FixedResolver(blackhole, ("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver, happy_eyeballs_delay=0.05)
+    async with ClientSession(connector=connector, timeout=ClientTimeout(sock_connect=5)) as session:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with session.get("http://dual.test/hello") as resp:
+            assert await resp.text() == "Hello, world!"
+        assert loop.time() - started < 4
+
+
+async def test_without_happy_eyeballs_the_silent_address_is_waited_for(blackhole, plain_server):
+    resolver = FixedResolver(blackhole, ("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver, happy_eyeballs_delay=None)
+    async with ClientSession(
+        connector=connector, timeout=ClientTimeout(sock_connect=0.3)
+    ) as session:
+        with pytest.raises(ConnectionTimeoutError):
+            await session.get("http://dual.test/hello")
+
+
+async def test_refused_first_address_falls_back_to_the_next(plain_server):
+    resolver = FixedResolver(("127.0.0.1", _free_port()), ("127.0.0.1", _port(plain_server)))
+    async with ClientSession(connector=TCPConnector(resolver=resolver)) as session:
+        async with session.get("http://two.test/hello") as resp:
+            assert resp.status == 200
+
+
+async def test_interleave_and_socket_factory_are_used(plain_server):
+    made: list[tuple] = []
+    sockets: list[socket.socket] = []
+
+    def factory(addr_info):
+        made.append(addr_info)
+        family, type_, proto, _, _ = addr_info
+        sock = socket.socket(family=family, type=type_, proto=proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sockets.append(sock)
+        return sock
+
+    resolver = FixedResolver(("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver, interleave=2, socket_factory=factory)
+    async with ClientSession(connector=connector) as session:
+        async with session.get("http://made.test/hello") as resp:
+            assert await resp.read() == b"Hello, world!"
+        # The pooled connection runs on the socket the factory made.
+        (idle,) = [protocol for conns in connector._idle.values() for protocol, _ in conns]
+        peer = idle.transport.get_extra_info("socket")
+        assert peer.fileno() == sockets[0].fileno()
+        assert peer.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert [info[4] for info in made] == [("127.0.0.1", _port(plain_server))]
+    assert connector._interleave == 2
+
+
+async def test_local_addr_binds_the_local_end(plain_server):
+    connector = TCPConnector(local_addr=("127.0.0.2", 0))
+    async with ClientSession(connector=connector) as session:
+        async with session.get(plain_server / "echo") as resp:
+            assert (await resp.json())["peer"] == "127.0.0.2"
+
+
+async def test_family_restricts_the_addresses_used(plain_server):
+    resolver = FixedResolver(("::1", _port(plain_server)), ("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver, family=socket.AF_INET)
+    async with ClientSession(connector=connector) as session:
+        async with session.get("http://v4.test/echo") as resp:
+            assert (await resp.json())["peer"] == "127.0.0.1"
+    only_v6 = TCPConnector(resolver=FixedResolver(("::1", 1)), family=socket.AF_INET)
+    async with ClientSession(connector=only_v6) as session:
+        with pytest.raises(ClientConnectorDNSError, match="requested family"):
+            await session.get("http://v6.test/")
