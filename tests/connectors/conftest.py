@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from aiohttp import web
+from connector_helpers import serve, server_context
 from yarl import URL
 
 # --- TLS ---------------------------------------------------------------------------
@@ -57,59 +57,17 @@ def trusting(ca: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-async def _hello(request: web.Request) -> web.Response:
-    return web.Response(text="Hello, world!")
-
-
-async def _echo(request: web.Request) -> web.Response:
-    return web.json_response(
-        {
-            "path": request.path_qs,
-            "host": request.host,
-            "secure": request.secure,
-            "headers": dict(request.headers),
-            "peer": request.transport.get_extra_info("peername")[0]
-            if request.transport
-            else None,
-        }
-    )
-
-
-async def _serve(
-    ssl_context: ssl.SSLContext | None, host: str = "127.0.0.1"
-) -> AsyncIterator[URL]:
-    app = web.Application()
-    app.router.add_get("/hello", _hello)
-    app.router.add_get("/echo", _echo)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
-    await site.start()
-    scheme = "https" if ssl_context else "http"
-    port = runner.addresses[0][1]
-    try:
-        yield URL(f"{scheme}://{host}:{port}/")
-    finally:
-        await runner.cleanup()
-
-
-def server_context(cert: trustme.LeafCert) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    return context
-
-
 @pytest.fixture
 async def tls_server(ca: trustme.CA) -> AsyncIterator[URL]:
     """An https server on 127.0.0.1 whose certificate names 127.0.0.1 and localhost."""
-    async for url in _serve(server_context(ca.issue_cert("127.0.0.1", "localhost"))):
+    async for url in serve(server_context(ca.issue_cert("127.0.0.1", "localhost"))):
         yield url
 
 
 @pytest.fixture
 async def plain_server() -> AsyncIterator[URL]:
     """A plain http server on 127.0.0.1 with ``/hello`` and ``/echo``."""
-    async for url in _serve(None):
+    async for url in serve(None):
         yield url
 
 
@@ -250,14 +208,18 @@ async def tunnel_proxy() -> AsyncIterator[TunnelProxy]:
             return
         state.heads.append(head)
         if state.refuse is not None:
-            writer.write(b"HTTP/1.1 %d Nope\r\nContent-Length: 4\r\nX-Why: test\r\n\r\nnope" % state.refuse)
+            writer.write(
+                b"HTTP/1.1 %d Nope\r\nContent-Length: 4\r\nX-Why: test\r\n\r\nnope" % state.refuse
+            )
             await writer.drain()
             writer.close()
             return
         method, target, _ = head.split(b"\r\n", 1)[0].split(b" ")
         if method == b"CONNECT":
             host, _, port = target.rpartition(b":")
-            up_reader, up_writer = await asyncio.open_connection(host.strip(b"[]").decode(), int(port))
+            up_reader, up_writer = await asyncio.open_connection(
+                host.strip(b"[]").decode(), int(port)
+            )
             writers.append(up_writer)
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             await writer.drain()
@@ -287,7 +249,15 @@ async def tunnel_proxy() -> AsyncIterator[TunnelProxy]:
 def clean_proxy_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     """No proxy variables from the machine, and a netrc file that does not exist."""
     for name in list(os.environ):
-        if name.lower() in {"http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "all_proxy", "no_proxy", "request_method"}:
+        if name.lower() in {
+            "http_proxy",
+            "https_proxy",
+            "ws_proxy",
+            "wss_proxy",
+            "all_proxy",
+            "no_proxy",
+            "request_method",
+        }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     return monkeypatch

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
+import ssl
+from collections.abc import AsyncIterator
+
+import trustme
+from aiohttp import web
+from yarl import URL
 
 from lamina_core.abc import AbstractResolver, ResolveResult
 
@@ -37,3 +44,53 @@ class FixedResolver(AbstractResolver):
 
     async def close(self) -> None:
         self.closed = True
+
+
+async def _hello(request: web.Request) -> web.Response:
+    return web.Response(text="Hello, world!")
+
+
+async def _echo(request: web.Request) -> web.Response:
+    return web.json_response(
+        {
+            "path": request.path_qs,
+            "host": request.host,
+            "secure": request.secure,
+            "headers": dict(request.headers),
+            "peer": request.transport.get_extra_info("peername")[0] if request.transport else None,
+        }
+    )
+
+
+async def serve(ssl_context: ssl.SSLContext | None, host: str = "127.0.0.1") -> AsyncIterator[URL]:
+    app = web.Application()
+    app.router.add_get("/hello", _hello)
+    app.router.add_get("/echo", _echo)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
+    await site.start()
+    scheme = "https" if ssl_context else "http"
+    port = runner.addresses[0][1]
+    try:
+        yield URL(f"{scheme}://{host}:{port}/")
+    finally:
+        await runner.cleanup()
+
+
+def server_context(cert: trustme.LeafCert) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    return context
+
+
+async def certificate_digest(url: URL) -> bytes:
+    """The SHA-256 digest of the certificate the server at ``url`` presents."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    _, writer = await asyncio.open_connection(url.host, url.port, ssl=context)
+    der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    writer.close()
+    await writer.wait_closed()
+    return hashlib.sha256(der).digest()

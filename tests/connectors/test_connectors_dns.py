@@ -24,8 +24,10 @@ def test_default_resolver_is_the_threaded_one():
 async def test_threaded_resolver_resolves_localhost():
     resolver = ThreadedResolver()
     found = await resolver.resolve("localhost", 8080, family=socket.AF_INET)
-    assert {"hostname": "localhost", "host": "127.0.0.1", "port": 8080} == {
-        k: found[0][k] for k in ("hostname", "host", "port")
+    assert {k: found[0][k] for k in ("hostname", "host", "port")} == {
+        "hostname": "localhost",
+        "host": "127.0.0.1",
+        "port": 8080,
     }
     assert found[0]["family"] == socket.AF_INET
     await resolver.close()

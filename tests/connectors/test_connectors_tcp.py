@@ -184,7 +184,9 @@ async def test_refused_connection_raises_client_connector_error():
 async def test_sock_connect_timeout_raises_connection_timeout_error(blackhole):
     host, port = blackhole
     connector = TCPConnector()
-    async with ClientSession(connector=connector, timeout=ClientTimeout(sock_connect=0.1)) as session:
+    async with ClientSession(
+        connector=connector, timeout=ClientTimeout(sock_connect=0.1)
+    ) as session:
         with pytest.raises(ConnectionTimeoutError):
             await session.get(f"http://{host}:{port}/")
         assert connector._in_use() == 0

@@ -1,0 +1,100 @@
+"""TLS through TCPConnector: verification by default, pinning, and the error classes."""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+
+import pytest
+from connector_helpers import certificate_digest, serve, server_context
+
+from lamina_connectors import Fingerprint, TCPConnector
+from lamina_core import ClientSession
+from lamina_core.exceptions import (
+    ClientConnectorCertificateError,
+    ClientConnectorSSLError,
+    ClientSSLError,
+    ServerFingerprintMismatch,
+)
+
+
+async def test_verification_is_on_by_default(tls_server):
+    async with ClientSession(connector=TCPConnector()) as session:
+        with pytest.raises(ClientConnectorCertificateError) as info:
+            await session.get(tls_server / "hello")
+    assert isinstance(info.value, ClientSSLError)
+    assert isinstance(info.value.certificate_error, ssl.SSLCertVerificationError)
+
+
+async def test_a_trusted_certificate_passes(tls_server, trusting):
+    async with ClientSession(connector=TCPConnector(ssl=trusting)) as session:
+        async with session.get(tls_server / "echo") as resp:
+            assert (await resp.json())["secure"] is True
+    # The request's own ssl= wins over the connector's.
+    async with ClientSession(connector=TCPConnector()) as session:
+        async with session.get(tls_server / "hello", ssl=trusting) as resp:
+            assert resp.status == 200
+
+
+async def test_host_name_mismatch_is_a_certificate_error(ca, trusting):
+    async for url in serve(server_context(ca.issue_cert("elsewhere.test"))):
+        async with ClientSession(connector=TCPConnector(ssl=trusting)) as session:
+            with pytest.raises(ClientConnectorCertificateError, match=r"127\.0\.0\.1"):
+                await session.get(url / "hello")
+
+
+async def test_ssl_false_skips_verification(tls_server):
+    async with ClientSession(connector=TCPConnector(ssl=False)) as session:
+        async with session.get(tls_server / "hello") as resp:
+            assert await resp.text() == "Hello, world!"
+
+
+async def test_other_tls_failures_are_ssl_errors(plain_server):
+    # TLS to a server that speaks plain HTTP: the handshake fails, not verification.
+    url = plain_server.with_scheme("https")
+    async with ClientSession(connector=TCPConnector()) as session:
+        with pytest.raises(ClientConnectorSSLError) as info:
+            await session.get(url / "hello")
+    assert isinstance(info.value, ssl.SSLError)
+    assert not isinstance(info.value, ClientConnectorCertificateError)
+
+
+async def test_a_matching_fingerprint_is_accepted(tls_server):
+    pin = Fingerprint(await certificate_digest(tls_server))
+    async with ClientSession(connector=TCPConnector(ssl=pin)) as session:
+        async with session.get(tls_server / "hello") as resp:
+            assert resp.status == 200
+    async with ClientSession(connector=TCPConnector()) as session:
+        async with session.get(tls_server / "hello", ssl=pin) as resp:
+            assert resp.status == 200
+
+
+async def test_a_different_fingerprint_raises_mismatch(tls_server):
+    expected = hashlib.sha256(b"some other certificate").digest()
+    connector = TCPConnector(ssl=Fingerprint(expected))
+    async with ClientSession(connector=connector) as session:
+        with pytest.raises(ServerFingerprintMismatch) as info:
+            await session.get(tls_server / "hello")
+        assert connector._in_use() == 0
+    assert info.value.expected == expected
+    assert info.value.got == await certificate_digest(tls_server)
+    assert (info.value.host, info.value.port) == ("127.0.0.1", tls_server.port)
+
+
+@pytest.mark.parametrize("algorithm", ["md5", "sha1"])
+def test_weak_fingerprints_are_refused(algorithm):
+    with pytest.raises(ValueError, match="md5 and sha1 are insecure and not supported"):
+        Fingerprint(hashlib.new(algorithm, b"cert").digest())
+
+
+def test_fingerprint_of_another_length_is_refused():
+    with pytest.raises(ValueError, match="invalid length"):
+        Fingerprint(b"x" * 31)
+
+
+def test_fingerprint_value_semantics():
+    digest = hashlib.sha256(b"cert").digest()
+    assert Fingerprint(digest) == Fingerprint(digest)
+    assert hash(Fingerprint(digest)) == hash(Fingerprint(digest))
+    assert Fingerprint(digest).fingerprint == digest
+    assert repr(Fingerprint(digest)) == f"Fingerprint({digest.hex()})"
