@@ -48,6 +48,7 @@ IMPORT_TO_DISTRIBUTION = {
     "brotlicffi": "brotlicffi",
     "zstandard": "zstandard",
     "h2": "h2",
+    "publicsuffixlist": "publicsuffixlist",
     "lamina_core": "lamina-core",
     "lamina_connectors": "lamina-connectors",
     "lamina_websocket": "lamina-websocket",
