@@ -244,20 +244,22 @@ class BaseConnector:
         if self._closed:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
-        reused = self._reuse(key)
-        if reused is not None:
-            return reused
         loop = self._get_loop()
-        protocol = None
-        while not self._has_capacity(key):
+        protocol = self._take_idle(key)
+        while protocol is None and not self._has_capacity(key):
+            for trace in traces:
+                await trace.send_connection_queued_start()
             await self._wait_for_slot(key, loop)
+            for trace in traces:
+                await trace.send_connection_queued_end()
             if self._closed:
                 raise RuntimeError("Connector is closed.")
             protocol = self._take_idle(key)
-            if protocol is not None:
-                break
         if protocol is None:
             protocol = await self._open(key, req, traces, timeout)
+        else:
+            for trace in traces:
+                await trace.send_connection_reuseconn()
         return self._lend(key, protocol)
 
     def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
@@ -364,7 +366,11 @@ class BaseConnector:
         self._opening += 1
         self._opening_per_host[key] += 1
         try:
+            for trace in traces:
+                await trace.send_connection_create_start()
             protocol = await self._create_connection(req, traces, timeout)
+            for trace in traces:
+                await trace.send_connection_create_end()
         except BaseException:
             self._opening -= 1
             self._drop_opening(key)

@@ -9,9 +9,11 @@ when the server answers with a final status first.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 from ._connection import HTTP11Connection
 from ._request import ClientRequest
+from .tracing import Trace
 
 __all__ = ["write_request"]
 
@@ -19,9 +21,15 @@ _ONE_WRITE_LIMIT = 65536
 
 
 async def write_request(
-    protocol: HTTP11Connection, req: ClientRequest, head: bytes, deadline: float | None
+    protocol: HTTP11Connection,
+    req: ClientRequest,
+    head: bytes,
+    deadline: float | None,
+    traces: list[Trace],
 ) -> None:
     """Send ``req`` (its serialized ``head`` and its body) on ``protocol``."""
+    for trace in traces:
+        await trace.send_request_headers(req.method, req.url, req.headers)
     body = req.body
     if body is None:
         protocol.write(head)
@@ -32,6 +40,9 @@ async def write_request(
             return
         head = b""
     data = body.data
+    if data is not None and traces:
+        for trace in traces:
+            await trace.send_request_chunk_sent(req.method, req.url, data)
     if data is not None:
         if req.chunked:
             framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n"
@@ -45,5 +56,17 @@ async def write_request(
         return
     protocol.write(head)
     # A streamed body waits on the caller's iterator too: bound it by the total.
+    chunks = body.chunks()
+    if traces:
+        chunks = _traced(chunks, req, traces)
     async with asyncio.timeout_at(deadline):
-        await protocol.write_body(body.chunks(), req.chunked)
+        await protocol.write_body(chunks, req.chunked)
+
+
+async def _traced(
+    chunks: AsyncIterator[bytes], req: ClientRequest, traces: list[Trace]
+) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        for trace in traces:
+            await trace.send_request_chunk_sent(req.method, req.url, chunk)
+        yield chunk

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._connector import Connection
     from ._request import RequestInfo
     from ._wire import ResponseHead
+    from .tracing import Trace
 
 __all__ = ["ClientResponse", "parse_content_type"]
 
@@ -62,6 +63,7 @@ class ClientResponse:
         request_info: RequestInfo,
         history: Sequence[ClientResponse] = (),
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
+        traces: Sequence[Trace] = (),
     ) -> None:
         self.method = method
         self.url = url
@@ -74,6 +76,7 @@ class ClientResponse:
         self._request_info = request_info
         self._history = tuple(history)
         self._fallback_charset_resolver = fallback_charset_resolver
+        self._traces = traces
         self._headers: CIMultiDictProxy[str] | None = None
         self._content_type: tuple[str, dict[str, str]] | None = None
         self._body: bytes | None = None
@@ -194,6 +197,8 @@ class ClientResponse:
             except BaseException:
                 self.close()
                 raise
+            for trace in self._traces:
+                await trace.send_response_chunk_received(self.method, self.url, body)
         return body
 
     def get_encoding(self) -> str:

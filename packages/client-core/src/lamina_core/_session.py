@@ -48,10 +48,12 @@ from .exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
+from .tracing import Trace, make_traces
 
 __all__ = ["ClientSession"]
 
 _NOT_SET: Any = object()
+_NO_TRACES: list[Trace] = []  # shared and never appended to: sessions without tracing
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
 
 
@@ -67,6 +69,7 @@ class _Options:
     make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
     request_cookies: SimpleCookie | None
     req_kwargs: dict[str, Any]
+    traces: list[Trace]
 
 
 class ClientSession:
@@ -136,9 +139,9 @@ class ClientSession:
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
+        plugins.session_created(self)  # may append trace configs
         for trace_config in self._trace_configs:
             trace_config.freeze()
-        plugins.session_created(self)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -389,7 +392,12 @@ class ClientSession:
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             },
+            traces=make_traces(self, self._trace_configs, trace_request_ctx)
+            if self._trace_configs
+            else _NO_TRACES,
         )
+        for trace in options.traces:
+            await trace.send_request_start(method, url, merged)
         try:
             resp = await self._send_handling_redirects(
                 method.upper(),
@@ -400,9 +408,15 @@ class ClientSession:
                 options,
                 max_redirects if allow_redirects else None,
             )
+        except BaseException as exc:
+            for trace in options.traces:
+                await trace.send_request_exception(method, url, merged, exc)
+            raise
         finally:
             if body is not None:
                 await body.close()  # files given as data are closed, as aiohttp does
+        for trace in options.traces:
+            await trace.send_request_end(method, url, merged, resp)
         check = self._raise_for_status if raise_for_status is None else raise_for_status
         if check is True:
             resp.raise_for_status()
@@ -453,6 +467,8 @@ class ClientSession:
             location = resp.headers.get("Location") or resp.headers.get("URI")
             if location is None:
                 return resp
+            for trace in options.traces:
+                await trace.send_request_redirect(method, url, headers, resp)
             history.append(resp)
             if len(history) > max_redirects:
                 resp.close()
@@ -517,7 +533,14 @@ class ClientSession:
         # only opening or waiting for a slot runs under the connect timeout.
         conn = connector._reuse(req.connection_key)
         if conn is None:
-            conn = await self._connect(connector, req, options.timeout, options.deadline)
+            conn = await self._connect(connector, req, options)
+        elif options.traces:
+            try:
+                for trace in options.traces:
+                    await trace.send_connection_reuseconn()
+            except BaseException:
+                conn.release()
+                raise
         protocol = conn.protocol
         assert protocol is not None
         try:
@@ -531,7 +554,7 @@ class ClientSession:
                 expect_continue=req.expect100,
                 read_until_eof=options.read_until_eof,
             )
-            await write_request(protocol, req, head_bytes, options.deadline)
+            await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()
         except (ServerDisconnectedError, ClientOSError) as exc:
             exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
@@ -554,6 +577,7 @@ class ClientSession:
             request_info=req.request_info,
             history=history,
             fallback_charset_resolver=self._fallback_charset_resolver,
+            traces=options.traces,
         )
         if self._uses_cookies and "Set-Cookie" in resp.headers:
             self._cookie_jar.update_cookies(resp.cookies, resp.url)
@@ -572,18 +596,19 @@ class ClientSession:
 
     @staticmethod
     async def _connect(
-        connector: BaseConnector, req: ClientRequest, timeout: ClientTimeout, deadline: float | None
+        connector: BaseConnector, req: ClientRequest, options: _Options
     ) -> Connection:
         """Wait for a slot or open a connection, within ``connect`` and ``total``."""
+        timeout, deadline, traces = options.timeout, options.deadline, options.traces
         budget = timeout.connect
         if deadline is not None:
             left = deadline - asyncio.get_running_loop().time()
             budget = left if budget is None else min(budget, left)
         if budget is None:
-            return await connector.connect(req, [], timeout)
+            return await connector.connect(req, traces, timeout)
         try:
             async with asyncio.timeout(budget):
-                return await connector.connect(req, [], timeout)
+                return await connector.connect(req, traces, timeout)
         except TimeoutError as exc:
             if isinstance(exc, ConnectionTimeoutError):
                 raise
