@@ -156,12 +156,18 @@ async def test_redirect_keeps_replayable_body_for_308(http_server):
 async def test_303_turns_put_into_get_but_not_head(http_server):
     async with ClientSession() as session:
         got = await echo(
-            session, http_server / "redirect-to", method="PUT", params={"url": "/echo", "code": "303"}, data=b"x"
+            session,
+            http_server / "redirect-to",
+            method="PUT",
+            params={"url": "/echo", "code": "303"},
+            data=b"x",
         )
         assert got["method"] == "GET"
         assert "Content-Length" not in got["headers"] or got["headers"]["Content-Length"] == "0"
         async with session.head(
-            http_server / "redirect-to", params={"url": "/echo", "code": "303"}, allow_redirects=True
+            http_server / "redirect-to",
+            params={"url": "/echo", "code": "303"},
+            allow_redirects=True,
         ) as resp:
             assert resp.method == "HEAD"
             assert resp.status == 200
@@ -200,7 +206,10 @@ async def test_same_origin_redirect_keeps_credentials(http_server):
 
 @pytest.mark.parametrize(
     ("location", "error"),
-    [("ftp://127.0.0.1/x", NonHttpUrlRedirectClientError), ("http://", InvalidUrlRedirectClientError)],
+    [
+        ("ftp://127.0.0.1/x", NonHttpUrlRedirectClientError),
+        ("http://", InvalidUrlRedirectClientError),
+    ],
 )
 async def test_bad_redirect_targets(http_server, location, error):
     async with ClientSession() as session:
@@ -217,5 +226,8 @@ async def test_request_cookies_override_the_caller_header(http_server):
 
 
 async def test_verify_ssl_false_is_accepted(http_server):
-    async with ClientSession() as session, session.get(http_server / "hello", verify_ssl=False) as resp:
+    async with (
+        ClientSession() as session,
+        session.get(http_server / "hello", verify_ssl=False) as resp,
+    ):
         assert resp.status == 200
