@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from connector_helpers import serve, server_context
+from connector_helpers import free_port, serve, server_context
 from yarl import URL
 
 # --- TLS ---------------------------------------------------------------------------
@@ -74,12 +74,6 @@ async def plain_server() -> AsyncIterator[URL]:
 # --- subprocess servers ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -94,7 +88,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 @contextlib.contextmanager
 def _subprocess(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         yield proc
     finally:

@@ -6,7 +6,9 @@ import asyncio
 import hashlib
 import socket
 import ssl
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import trustme
 from aiohttp import web
@@ -50,6 +52,10 @@ async def _hello(request: web.Request) -> web.Response:
     return web.Response(text="Hello, world!")
 
 
+async def _large(request: web.Request) -> web.Response:
+    return web.Response(body=bytes(range(256)) * 4096)  # 1 MiB
+
+
 async def _echo(request: web.Request) -> web.Response:
     return web.json_response(
         {
@@ -66,6 +72,7 @@ async def serve(ssl_context: ssl.SSLContext | None, host: str = "127.0.0.1") -> 
     app = web.Application()
     app.router.add_get("/hello", _hello)
     app.router.add_get("/echo", _echo)
+    app.router.add_get("/large", _large)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
@@ -94,3 +101,17 @@ async def certificate_digest(url: URL) -> bytes:
     writer.close()
     await writer.wait_closed()
     return hashlib.sha256(der).digest()
+
+
+def unix_path(tmp_path: Path) -> str:
+    """A socket path in ``tmp_path``, or in a short folder when that is too long."""
+    path = str(tmp_path / "s.sock")
+    if len(path) < 100:
+        return path
+    return str(Path(tempfile.mkdtemp(prefix="lamina-")) / "s.sock")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
