@@ -252,3 +252,12 @@ async def test_unknown_content_encoding_is_passed_through(raw_server):
     )
     _, body = await fetch(server)
     assert body == b"abc"
+
+
+async def test_readchunk_reports_http_chunk_ends(raw_server):
+    reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    server = await raw_server([reply])
+    async with ClientSession() as session, session.get(server.url) as resp:
+        assert await resp.content.readchunk() == (b"abc", True)
+        assert await resp.content.readchunk() == (b"de", True)
+        assert await resp.content.readchunk() == (b"", False)

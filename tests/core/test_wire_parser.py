@@ -658,3 +658,13 @@ def test_random_splits_give_the_same_events(data: bytes, cuts: list[int]) -> Non
 
 def test_splittings_cover_every_cut() -> None:
     assert len(list(splittings(b"abc"))) == 1 + 4 + 1
+
+
+def test_chunk_boundaries_are_reported(cls):
+    parser = cls()
+    parser.start("GET")
+    events = parser.feed(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    )
+    kinds = [type(event).__name__ for event in events]
+    assert kinds == ["ResponseHead", "Body", "ChunkEnd", "Body", "ChunkEnd", "ResponseEnd"]

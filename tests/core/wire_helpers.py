@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from lamina_core._wire import Body, Event, PyResponseParser, ResponseParser, WireError
+from lamina_core._wire import Body, ChunkEnd, Event, PyResponseParser, ResponseParser, WireError
 
 try:
     from lamina_core._wire.htparser import HttptoolsResponseParser
@@ -19,9 +19,14 @@ Outcome = tuple[list[Event], bytes] | str
 
 
 def merge_bodies(events: Sequence[Event]) -> list[Event]:
-    """Join consecutive Body events, so that splits do not matter."""
+    """Join consecutive Body events, so that splits do not matter.
+
+    Chunk boundaries are dropped here; tests of ``ChunkEnd`` look at raw events.
+    """
     merged: list[Event] = []
     for event in events:
+        if isinstance(event, ChunkEnd):
+            continue
         if isinstance(event, Body) and merged and isinstance(merged[-1], Body):
             merged[-1] = Body(merged[-1].data + event.data)
         elif not (isinstance(event, Body) and not event.data):

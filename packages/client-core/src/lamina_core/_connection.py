@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from ._decoders import ContentDecoder
 from ._extensions import response_parser_class
 from ._streams import StreamReader
-from ._wire import Body, Event, ResponseEnd, ResponseHead, WireError
+from ._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
 from .exceptions import (
     ClientConnectionResetError,
     ClientOSError,
@@ -310,6 +310,10 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             self._on_body(event.data)  # type: ignore[union-attr]
         elif cls is ResponseHead:
             self._on_head(event)  # type: ignore[arg-type]
+        elif cls is ChunkEnd:
+            stream = self._stream
+            assert stream is not None
+            stream.end_http_chunk_receiving()
         elif cls is ResponseEnd:
             self._on_end()
         elif event.status == 100:  # type: ignore[union-attr]  # Informational: 100 Continue
@@ -319,6 +323,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
     def _on_head(self, head: ResponseHead) -> None:
         stream = self._stream = StreamReader(self, self._read_bufsize, loop=self._loop)
+        if head.chunked:
+            stream.begin_http_chunk_receiving()
         if self._make_decoder is not None:
             codings = [value for name, value in head.headers if name.lower() == b"content-encoding"]
             if codings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import WireError
-from .events import Body, Event, Informational, RawHeaders, ResponseEnd, ResponseHead
+from .events import Body, ChunkEnd, Event, Informational, RawHeaders, ResponseEnd, ResponseHead
 from .interface import ResponseParser
 from .pyparser import PyResponseParser
 from .writer import serialize_request_head
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Body",
+    "ChunkEnd",
     "Event",
     "HttptoolsResponseParser",
     "Informational",

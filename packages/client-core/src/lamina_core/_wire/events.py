@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-__all__ = ["Body", "Event", "Informational", "ResponseEnd", "ResponseHead"]
+__all__ = ["Body", "ChunkEnd", "Event", "Informational", "ResponseEnd", "ResponseHead"]
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
@@ -58,10 +58,16 @@ class Body:
 
 @final
 @dataclass(frozen=True, slots=True)
+class ChunkEnd:
+    """The data of one chunk of a chunked body is complete (for ``readchunk``)."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
 class ResponseEnd:
     """The response is complete; ``trailers`` holds chunked trailer fields."""
 
     trailers: RawHeaders
 
 
-Event = Informational | ResponseHead | Body | ResponseEnd
+Event = Informational | ResponseHead | Body | ChunkEnd | ResponseEnd

@@ -42,7 +42,7 @@ import re
 from typing import Final
 
 from .errors import WireError
-from .events import Body, Event, Informational, RawHeaders, ResponseEnd, ResponseHead
+from .events import Body, ChunkEnd, Event, Informational, RawHeaders, ResponseEnd, ResponseHead
 from .fields import (
     MAX_CONTENT_LENGTH,
     explain_bad_field,
@@ -67,6 +67,7 @@ _is_hex = re.compile(rb"[0-9A-Fa-f]{1,16}").fullmatch
 _bad_ext_char = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 
 _END_OF_CONTENT: Final = ResponseEnd(())
+_CHUNK_END: Final = ChunkEnd()
 
 
 class ResponseParserBase:
@@ -192,7 +193,7 @@ class ResponseParserBase:
             elif state == _CHUNK_SIZE:
                 new = self._step_chunk_size(buf, pos)
             elif state == _CHUNK_CRLF:
-                new = self._step_chunk_crlf(buf, pos)
+                new = self._step_chunk_crlf(buf, pos, events)
             elif state == _TRAILERS:
                 new = self._step_trailer(buf, pos, events)
             elif state == _EOF_BODY:
@@ -332,13 +333,14 @@ class ResponseParserBase:
         self._remaining = end - len(buf)
         return len(buf)
 
-    def _step_chunk_crlf(self, buf: bytes | bytearray, pos: int) -> int:
+    def _step_chunk_crlf(self, buf: bytes | bytearray, pos: int, events: list[Event]) -> int:
         if len(buf) - pos < 2:
             if buf[pos] != 0x0D:
                 raise WireError("Missing CRLF after chunk data")
             return -1
         if buf[pos : pos + 2] != b"\r\n":
             raise WireError("Missing CRLF after chunk data")
+        events.append(_CHUNK_END)
         self._state = _CHUNK_SIZE
         return pos + 2
 
