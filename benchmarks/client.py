@@ -49,7 +49,9 @@ def aiohttp_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Await
 def _aiohttp_like(session: Any, port: int) -> Callable[[str], Awaitable[int]]:
     """The same calls for lamina and aiohttp: lamina mirrors aiohttp's API."""
     base = f"http://127.0.0.1:{port}"
-    small, js, big, chunked, post = (base + p for p in ("/small", "/json", "/big", "/chunked", "/post"))
+    small, js, big, chunked, post = (
+        base + p for p in ("/small", "/json", "/big", "/chunked", "/post")
+    )
 
     async def op(workload: str) -> int:
         if workload in ("sequential", "concurrent", "idle_pool"):

@@ -88,13 +88,22 @@ def driver() -> None:
                 for tool in tools:
                     env = {k: v for k, v in os.environ.items() if k != "LAMINA_NO_EXTENSIONS"}
                     env.update(extra)
-                    env["PYTHONPATH"] = os.pathsep.join(
-                        [p for p in (pythonpath, str(HERE)) if p]
-                    )
-                    cmd = ["taskset", "-c", str(CLIENT_CORE), sys.executable, __file__, "--child",
-                           tool, workload, str(server.port), str(N[workload])]
-                    text = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                                          check=True).stdout
+                    env["PYTHONPATH"] = os.pathsep.join([p for p in (pythonpath, str(HERE)) if p])
+                    cmd = [
+                        "taskset",
+                        "-c",
+                        str(CLIENT_CORE),
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        tool,
+                        workload,
+                        str(server.port),
+                        str(N[workload]),
+                    ]
+                    text = subprocess.run(
+                        cmd, env=env, capture_output=True, text=True, check=True
+                    ).stdout
                     path = out_dir / f"profile-{workload}-{parser_name}-{tool}.txt"
                     path.write_text(f"# lamina {label}; {workload}; {parser_name}; {tool}\n{text}")
                     print(f"wrote {path.relative_to(HERE.parent)}", flush=True)

@@ -1,6 +1,7 @@
+# ruff: noqa: RUF001  (the tables use typographic dashes and multiplication signs)
 """Render a results JSON of run.py as Markdown tables (for docs/benchmarks.md).
 
-    python benchmarks/report_md.py benchmarks/results/reference.json
+python benchmarks/report_md.py benchmarks/results/reference.json
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def render(report: dict[str, Any]) -> str:
         lines.append("| target | measured | |")
         lines.append("|---|---:|---|")
         for t in targets:
-            lines.append(f"| {t['what']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |")
+            lines.append(
+                f"| {t['what']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -95,16 +95,25 @@ WORKLOADS = [
     Workload("post_json", "POST of a 1 KiB JSON body, 64 tasks", 3200, 320, 64, "req/s"),
     Workload("chunked", "64 KiB chunked response, 8 tasks", 1000, 200, 8, "req/s"),
     Workload("download", "256 MiB streamed, iter_chunked(65536)", 1, 1, 1, "MB/s"),
-    Workload("idle_pool", "1,000 concurrent GETs, RSS per pooled connection", 1000, 1000, 1000,
-             "req/s"),
+    Workload(
+        "idle_pool", "1,000 concurrent GETs, RSS per pooled connection", 1000, 1000, 1000, "req/s"
+    ),
 ]
 # Scale curve: small GETs at growing concurrency (full runs only; httpx is
 # left out because its cost per request grows with the pool and would
 # dominate the run time; its 64-way figure is in the table above).
 for _c in (1, 8, 64, 256, 1024):
     WORKLOADS.append(
-        Workload(f"scale_{_c}", f"scale: {_c} concurrent small GETs", max(2048, 4 * _c), 0, _c,
-                 "req/s", full_only=True, clients=_NO_HTTPX)
+        Workload(
+            f"scale_{_c}",
+            f"scale: {_c} concurrent small GETs",
+            max(2048, 4 * _c),
+            0,
+            _c,
+            "req/s",
+            full_only=True,
+            clients=_NO_HTTPX,
+        )
     )
 IMPORTS = ["lamina_core", "lamina", "aiohttp", "httpx"]
 
@@ -114,7 +123,8 @@ IMPORTS = ["lamina_core", "lamina", "aiohttp", "httpx"]
 
 def _client_env(client: Client, pythonpath: str | None) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in ("LAMINA_NO_EXTENSIONS", "AIOHTTP_NO_EXTENSIONS", "PYTHONPATH")
     }
     env.update(client.env)
@@ -125,14 +135,23 @@ def _client_env(client: Client, pythonpath: str | None) -> dict[str, str]:
     return env
 
 
-def measure(client: Client, workload: Workload, port: int, n: int, pythonpath: str | None,
-            pin: bool) -> dict[str, Any]:
-    cmd = [sys.executable, str(HERE / "client.py"), client.program, workload.name, str(port),
-           str(n), str(workload.concurrency)]
+def measure(
+    client: Client, workload: Workload, port: int, n: int, pythonpath: str | None, pin: bool
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(HERE / "client.py"),
+        client.program,
+        workload.name,
+        str(port),
+        str(n),
+        str(workload.concurrency),
+    ]
     if pin:
         cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
-    proc = subprocess.run(cmd, env=_client_env(client, pythonpath), capture_output=True,
-                          text=True, timeout=900)
+    proc = subprocess.run(
+        cmd, env=_client_env(client, pythonpath), capture_output=True, text=True, timeout=900
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{client.name} {workload.name} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -154,8 +173,12 @@ def import_sample(module: str, pythonpath: str | None, pin: bool) -> dict[str, f
         cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
     env = _client_env(Client("", "", {}), pythonpath)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout.split()
-    return {"seconds": float(out[0]), "rss_delta_kib": float(out[1]), "rss_kib": float(out[2]),
-            "modules": float(out[3])}
+    return {
+        "seconds": float(out[0]),
+        "rss_delta_kib": float(out[1]),
+        "rss_kib": float(out[2]),
+        "modules": float(out[3]),
+    }
 
 
 # --- lamina as committed at a revision ------------------------------------------------
@@ -164,16 +187,23 @@ def import_sample(module: str, pythonpath: str | None, pin: bool) -> dict[str, f
 @contextlib.contextmanager
 def lamina_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
     """PYTHONPATH for lamina at ``ref`` (None: the installed working tree), and its label."""
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", ref or "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", ref or "HEAD"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     if ref is None:
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "packages"],
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "packages"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         yield None, f"working tree at {head}" + (" (with uncommitted changes)" if dirty else "")
         return
     with tempfile.TemporaryDirectory(prefix="lamina-src-") as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "packages"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", ref, "packages"], capture_output=True, check=True
+        ).stdout
         with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
         srcs = sorted(str(p) for p in Path(tmp, "packages").glob("*/src"))
@@ -193,8 +223,12 @@ def summarise(workload: Workload, samples: list[dict[str, Any]]) -> dict[str, An
     values = [metric(workload, s) for s in samples]
     cpu = [s["cpu"] / s["ops"] * 1e6 for s in samples]
     out: dict[str, Any] = {
-        "median": statistics.median(values), "min": min(values), "max": max(values),
-        "cpu_us_median": statistics.median(cpu), "cpu_us_min": min(cpu), "cpu_us_max": max(cpu),
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "cpu_us_median": statistics.median(cpu),
+        "cpu_us_min": min(cpu),
+        "cpu_us_max": max(cpu),
         "maxrss_kib": statistics.median(s["maxrss_kib"] for s in samples),
         "minflt_per_op": statistics.median(s["minflt"] / s["ops"] for s in samples),
         "impl": samples[0].get("impl", ""),
@@ -217,10 +251,14 @@ def print_tables(report: dict[str, Any]) -> None:
         if not rows:
             continue
         ref = rows.get(REFERENCE)
-        print(f"\n## {wl['title']}  (N={wl['n']}, {wl['unit']}, {rows[next(iter(rows))]['reps']}"
-              " reps)")
-        header = f"{'client':<11} {wl['unit'] + ' median':>14} {'min-max':>21} {'x aiohttp':>9}" \
-                 f" {'CPU us/op':>10} {'CPU x aiohttp':>13}"
+        print(
+            f"\n## {wl['title']}  (N={wl['n']}, {wl['unit']}, {rows[next(iter(rows))]['reps']}"
+            " reps)"
+        )
+        header = (
+            f"{'client':<11} {wl['unit'] + ' median':>14} {'min-max':>21} {'x aiohttp':>9}"
+            f" {'CPU us/op':>10} {'CPU x aiohttp':>13}"
+        )
         if wl["name"] == "download":
             header += f" {'peak RSS MiB':>12} {'faults/op':>10}"
         elif wl["name"] == "idle_pool":
@@ -230,9 +268,11 @@ def print_tables(report: dict[str, Any]) -> None:
         for name, r in rows.items():
             ratio = f"{r['median'] / ref['median']:.2f}" if ref else "-"
             cpu_ratio = f"{r['cpu_us_median'] / ref['cpu_us_median']:.2f}" if ref else "-"
-            line = (f"{name:<11} {_fmt(r['median']):>14} "
-                    f"{_fmt(r['min']) + '-' + _fmt(r['max']):>21} {ratio:>9} "
-                    f"{_fmt(r['cpu_us_median']):>10} {cpu_ratio:>13}")
+            line = (
+                f"{name:<11} {_fmt(r['median']):>14} "
+                f"{_fmt(r['min']) + '-' + _fmt(r['max']):>21} {ratio:>9} "
+                f"{_fmt(r['cpu_us_median']):>10} {cpu_ratio:>13}"
+            )
             if wl["name"] == "download":
                 line += f" {r['maxrss_kib'] / 1024:>12.1f} {r['minflt_per_op']:>10.0f}"
             elif wl["name"] == "idle_pool":
@@ -242,15 +282,19 @@ def print_tables(report: dict[str, Any]) -> None:
     if imports:
         ref = imports.get(REFERENCE)
         print(f"\n## import time, fresh interpreters ({imports[REFERENCE]['samples']} samples)")
-        header = f"{'module':<12} {'ms median':>10} {'min-max':>15} {'x aiohttp':>9} " \
-                 f"{'RSS +MiB':>9} {'modules':>8}"
+        header = (
+            f"{'module':<12} {'ms median':>10} {'min-max':>15} {'x aiohttp':>9} "
+            f"{'RSS +MiB':>9} {'modules':>8}"
+        )
         print(header)
         print("-" * len(header))
         for name, r in imports.items():
             span = f"{r['ms_min']:.1f}-{r['ms_max']:.1f}"
-            print(f"{name:<12} {r['ms_median']:>10.1f} {span:>15} "
-                  f"{r['ms_median'] / ref['ms_median']:>9.2f} {r['rss_delta_mib']:>9.1f} "
-                  f"{r['modules']:>8.0f}")
+            print(
+                f"{name:<12} {r['ms_median']:>10.1f} {span:>15} "
+                f"{r['ms_median'] / ref['ms_median']:>9.2f} {r['rss_delta_mib']:>9.1f} "
+                f"{r['modules']:>8.0f}"
+            )
     targets = report.get("targets")
     if targets:
         print("\n## targets of issue 4 (lamina / aiohttp, medians of this run)")
@@ -312,7 +356,9 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     except ImportError:
         print("(matplotlib not installed: no chart)")
         return False
-    main = [wl for wl in report["workloads"] if not wl["name"].startswith("scale_") and wl["clients"]]
+    main = [
+        wl for wl in report["workloads"] if not wl["name"].startswith("scale_") and wl["clients"]
+    ]
     scale = [wl for wl in report["workloads"] if wl["name"].startswith("scale_") and wl["clients"]]
     names = [c.name for c in CLIENTS]
     fig, axes = plt.subplots(1, 2 if scale else 1, figsize=(14 if scale else 9, 5.5), squeeze=False)
@@ -325,7 +371,7 @@ def chart(report: dict[str, Any], path: Path) -> bool:
             if row and ref:
                 xs.append(j + (i - len(names) / 2 + 0.5) * width)
                 ys.append(row["median"] / ref["median"])
-        ax.bar(xs, ys, width, label=client)
+        ax.bar(xs, ys, width, label=client, color=f"C{i}")
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(main)), [wl["name"] for wl in main], rotation=20)
     ax.set_ylabel("throughput / aiohttp's (same run, median)")
@@ -334,11 +380,14 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     ax.legend(fontsize=8)
     if scale:
         ax2 = axes[0][1]
-        for client in names:
-            pts = [(wl["concurrency"], wl["clients"][client]["cpu_us_median"]) for wl in scale
-                   if client in wl["clients"]]
+        for i, client in enumerate(names):
+            pts = [
+                (wl["concurrency"], wl["clients"][client]["cpu_us_median"])
+                for wl in scale
+                if client in wl["clients"]
+            ]
             if pts:
-                ax2.plot(*zip(*pts, strict=True), marker="o", label=client)
+                ax2.plot(*zip(*pts, strict=True), marker="o", label=client, color=f"C{i}")
         ax2.set_xscale("log")
         ax2.set_yscale("log")
         ax2.set_xlabel("concurrent requests")
@@ -368,10 +417,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer reps and requests (< 2 min)")
     parser.add_argument("--reps", type=int, help="repetitions (default 5, quick 2)")
-    parser.add_argument("--clients", help="comma-separated subset of: "
-                        + ", ".join(c.name for c in CLIENTS))
-    parser.add_argument("--workloads", help="comma-separated subset of: "
-                        + ", ".join(w.name for w in WORKLOADS))
+    parser.add_argument(
+        "--clients", help="comma-separated subset of: " + ", ".join(c.name for c in CLIENTS)
+    )
+    parser.add_argument(
+        "--workloads", help="comma-separated subset of: " + ", ".join(w.name for w in WORKLOADS)
+    )
     parser.add_argument("--ref", help="benchmark lamina as committed at this git revision")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time rows")
@@ -401,9 +452,12 @@ def main() -> None:
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     failures: list[str] = []
     with lamina_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
-        print(f"lamina: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
-              f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
-              f"{'' if pin else ' (not pinned)'}", flush=True)
+        print(
+            f"lamina: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
+            f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
+            f"{'' if pin else ' (not pinned)'}",
+            flush=True,
+        )
         server = stack.enter_context(nginx_server(SERVER_CORE if pin else None))
         ports = {w.name: server.port for w in workloads}
         if ws is not None:
@@ -479,7 +533,9 @@ def run_imports(count: int, pythonpath: str | None, pin: bool) -> dict[str, Any]
     for module, got in runs.items():
         ms = [g["seconds"] * 1000 for g in got]
         out[module] = {
-            "ms_median": statistics.median(ms), "ms_min": min(ms), "ms_max": max(ms),
+            "ms_median": statistics.median(ms),
+            "ms_min": min(ms),
+            "ms_max": max(ms),
             "rss_delta_mib": statistics.median(g["rss_delta_kib"] for g in got) / 1024,
             "rss_mib": statistics.median(g["rss_kib"] for g in got) / 1024,
             "modules": statistics.median(g["modules"] for g in got),
