@@ -21,6 +21,7 @@ gets it back when the body has ended.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,20 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 ParserLimits = tuple[int, int]  # (max_line_size, max_field_size)
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190)
 _READ_BUFFER_SIZE = 256 * 1024
+_local = threading.local()
+
+
+def _receive_buffer() -> memoryview:
+    """The receive buffer shared by every connection of this thread's loop.
+
+    Sharing is safe because the loop fills it and calls ``buffer_updated``
+    synchronously, and the parser copies whatever it keeps; an idle pooled
+    connection then costs no buffer of its own.
+    """
+    buffer: memoryview | None = getattr(_local, "buffer", None)
+    if buffer is None:
+        buffer = _local.buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
+    return buffer
 _IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
 
 
@@ -62,7 +77,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
-        self._buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
+        self._buffer = _receive_buffer()
         self._parser: ResponseParser | None = None
         self._limits = _DEFAULT_LIMITS
         self._state = _IDLE
@@ -80,6 +95,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._last_read = 0.0
         self._read_handle: asyncio.TimerHandle | None = None
         self._deadline_handle: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
         self._read_until_eof = True
         self.leftover = b""
@@ -100,7 +116,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._connected = True
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        # The loop reads into this one buffer on every call: no allocation.
+        # The loop reads into the shared buffer on every call: no allocation.
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -132,6 +148,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._connected = False
         self._reusable = False
+        self._cancel_timers()
         self._wake_drain(exc)
         if self._state == _IDLE or self._parser is None:
             return
@@ -212,13 +229,23 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
         self._sock_read = sock_read
+        self._deadline = deadline
+        # Timers outlive exchanges: a handle already due no later than needed is
+        # kept, and re-armed when it fires early, so keep-alive requests do not
+        # pay a call_at and a cancel each.
         if deadline is not None:
-            self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
+            handle = self._deadline_handle
+            if handle is None or handle.when() > deadline:
+                if handle is not None:
+                    handle.cancel()
+                self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
         if sock_read is not None:
-            self._last_read = self._loop.time()
-            self._read_handle = self._loop.call_at(
-                self._last_read + sock_read, self._check_read_timeout
-            )
+            self._last_read = now = self._loop.time()
+            handle = self._read_handle
+            if handle is None or handle.when() > now + sock_read:
+                if handle is not None:
+                    handle.cancel()
+                self._read_handle = self._loop.call_at(now + sock_read, self._check_read_timeout)
 
     def write(self, data: bytes) -> None:
         """Write bytes of the current request."""
@@ -276,6 +303,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         if not self.upgraded or transport is None:
             raise RuntimeError("Only an upgraded connection can be taken over")
         transport.set_protocol(protocol)
+        self._cancel_timers()
         leftover, self.leftover = self.leftover, b""
         self.transport = None
         self._connected = False
@@ -322,7 +350,10 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 waiter.set_result(True)
 
     def _on_head(self, head: ResponseHead) -> None:
-        stream = self._stream = StreamReader(self, self._read_bufsize, loop=self._loop)
+        # The high-water mark (twice the limit) must hold a whole socket read,
+        # or every read would pause and resume the transport.
+        limit = max(self._read_bufsize, _READ_BUFFER_SIZE)
+        stream = self._stream = StreamReader(self, limit, loop=self._loop)
         if head.chunked:
             stream.begin_http_chunk_receiving()
         if self._make_decoder is not None:
@@ -382,13 +413,15 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         stream.feed_eof()
 
     def _finish_exchange(self) -> None:
+        # The timers stay armed; they find no exchange when they fire.
         self._state = _IDLE
-        if self._read_handle is not None:
-            self._read_handle.cancel()
-            self._read_handle = None
-        if self._deadline_handle is not None:
-            self._deadline_handle.cancel()
-            self._deadline_handle = None
+        self._deadline = None
+
+    def _cancel_timers(self) -> None:
+        for handle in (self._read_handle, self._deadline_handle):
+            if handle is not None:
+                handle.cancel()
+        self._read_handle = self._deadline_handle = None
 
     def _fail(self, cause: BaseException | None, *, disconnected: bool = False) -> None:
         """Translate a failure into the documented exception for this phase."""
@@ -438,6 +471,12 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
     def _deadline_expired(self) -> None:
         self._deadline_handle = None
+        deadline = self._deadline
+        if deadline is None or self._state == _IDLE:
+            return
+        if self._loop.time() < deadline:
+            self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
+            return
         self._fail(TimeoutError())
 
     def _wake_drain(self, exc: BaseException | None) -> None:

@@ -391,13 +391,15 @@ class BaseConnector:
             del self._opening_per_host[key]
 
     def _release_acquired(self, key: ConnectionKey, protocol: HTTP11Connection) -> None:
+        """Stop counting ``protocol`` as lent, and wake a waiter if one waits."""
         self._acquired.discard(protocol)
         per_host = self._acquired_per_host.get(key)
         if per_host is not None:
             per_host.discard(protocol)
             if not per_host:
                 del self._acquired_per_host[key]
-        self._wake_next()
+        if self._waiters:
+            self._wake_next()
 
     def _release(
         self, key: ConnectionKey, protocol: HTTP11Connection, *, should_close: bool
@@ -405,18 +407,16 @@ class BaseConnector:
         if self._closed:
             protocol.close()
             return
-        self._acquired.discard(protocol)
-        per_host = self._acquired_per_host.get(key)
-        if per_host is not None:
-            per_host.discard(protocol)
-            if not per_host:
-                del self._acquired_per_host[key]
         if should_close or self._force_close or not protocol.is_connected():
             protocol.close()
         else:
-            self._idle.setdefault(key, deque()).append((protocol, time.monotonic()))
-            self._schedule_cleanup()
-        self._wake_next()
+            idle = self._idle.get(key)
+            if idle is None:
+                idle = self._idle[key] = deque()
+            idle.append((protocol, time.monotonic()))
+            if self._cleanup_handle is None:
+                self._schedule_cleanup()
+        self._release_acquired(key, protocol)
 
     def _schedule_cleanup(self) -> None:
         if self._cleanup_handle is None and self._keepalive_timeout is not None:

@@ -2,8 +2,8 @@
 
 The send path is a ladder of short steps, each with one concern:
 ``_request`` (merge session defaults, build the options) ->
-``_send_handling_redirects`` -> ``_send_with_retry`` (one retry of an
-idempotent request that a reused connection dropped before any byte) ->
+``_send_handling_redirects`` (which also retries, once, an idempotent
+request that a reused connection dropped before any byte) ->
 ``_send_single_request`` (lend a connection, write, read the head).
 Plugin hooks are resolved once in ``__init__``; the path makes no hook call.
 """
@@ -461,7 +461,12 @@ class ClientSession:
         history: list[ClientResponse] = []
         while True:
             req = self._make_request(method, url, headers, body, auth, options)
-            resp = await self._send_with_retry(req, options, history)
+            try:
+                resp = await self._send_single_request(req, options, history)
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                if not self._retryable(req, exc):
+                    raise
+                resp = await self._send_single_request(req, options, history)
             if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
@@ -509,20 +514,14 @@ class ClientSession:
                 req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
-    async def _send_with_retry(
-        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
-    ) -> ClientResponse:
-        try:
-            return await self._send_single_request(req, options, history)
-        except (ServerDisconnectedError, ClientOSError) as exc:
-            retry = getattr(exc, "_lamina_retryable", False)
-            if not (
-                retry
-                and req.method in IDEMPOTENT_METHODS
-                and (req.body is None or req.body.reusable)
-            ):
-                raise
-        return await self._send_single_request(req, options, history)
+    @staticmethod
+    def _retryable(req: ClientRequest, exc: BaseException) -> bool:
+        """A reused connection died before any response byte: safe to send again."""
+        return (
+            getattr(exc, "_lamina_retryable", False)
+            and req.method in IDEMPOTENT_METHODS
+            and (req.body is None or req.body.reusable)
+        )
 
     async def _send_single_request(
         self, req: ClientRequest, options: _Options, history: list[ClientResponse]
@@ -579,7 +578,9 @@ class ClientSession:
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
         )
-        if self._uses_cookies and "Set-Cookie" in resp.headers:
+        # Raw names are scanned so a response without cookies never builds
+        # its header mapping here.
+        if self._uses_cookies and any(name.lower() == b"set-cookie" for name, _ in head.headers):
             self._cookie_jar.update_cookies(resp.cookies, resp.url)
         return resp
 
