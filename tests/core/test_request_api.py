@@ -231,3 +231,13 @@ async def test_verify_ssl_false_is_accepted(http_server):
         session.get(http_server / "hello", verify_ssl=False) as resp,
     ):
         assert resp.status == 200
+
+
+async def test_request_cookies_do_not_follow_to_another_origin(http_server, raw_server):
+    other = await raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
+    async with ClientSession() as session:
+        async with session.get(
+            http_server / "redirect-to", params={"url": str(other.url)}, cookies={"c": "1"}
+        ) as resp:
+            assert await resp.read() == b"ok"
+    assert b"cookie" not in other.requests[0].lower()

@@ -109,3 +109,17 @@ async def test_trace_configs_are_frozen_by_the_session():
         assert session.trace_configs == [config]
         with pytest.raises(RuntimeError):
             config.on_request_start.append(lambda *args: None)
+
+
+async def test_request_end_reports_the_final_hop_and_failed_checks_report_exceptions(http_server):
+    config, events = recorder()
+    async with ClientSession(trace_configs=[config]) as session:
+        async with session.get(http_server / "redirect/1") as resp:
+            await resp.read()
+        end = next(p for n, _, p in events if n == "on_request_end")
+        assert end.url.path == "/redirect/0"
+        events.clear()
+        with pytest.raises(Exception, match="404"):
+            await session.get(http_server / "status/404", raise_for_status=True)
+        assert "on_request_end" not in names(events)
+        assert names(events)[-1] == "on_request_exception"

@@ -398,6 +398,7 @@ class ClientSession:
         )
         for trace in options.traces:
             await trace.send_request_start(method, url, merged)
+        check = self._raise_for_status if raise_for_status is None else raise_for_status
         try:
             resp = await self._send_handling_redirects(
                 method.upper(),
@@ -408,6 +409,10 @@ class ClientSession:
                 options,
                 max_redirects if allow_redirects else None,
             )
+            if check is True:
+                resp.raise_for_status()
+            elif check:
+                await check(resp)
         except BaseException as exc:
             for trace in options.traces:
                 await trace.send_request_exception(method, url, merged, exc)
@@ -416,12 +421,9 @@ class ClientSession:
             if body is not None:
                 await body.close()  # files given as data are closed, as aiohttp does
         for trace in options.traces:
-            await trace.send_request_end(method, url, merged, resp)
-        check = self._raise_for_status if raise_for_status is None else raise_for_status
-        if check is True:
-            resp.raise_for_status()
-        elif check:
-            await check(resp)
+            # The final hop's request, as aiohttp reports it after redirects.
+            info = resp.request_info
+            await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
 
     def _body_for(
@@ -491,6 +493,8 @@ class ClientSession:
             )
             if auth is None and new_url.raw_user is not None:
                 auth = BasicAuth.from_url(new_url)
+            if new_url.origin() != url.origin():
+                options.request_cookies = None  # the caller's cookies were for the first origin
             url = new_url
 
     def _make_request(

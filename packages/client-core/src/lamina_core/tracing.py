@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar, final, overload
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ __all__ = [
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
 ]
+
+# Request headers as sent: the mutable mapping, or the read-only view in RequestInfo.
+_Headers = CIMultiDict[str] | CIMultiDictProxy[str]
 
 _P = TypeVar("_P")
 _Callback: TypeAlias = Callable[["ClientSession", SimpleNamespace, _P], Awaitable[object]]
@@ -200,7 +203,7 @@ class TraceRequestStartParams(_Params):
 
     method: str
     url: URL
-    headers: CIMultiDict[str]
+    headers: _Headers
 
 
 @final
@@ -236,7 +239,7 @@ class TraceRequestEndParams(_Params):
 
     method: str
     url: URL
-    headers: CIMultiDict[str]
+    headers: _Headers
     response: ClientResponse
 
 
@@ -249,7 +252,7 @@ class TraceRequestExceptionParams(_Params):
 
     method: str
     url: URL
-    headers: CIMultiDict[str]
+    headers: _Headers
     exception: BaseException
 
 
@@ -262,7 +265,7 @@ class TraceRequestRedirectParams(_Params):
 
     method: str
     url: URL
-    headers: CIMultiDict[str]
+    headers: _Headers
     response: ClientResponse
 
 
@@ -275,7 +278,7 @@ class TraceRequestHeadersSentParams(_Params):
 
     method: str
     url: URL
-    headers: CIMultiDict[str]
+    headers: _Headers
 
 
 @final
@@ -469,7 +472,7 @@ class Trace:
     def __repr__(self) -> str:
         return f"<Trace config={self._config!r} ctx={self._ctx!r}>"
 
-    async def send_request_start(self, method: str, url: URL, headers: CIMultiDict[str]) -> None:
+    async def send_request_start(self, method: str, url: URL, headers: _Headers) -> None:
         if signal := self._config.on_request_start:
             await signal.send(
                 self._session, self._ctx, TraceRequestStartParams(method, url, headers)
@@ -486,27 +489,27 @@ class Trace:
             await signal.send(self._session, self._ctx, params)
 
     async def send_request_end(
-        self, method: str, url: URL, headers: CIMultiDict[str], response: ClientResponse
+        self, method: str, url: URL, headers: _Headers, response: ClientResponse
     ) -> None:
         if signal := self._config.on_request_end:
             params = TraceRequestEndParams(method, url, headers, response)
             await signal.send(self._session, self._ctx, params)
 
     async def send_request_exception(
-        self, method: str, url: URL, headers: CIMultiDict[str], exception: BaseException
+        self, method: str, url: URL, headers: _Headers, exception: BaseException
     ) -> None:
         if signal := self._config.on_request_exception:
             params = TraceRequestExceptionParams(method, url, headers, exception)
             await signal.send(self._session, self._ctx, params)
 
     async def send_request_redirect(
-        self, method: str, url: URL, headers: CIMultiDict[str], response: ClientResponse
+        self, method: str, url: URL, headers: _Headers, response: ClientResponse
     ) -> None:
         if signal := self._config.on_request_redirect:
             params = TraceRequestRedirectParams(method, url, headers, response)
             await signal.send(self._session, self._ctx, params)
 
-    async def send_request_headers(self, method: str, url: URL, headers: CIMultiDict[str]) -> None:
+    async def send_request_headers(self, method: str, url: URL, headers: _Headers) -> None:
         if signal := self._config.on_request_headers_sent:
             params = TraceRequestHeadersSentParams(method, url, headers)
             await signal.send(self._session, self._ctx, params)
