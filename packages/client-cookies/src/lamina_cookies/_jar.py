@@ -278,7 +278,7 @@ class CookieJar(AbstractCookieJar):
     def _is_secure_origin(self, url: URL) -> bool:
         if url.scheme in _SECURE_SCHEMES:
             return True
-        if not self._secure_origins or not url.absolute:
+        if not self._secure_origins or not url.is_absolute():
             return False
         return url.origin() in self._secure_origins
 
@@ -376,6 +376,8 @@ class CookieJar(AbstractCookieJar):
 
     def _acceptable(self, record: _persistence.Record, entry: Entry) -> bool:
         domain = record.domain
+        if domain and not is_ip_address(domain) and canonical_domain(domain) != domain:
+            return False  # never matches a host: upper case, a leading dot, not IDNA
         if domain and is_ip_address(domain) and not self._unsafe:
             return False
         if domain and not record.host_only and is_public_suffix(domain):
