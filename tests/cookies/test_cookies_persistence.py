@@ -163,7 +163,11 @@ BAD_FILES = [
         json.dumps(_doc(_cookie(domain="co.uk", host_only=False))).encode(),
         "breaks the jar's rules",
     ),
-    ("uncanonical domain", json.dumps(_doc(_cookie(domain=".Example.com"))).encode(), "breaks the jar's rules"),
+    (
+        "uncanonical domain",
+        json.dumps(_doc(_cookie(domain=".Example.com"))).encode(),
+        "breaks the jar's rules",
+    ),
     ("ip domain", json.dumps(_doc(_cookie(domain="10.0.0.1"))).encode(), "breaks the jar's rules"),
     (
         "bad __Host- cookie",
