@@ -143,20 +143,24 @@ def http_proxy(
 
 @pytest.fixture(scope="session")
 def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ProxyServer]]:
-    """Start pproxy's SOCKS5 server once per configuration: ``socks_proxy(auth="u:p")``."""
-    started: dict[str | None, ProxyServer] = {}
+    """Start pproxy once per configuration: ``socks_proxy(auth="u:p", protocol="socks4")``."""
+    started: dict[tuple[str | None, str], ProxyServer] = {}
     stack = contextlib.ExitStack()
 
-    def get(*, auth: str | None = None) -> ProxyServer:
-        if auth in started:
-            return started[auth]
+    def get(*, auth: str | None = None, protocol: str = "socks5") -> ProxyServer:
+        key = (auth, protocol)
+        if key in started:
+            return started[key]
         port = free_port()
-        listen = f"socks5://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
+        listen = f"{protocol}://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
         log = tmp_path_factory.mktemp("socks") / "pproxy.log"
-        proc = stack.enter_context(_subprocess([sys.executable, "-m", "pproxy", "-l", listen], log))
+        # --auth 0: check credentials on every connection (pproxy otherwise
+        # remembers an address that authenticated once).
+        args = [sys.executable, "-m", "pproxy", "-l", listen, "--auth", "0"]
+        proc = stack.enter_context(_subprocess(args, log))
         _wait_for_port(port, proc, log)
-        started[auth] = ProxyServer(URL(f"socks5://127.0.0.1:{port}"), log)
-        return started[auth]
+        started[key] = ProxyServer(URL(f"{protocol}://127.0.0.1:{port}"), log)
+        return started[key]
 
     with stack:
         yield get

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ssl
 
@@ -98,3 +99,30 @@ def test_fingerprint_value_semantics():
     assert hash(Fingerprint(digest)) == hash(Fingerprint(digest))
     assert Fingerprint(digest).fingerprint == digest
     assert repr(Fingerprint(digest)) == f"Fingerprint({digest.hex()})"
+
+
+async def test_close_releases_tls_sockets_even_when_the_peer_stays_silent(ca, trusting):
+    # The server answers once, then stops reading: it never answers close_notify.
+    silent: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        writer.transport.pause_reading()
+        silent.append(writer)
+
+    context = server_context(ca.issue_cert("127.0.0.1"))
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    connector = TCPConnector(ssl=trusting)
+    async with ClientSession(connector=connector) as session:
+        async with session.get(f"https://127.0.0.1:{port}/") as resp:
+            assert await resp.read() == b"ok"
+        (protocol,) = [p for conns in connector._idle.values() for p, _ in conns]
+        sock = protocol.transport.get_extra_info("socket")
+    # session.close() has returned: the socket is released, not left to the GC.
+    assert sock.fileno() == -1
+    for writer in silent:
+        writer.transport.abort()
+    server.close()
+    await server.wait_closed()

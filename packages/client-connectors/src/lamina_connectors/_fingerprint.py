@@ -57,7 +57,8 @@ class Fingerprint:
         """Raise unless the peer certificate of ``transport`` has the expected digest.
 
         Raises:
-            ServerFingerprintMismatch: the digests differ (the transport is closed).
+            ServerFingerprintMismatch: the digests differ (the transport is aborted:
+                there is nothing to say politely to the wrong server).
         """
         ssl_object = transport.get_extra_info("ssl_object")
         if ssl_object is None:
@@ -65,5 +66,5 @@ class Fingerprint:
         der = ssl_object.getpeercert(binary_form=True)
         got = hashlib.sha256(der or b"").digest()
         if got != self._fingerprint:
-            transport.close()
+            transport.abort()
             raise ServerFingerprintMismatch(self._fingerprint, got, host, port)

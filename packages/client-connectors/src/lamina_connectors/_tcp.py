@@ -78,6 +78,29 @@ def _check_ssl(value: Any) -> Any:
     raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {value!r} instead.")
 
 
+def _socket_open(transport: asyncio.BaseTransport) -> bool:
+    sock = transport.get_extra_info("socket")
+    return sock is not None and sock.fileno() != -1
+
+
+async def _wait_closed(transports: list[asyncio.Transport], grace: float) -> None:
+    """Give closing transports ``grace`` seconds to release their sockets, then abort them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    pending = transports
+    while pending:
+        await asyncio.sleep(0)  # plain TCP transports finish closing within a turn
+        pending = [transport for transport in pending if _socket_open(transport)]
+        if not pending:
+            return
+        if loop.time() >= deadline:
+            for transport in pending:
+                transport.abort()
+            await asyncio.sleep(0)  # the abort closes the socket on the next turn
+            return
+        await asyncio.sleep(0.01)
+
+
 class TCPConnector(BaseConnector):
     """TCP and TLS connections, pooled, with DNS caching, happy eyeballs and proxies.
 
@@ -106,6 +129,9 @@ class TCPConnector(BaseConnector):
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
+
+    #: Seconds :meth:`close` waits for TLS connections to shut down cleanly.
+    TLS_SHUTDOWN_GRACE: float = 0.5
 
     def __init__(
         self,
@@ -185,12 +211,28 @@ class TCPConnector(BaseConnector):
         return proxy_from_env(url)
 
     async def close(self) -> None:
-        """Close every connection and, when the connector made it, the resolver."""
-        was_closed = self.closed
+        """Close every connection and, when the connector made it, the resolver.
+
+        TLS connections end with a close_notify exchange, which needs a few
+        turns of the event loop; ``close()`` waits for it up to
+        ``TLS_SHUTDOWN_GRACE`` seconds and then aborts what is left, so no
+        socket outlives the connector (aiohttp asks its users to sleep after
+        closing instead, or to set ``enable_cleanup_closed``).
+        """
+        if self.closed:
+            return
+        transports = [
+            protocol.transport
+            for protocol in (
+                *(protocol for conns in self._idle.values() for protocol, _ in conns),
+                *self._acquired,
+            )
+            if protocol.transport is not None
+        ]
         await super().close()
-        if not was_closed:
-            # A resolver given by the caller is theirs to close.
-            await self._hosts.close(close_resolver=self._resolver_owner)
+        # A resolver given by the caller is theirs to close.
+        await self._hosts.close(close_resolver=self._resolver_owner)
+        await _wait_closed(transports, self.TLS_SHUTDOWN_GRACE)
 
     # --- opening connections ----------------------------------------------------------
 
@@ -314,7 +356,7 @@ class TCPConnector(BaseConnector):
         loop = self._get_loop()
         try:
             transport, protocol = await loop.create_connection(
-                lambda: HTTP11Connection(loop),
+                lambda: self._new_protocol(loop),
                 sock=sock,
                 ssl=tls.context,
                 server_hostname=tls.server_hostname,
@@ -325,6 +367,10 @@ class TCPConnector(BaseConnector):
         if tls.fingerprint is not None:
             tls.fingerprint.check(transport, key.host, key.port or 443)
         return protocol
+
+    def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
+        """The protocol object of a new connection; subclasses may return a subclass."""
+        return HTTP11Connection(loop)
 
     def _tls_for(self, req: ClientRequest) -> TLSSettings:
         """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's."""

@@ -3,7 +3,8 @@
 It overrides one step of ``TCPConnector``, ``_connect``: instead of
 resolving the origin and connecting to it, it asks python-socks to connect
 to the proxy and run the SOCKS handshake, which leaves a socket connected
-to the origin. The rest is ``TCPConnector``'s: the TLS handshake with the
+to the origin. Its connections rewrite request heads into origin form
+(see ``_heads``). The rest is ``TCPConnector``'s: the TLS handshake with the
 origin (inside the SOCKS tunnel), fingerprint pinning, pooling and the
 error translation.
 """
@@ -22,6 +23,7 @@ from lamina_connectors import TCPConnector
 from lamina_core import BasicAuth
 from lamina_core.exceptions import ClientProxyConnectionError, ConnectionTimeoutError
 
+from ._heads import OriginFormConnection
 from ._plugin import SCHEMES
 
 if TYPE_CHECKING:
@@ -90,6 +92,9 @@ class SocksConnector(TCPConnector):
     ) -> HTTP11Connection:
         # Whatever req.proxy says, this connector's route is its SOCKS proxy.
         return await self._create_direct_connection(req, timeout)
+
+    def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
+        return OriginFormConnection(loop)
 
     async def _connect(
         self, key: ConnectionKey, tls: TLSSettings, timeout: ClientTimeout
