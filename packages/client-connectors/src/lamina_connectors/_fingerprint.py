@@ -53,7 +53,7 @@ class Fingerprint:
         """The expected digest."""
         return self._fingerprint
 
-    def check(self, transport: asyncio.BaseTransport, host: str, port: int) -> None:
+    def check(self, transport: asyncio.Transport, host: str, port: int) -> None:
         """Raise unless the peer certificate of ``transport`` has the expected digest.
 
         Raises:
