@@ -126,8 +126,8 @@ def test_declares_exactly_what_it_imports(wheels: dict[str, Path], folder: str) 
     else:
         # An import of an optional dependency (lamina-connectors' aiodns) is
         # declared through an extra; everything else unconditionally.
-        assert declared <= imported and imported <= declared | optional, (
-            f"declared but not imported: {sorted(declared - imported)}; "
+        assert declared <= imported, f"declared but not imported: {sorted(declared - imported)}"
+        assert imported <= declared | optional, (
             f"imported but not declared: {sorted(imported - declared - optional)}"
         )
 
