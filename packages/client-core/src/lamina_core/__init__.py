@@ -5,13 +5,14 @@ lamina-cookies and lamina-websocket extend it through the hooks in
 :mod:`lamina_core.hookspecs`.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._auth import BasicAuth
 from ._connection import HTTP11Connection
 from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
-from ._formdata import FormData
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
-from ._multipart import MultipartWriter
 from ._oneshot import request
 from ._payloads import (
     AsyncIterablePayload,
@@ -60,25 +61,29 @@ from .exceptions import (
     WSServerHandshakeError,
 )
 from .hookspecs import hookimpl, hookspec
-from .tracing import (
-    TraceConfig,
-    TraceConnectionCreateEndParams,
-    TraceConnectionCreateStartParams,
-    TraceConnectionQueuedEndParams,
-    TraceConnectionQueuedStartParams,
-    TraceConnectionReuseconnParams,
-    TraceDnsCacheHitParams,
-    TraceDnsCacheMissParams,
-    TraceDnsResolveHostEndParams,
-    TraceDnsResolveHostStartParams,
-    TraceRequestChunkSentParams,
-    TraceRequestEndParams,
-    TraceRequestExceptionParams,
-    TraceRequestHeadersSentParams,
-    TraceRequestRedirectParams,
-    TraceRequestStartParams,
-    TraceResponseChunkReceivedParams,
-)
+
+if TYPE_CHECKING:
+    from ._formdata import FormData
+    from ._multipart import MultipartWriter
+    from .tracing import (
+        TraceConfig,
+        TraceConnectionCreateEndParams,
+        TraceConnectionCreateStartParams,
+        TraceConnectionQueuedEndParams,
+        TraceConnectionQueuedStartParams,
+        TraceConnectionReuseconnParams,
+        TraceDnsCacheHitParams,
+        TraceDnsCacheMissParams,
+        TraceDnsResolveHostEndParams,
+        TraceDnsResolveHostStartParams,
+        TraceRequestChunkSentParams,
+        TraceRequestEndParams,
+        TraceRequestExceptionParams,
+        TraceRequestHeadersSentParams,
+        TraceRequestRedirectParams,
+        TraceRequestStartParams,
+        TraceResponseChunkReceivedParams,
+    )
 
 __all__ = [
     "EMPTY_PAYLOAD",
@@ -156,3 +161,36 @@ __all__ = [
     "hookspec",
     "request",
 ]
+
+# Loaded on first use (PEP 562): most programs never touch them, and they
+# cost import time (tracing defines sixteen parameter classes).
+_LAZY = {
+    "FormData": "._formdata",
+    "MultipartWriter": "._multipart",
+    "TraceConfig": ".tracing",
+    "TraceConnectionCreateEndParams": ".tracing",
+    "TraceConnectionCreateStartParams": ".tracing",
+    "TraceConnectionQueuedEndParams": ".tracing",
+    "TraceConnectionQueuedStartParams": ".tracing",
+    "TraceConnectionReuseconnParams": ".tracing",
+    "TraceDnsCacheHitParams": ".tracing",
+    "TraceDnsCacheMissParams": ".tracing",
+    "TraceDnsResolveHostEndParams": ".tracing",
+    "TraceDnsResolveHostStartParams": ".tracing",
+    "TraceRequestChunkSentParams": ".tracing",
+    "TraceRequestEndParams": ".tracing",
+    "TraceRequestExceptionParams": ".tracing",
+    "TraceRequestHeadersSentParams": ".tracing",
+    "TraceRequestRedirectParams": ".tracing",
+    "TraceRequestStartParams": ".tracing",
+    "TraceResponseChunkReceivedParams": ".tracing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from ._connection import HTTP11Connection
 from ._request import ClientRequest
-from .tracing import Trace
+
+if TYPE_CHECKING:
+    from .tracing import Trace
 
 __all__ = ["write_request"]
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, istr
 from yarl import URL
@@ -48,7 +48,9 @@ from .exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
-from .tracing import Trace, make_traces
+
+if TYPE_CHECKING:
+    from .tracing import Trace
 
 __all__ = ["ClientSession"]
 
@@ -392,9 +394,7 @@ class ClientSession:
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             },
-            traces=make_traces(self, self._trace_configs, trace_request_ctx)
-            if self._trace_configs
-            else _NO_TRACES,
+            traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
         )
         for trace in options.traces:
             await trace.send_request_start(method, url, merged)
@@ -425,6 +425,11 @@ class ClientSession:
             info = resp.request_info
             await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
+
+    def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
+        from .tracing import make_traces  # loaded only by sessions that trace
+
+        return make_traces(self, self._trace_configs, trace_request_ctx)
 
     def _body_for(
         self,
@@ -585,7 +590,10 @@ class ClientSession:
         # Raw names are scanned so a response without cookies never builds
         # its header mapping here.
         if self._uses_cookies and any(name.lower() == b"set-cookie" for name, _ in head.headers):
-            self._cookie_jar.update_cookies(resp.cookies, resp.url)
+            # Each field on its own: a SimpleCookie would keep one cookie per name.
+            self._cookie_jar.update_cookies_from_headers(
+                resp.headers.getall("Set-Cookie"), resp.url
+            )
         return resp
 
     def _connector_for(self, proxy: URL | None) -> BaseConnector:
