@@ -59,7 +59,27 @@ def test_init_holds_only_imports_and_all() -> None:
         for target in node.targets
         if isinstance(target, ast.Name)
     ]
-    assert assigned == ["__all__"]
+    # __all__, and the table of names imported on first use (PEP 562).
+    assert assigned == ["__all__", "_LAZY"]
+
+
+def test_lazy_names_resolve_and_are_listed() -> None:
+    for name in lamina._LAZY:
+        assert name in lamina.__all__
+        assert getattr(lamina, name) is not None
+
+
+def test_import_lamina_loads_no_optional_layer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lamina; "
+        "print(sorted(m for m in ('lamina_connectors', 'lamina_cookies', 'lamina_websocket', "
+        "'websockets', 'lamina_core.tracing') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_version() -> None:

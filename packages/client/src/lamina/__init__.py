@@ -1,12 +1,13 @@
 """lamina: an asyncio HTTP client with aiohttp's client API.
 
 ``import lamina`` gives the documented client API under one name. The names
-live in the distributions that implement them (``lamina_core`` for now); this
-module only re-exports them. The WebSocket names (``lamina_websocket``) are
-imported on first use, through ``__getattr__`` (PEP 562), so that
-``import lamina`` does not load websockets.
+live in the distributions that implement them; this module only re-exports
+them. Names from the optional layers (connectors, cookie jars, WebSockets)
+and the rarely used ones of the core (tracing, multipart) are imported on
+first use through ``__getattr__`` (PEP 562), so ``import lamina`` stays cheap.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from lamina_core import (
@@ -37,7 +38,6 @@ from lamina_core import (
     ConnectionTimeoutError,
     ContentTypeError,
     DummyCookieJar,
-    FormData,
     HTTP11Connection,
     HttpVersion,
     HttpVersion10,
@@ -47,7 +47,6 @@ from lamina_core import (
     InvalidUrlRedirectClientError,
     IOPayload,
     JsonPayload,
-    MultipartWriter,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     Payload,
@@ -61,23 +60,6 @@ from lamina_core import (
     StreamReader,
     StringPayload,
     TooManyRedirects,
-    TraceConfig,
-    TraceConnectionCreateEndParams,
-    TraceConnectionCreateStartParams,
-    TraceConnectionQueuedEndParams,
-    TraceConnectionQueuedStartParams,
-    TraceConnectionReuseconnParams,
-    TraceDnsCacheHitParams,
-    TraceDnsCacheMissParams,
-    TraceDnsResolveHostEndParams,
-    TraceDnsResolveHostStartParams,
-    TraceRequestChunkSentParams,
-    TraceRequestEndParams,
-    TraceRequestExceptionParams,
-    TraceRequestHeadersSentParams,
-    TraceRequestRedirectParams,
-    TraceRequestStartParams,
-    TraceResponseChunkReceivedParams,
     UnixClientConnectorError,
     WSServerHandshakeError,
     hookimpl,
@@ -88,6 +70,38 @@ from lamina_core import (
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from lamina_connectors import (
+        AsyncResolver,
+        DefaultResolver,
+        Fingerprint,
+        TCPConnector,
+        ThreadedResolver,
+        UnixConnector,
+    )
+    from lamina_cookies import (
+        CookieJar,
+    )
+    from lamina_core import (
+        FormData,
+        MultipartWriter,
+        TraceConfig,
+        TraceConnectionCreateEndParams,
+        TraceConnectionCreateStartParams,
+        TraceConnectionQueuedEndParams,
+        TraceConnectionQueuedStartParams,
+        TraceConnectionReuseconnParams,
+        TraceDnsCacheHitParams,
+        TraceDnsCacheMissParams,
+        TraceDnsResolveHostEndParams,
+        TraceDnsResolveHostStartParams,
+        TraceRequestChunkSentParams,
+        TraceRequestEndParams,
+        TraceRequestExceptionParams,
+        TraceRequestHeadersSentParams,
+        TraceRequestRedirectParams,
+        TraceRequestStartParams,
+        TraceResponseChunkReceivedParams,
+    )
     from lamina_websocket import (
         ClientWebSocketResponse,
         ClientWSTimeout,
@@ -102,6 +116,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EMPTY_PAYLOAD",
     "AsyncIterablePayload",
+    "AsyncResolver",
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
@@ -128,7 +143,10 @@ __all__ = [
     "Connection",
     "ConnectionTimeoutError",
     "ContentTypeError",
+    "CookieJar",
+    "DefaultResolver",
     "DummyCookieJar",
+    "Fingerprint",
     "FormData",
     "HTTP11Connection",
     "HttpVersion",
@@ -152,6 +170,8 @@ __all__ = [
     "SocketTimeoutError",
     "StreamReader",
     "StringPayload",
+    "TCPConnector",
+    "ThreadedResolver",
     "TooManyRedirects",
     "TraceConfig",
     "TraceConnectionCreateEndParams",
@@ -171,6 +191,7 @@ __all__ = [
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
     "UnixClientConnectorError",
+    "UnixConnector",
     "WSCloseCode",
     "WSMessage",
     "WSMessageTypeError",
@@ -183,19 +204,49 @@ __all__ = [
     "ws_connect",
 ]
 
+# name -> the distribution's module that holds it, imported on first use.
+_LAZY = {
+    "AsyncResolver": "lamina_connectors",
+    "ClientWSTimeout": "lamina_websocket",
+    "ClientWebSocketResponse": "lamina_websocket",
+    "CookieJar": "lamina_cookies",
+    "DefaultResolver": "lamina_connectors",
+    "Fingerprint": "lamina_connectors",
+    "FormData": "lamina_core",
+    "MultipartWriter": "lamina_core",
+    "TCPConnector": "lamina_connectors",
+    "ThreadedResolver": "lamina_connectors",
+    "TraceConfig": "lamina_core",
+    "TraceConnectionCreateEndParams": "lamina_core",
+    "TraceConnectionCreateStartParams": "lamina_core",
+    "TraceConnectionQueuedEndParams": "lamina_core",
+    "TraceConnectionQueuedStartParams": "lamina_core",
+    "TraceConnectionReuseconnParams": "lamina_core",
+    "TraceDnsCacheHitParams": "lamina_core",
+    "TraceDnsCacheMissParams": "lamina_core",
+    "TraceDnsResolveHostEndParams": "lamina_core",
+    "TraceDnsResolveHostStartParams": "lamina_core",
+    "TraceRequestChunkSentParams": "lamina_core",
+    "TraceRequestEndParams": "lamina_core",
+    "TraceRequestExceptionParams": "lamina_core",
+    "TraceRequestHeadersSentParams": "lamina_core",
+    "TraceRequestRedirectParams": "lamina_core",
+    "TraceRequestStartParams": "lamina_core",
+    "TraceResponseChunkReceivedParams": "lamina_core",
+    "UnixConnector": "lamina_connectors",
+    "WSCloseCode": "lamina_websocket",
+    "WSMessage": "lamina_websocket",
+    "WSMessageTypeError": "lamina_websocket",
+    "WSMsgType": "lamina_websocket",
+    "WebSocketError": "lamina_websocket",
+    "ws_connect": "lamina_websocket",
+}
+
 
 def __getattr__(name: str) -> Any:
-    if name in {
-        "ClientWSTimeout",
-        "ClientWebSocketResponse",
-        "WSCloseCode",
-        "WSMessage",
-        "WSMessageTypeError",
-        "WSMsgType",
-        "WebSocketError",
-        "ws_connect",
-    }:
-        import lamina_websocket
-
-        return getattr(lamina_websocket, name)
-    raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
