@@ -152,3 +152,28 @@ async def test_clear_dns_cache(plain_server):
         assert connector.cached_hosts == {}
         await (await session.get("http://a.test/hello")).read()
     assert resolver.lookups == ["a.test", "b.test", "a.test"]
+
+
+async def test_dns_trace_signals(plain_server):
+    from lamina_core import TraceConfig
+
+    events: list[tuple[str, str]] = []
+    config = TraceConfig()
+    for name in ("dns_cache_miss", "dns_cache_hit", "dns_resolvehost_start", "dns_resolvehost_end"):
+
+        async def record(session, ctx, params, name=name):
+            events.append((name, params.host))
+
+        getattr(config, f"on_{name}").append(record)
+    resolver = FixedResolver(("127.0.0.1", plain_server.port))
+    connector = TCPConnector(resolver=resolver, force_close=True)
+    async with ClientSession(connector=connector, trace_configs=[config]) as session:
+        for _ in range(2):
+            await (await session.get("http://traced.test/hello")).read()
+        await (await session.get(plain_server / "hello")).read()  # an IP: no DNS at all
+    assert events == [
+        ("dns_cache_miss", "traced.test"),
+        ("dns_resolvehost_start", "traced.test"),
+        ("dns_resolvehost_end", "traced.test"),
+        ("dns_cache_hit", "traced.test"),
+    ]

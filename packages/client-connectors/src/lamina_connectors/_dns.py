@@ -16,8 +16,9 @@ import asyncio
 import ipaddress
 import socket
 import time
+from collections.abc import Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lamina_core.abc import AbstractResolver, ResolveResult
@@ -85,8 +86,13 @@ class HostResolver:
         else:
             self._cache.clear()
 
-    async def resolve(self, host: str, port: int) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int, traces: Sequence[Any] = ()
+    ) -> list[ResolveResult]:
         """The addresses of ``host``, best first.
+
+        ``traces`` (lamina_core.tracing.Trace objects) hear about cache hits
+        and misses, and about the lookup, as aiohttp's ``on_dns_*`` signals.
 
         Raises:
             OSError: the lookup failed.
@@ -97,16 +103,19 @@ class HostResolver:
         key = (host, port)
         if self._use_cache:
             entry = self._cache.get(key)
-            if entry is not None:
-                addrs, expires = entry
-                if expires > time.monotonic():
-                    if len(addrs) > 1:
-                        addrs.append(addrs.pop(0))  # round-robin across hits
-                    return list(addrs)
-                del self._cache[key]
+            if entry is not None and entry[1] > time.monotonic():
+                addrs = entry[0]
+                if len(addrs) > 1:
+                    addrs.append(addrs.pop(0))  # round-robin across hits
+                for trace in traces:
+                    await trace.send_dns_cache_hit(host)
+                return list(addrs)
+            self._cache.pop(key, None)
+            for trace in traces:
+                await trace.send_dns_cache_miss(host)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._lookup(key))
+            task = asyncio.get_running_loop().create_task(self._lookup(key, traces))
             self._inflight[key] = task
             task.add_done_callback(self._lookup_done(key))
         return list(await asyncio.shield(task))
@@ -120,8 +129,13 @@ class HostResolver:
 
         return done
 
-    async def _lookup(self, key: _Key) -> list[ResolveResult]:
+    async def _lookup(self, key: _Key, traces: Sequence[Any]) -> list[ResolveResult]:
+        # The traces of the request that started the lookup hear about it.
+        for trace in traces:
+            await trace.send_dns_resolvehost_start(key[0])
         addrs = await self.resolver.resolve(key[0], key[1], family=self._family)
+        for trace in traces:
+            await trace.send_dns_resolvehost_end(key[0])
         if self._use_cache:
             expires = float("inf") if self._ttl is None else time.monotonic() + self._ttl
             self._cache[key] = (list(addrs), expires)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohappyeyeballs
@@ -241,20 +241,20 @@ class TCPConnector(BaseConnector):
     ) -> HTTP11Connection:
         proxy = req.proxy
         if proxy is None:
-            return await self._create_direct_connection(req, timeout)
+            return await self._create_direct_connection(req, timeout, traces)
         if proxy.scheme in _PROXY_SCHEMES:
-            return await self._create_proxy_connection(req, proxy, timeout)
+            return await self._create_proxy_connection(req, proxy, timeout, traces)
         raise ValueError(f"{type(self).__name__} does not speak {proxy.scheme!r} proxies")
 
     async def _create_direct_connection(
-        self, req: ClientRequest, timeout: ClientTimeout
+        self, req: ClientRequest, timeout: ClientTimeout, traces: Sequence[Any] = ()
     ) -> HTTP11Connection:
         key = req.connection_key
         with mapped_connect_errors(key, what=f"host {req.url}"):
-            return await self._connect(key, self._tls_for(req), timeout)
+            return await self._connect(key, self._tls_for(req), timeout, traces)
 
     async def _create_proxy_connection(
-        self, req: ClientRequest, proxy: URL, timeout: ClientTimeout
+        self, req: ClientRequest, proxy: URL, timeout: ClientTimeout, traces: Sequence[Any] = ()
     ) -> HTTP11Connection:
         from lamina_core.exceptions import ClientProxyConnectionError
 
@@ -264,7 +264,7 @@ class TCPConnector(BaseConnector):
             setting = proxy_tls_setting(req.connection_key.ssl, self._ssl)
             tls = TLSSettings.from_setting(setting, key.host.rstrip("."))
         with mapped_connect_errors(key, what=f"proxy {proxy}", os_error=ClientProxyConnectionError):
-            protocol = await self._connect(key, tls, timeout)
+            protocol = await self._connect(key, tls, timeout, traces)
         if not req.is_ssl():
             return protocol  # plain http: the request goes to the proxy in absolute form
         origin = req.connection_key
@@ -298,7 +298,11 @@ class TCPConnector(BaseConnector):
     # --- the steps subclasses reuse or override ------------------------------------------
 
     async def _connect(
-        self, key: ConnectionKey, tls: TLSSettings, timeout: ClientTimeout
+        self,
+        key: ConnectionKey,
+        tls: TLSSettings,
+        timeout: ClientTimeout,
+        traces: Sequence[Any] = (),
     ) -> HTTP11Connection:
         """Open a connection to ``key.host:key.port``, with TLS when ``tls`` asks.
 
@@ -306,19 +310,19 @@ class TCPConnector(BaseConnector):
         or lamina's; the caller translates them. A SOCKS connector overrides
         this step to reach the host through its proxy.
         """
-        addrs = await self._resolve(key)
+        addrs = await self._resolve(key, traces)
         async with asyncio.timeout(timeout.sock_connect):
             sock = await self._open_socket(addrs)
             return await self._wrap_socket(sock, key, tls)
 
-    async def _resolve(self, key: ConnectionKey) -> list[ResolveResult]:
-        """The addresses of ``key.host``, through the DNS cache.
+    async def _resolve(self, key: ConnectionKey, traces: Sequence[Any] = ()) -> list[ResolveResult]:
+        """The addresses of ``key.host``, through the DNS cache; ``traces`` hear of it.
 
         Raises:
             ClientConnectorDNSError: the name does not resolve.
         """
         try:
-            addrs = await self._hosts.resolve(key.host, key.port or 0)
+            addrs = await self._hosts.resolve(key.host, key.port or 0, traces)
         except OSError as exc:
             raise ClientConnectorDNSError(key, exc) from exc
         if self._family:

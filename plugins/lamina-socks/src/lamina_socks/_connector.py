@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
@@ -91,20 +92,25 @@ class SocksConnector(TCPConnector):
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
     ) -> HTTP11Connection:
         # Whatever req.proxy says, this connector's route is its SOCKS proxy.
-        return await self._create_direct_connection(req, timeout)
+        return await self._create_direct_connection(req, timeout, traces)
 
     def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
         return OriginFormConnection(loop)
 
     async def _connect(
-        self, key: ConnectionKey, tls: TLSSettings, timeout: ClientTimeout
+        self,
+        key: ConnectionKey,
+        tls: TLSSettings,
+        timeout: ClientTimeout,
+        traces: Sequence[Any] = (),
     ) -> HTTP11Connection:
         proxy_url = self._proxy_url
         proxy_type, remote_dns = _PROTOCOLS[proxy_url.scheme]
         auth = key.proxy_auth if isinstance(key.proxy_auth, BasicAuth) else self._proxy_auth
         host = key.host
         if not remote_dns:
-            host = await self._local_address(key, ipv4_only=proxy_type is ProxyType.SOCKS4)
+            ipv4_only = proxy_type is ProxyType.SOCKS4
+            host = await self._local_address(key, traces, ipv4_only=ipv4_only)
         assert proxy_url.raw_host is not None
         assert key.port is not None
         proxy = Proxy(
@@ -132,9 +138,11 @@ class SocksConnector(TCPConnector):
         async with asyncio.timeout(timeout.sock_connect):
             return await self._wrap_socket(sock, key, tls)
 
-    async def _local_address(self, key: ConnectionKey, *, ipv4_only: bool) -> str:
+    async def _local_address(
+        self, key: ConnectionKey, traces: Sequence[Any], *, ipv4_only: bool
+    ) -> str:
         """Resolve the origin here (socks4://, socks5://), through the DNS cache."""
-        addrs = await self._resolve(key)
+        addrs = await self._resolve(key, traces)
         if ipv4_only:
             addrs = [addr for addr in addrs if addr["family"] == socket.AF_INET]
             if not addrs:
