@@ -59,6 +59,8 @@ def _receive_buffer() -> memoryview:
     if buffer is None:
         buffer = _local.buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
     return buffer
+
+
 _IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
 
 
@@ -297,7 +299,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
         Returns the transport, still paused, and the bytes that arrived after
         the response head; the new owner feeds those, then resumes reading.
-        This object stops tracking the transport.
+        The connection stays lent from the pool until it is released, so the
+        session's limits count it and closing the connector closes it.
         """
         transport = self.transport
         if not self.upgraded or transport is None:
@@ -305,8 +308,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         transport.set_protocol(protocol)
         self._cancel_timers()
         leftover, self.leftover = self.leftover, b""
-        self.transport = None
-        self._connected = False
+        self._connected = False  # never reused for HTTP; close() still closes it
         return transport, leftover
 
     def switch_transport(self, transport: asyncio.Transport) -> None:

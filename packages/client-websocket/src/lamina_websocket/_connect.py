@@ -4,7 +4,7 @@ The handshake is an ordinary request sent with the session's public API
 (``session.request``), so cookies, auth, proxies, TLS and tracing apply to it
 as to any other; redirects are not followed. A valid 101 response keeps its
 connection paused; its transport is taken over by a ``WebSocketConnection``
-and the connection is detached from the pool, which frees its slot.
+while the connection stays lent from the pool until the WebSocket is gone.
 """
 
 from __future__ import annotations
@@ -100,7 +100,10 @@ async def connect(
     except BaseException:
         resp.close()
         raise
-    conn.detach()
+    # The connection stays lent from the pool while the WebSocket lives: the
+    # session's limits count it and closing the session closes it, as in
+    # aiohttp. It goes back (closed) when the transport is gone.
+    glue.on_lost(resp.release)
     ws = ClientWebSocketResponse(
         glue,
         resp,
@@ -180,9 +183,8 @@ def ws_connect(
     """Open a WebSocket with a short-lived session of its own.
 
     Takes the keyword arguments of ``ClientSession.ws_connect``. The session
-    is closed as soon as the handshake is over, successful or not: once the
-    connection is handed to the WebSocket the session holds nothing, so the
-    WebSocket alone has to be closed (``async with`` does it).
+    is closed when the WebSocket's connection is gone, or at once when the
+    handshake fails.
     """
     return _WSRequestContextManager(_connect_alone(url, connector, kwargs))
 
@@ -192,6 +194,10 @@ async def _connect_alone(
 ) -> ClientWebSocketResponse:
     session = ClientSession(connector=connector, connector_owner=connector is None)
     try:
-        return await connect(session, url, **kwargs)
-    finally:
+        ws = await connect(session, url, **kwargs)
+    except BaseException:
         await session.close()
+        raise
+    closing: list[asyncio.Task[None]] = []  # keeps the task referenced until it ends
+    ws._conn.on_lost(lambda: closing.append(asyncio.ensure_future(session.close())))
+    return ws

@@ -96,6 +96,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._eof = False
         self.lost_exc: BaseException | None = None
         self._lost: asyncio.Future[None] = loop.create_future()
+        self._lost_callbacks: list[Callable[[], object]] = []
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         #: Called on every read from the socket (the heartbeat listens here).
@@ -160,6 +161,16 @@ class WebSocketConnection(asyncio.Protocol):
         self._drain_waiters.clear()
         if not self._lost.done():
             self._lost.set_result(None)
+        callbacks, self._lost_callbacks = self._lost_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def on_lost(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` once the transport is gone (now, if it already is)."""
+        if self._lost.done():
+            callback()
+        else:
+            self._lost_callbacks.append(callback)
 
     def pause_writing(self) -> None:
         self._writing_paused = True
