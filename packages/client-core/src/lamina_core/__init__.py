@@ -60,11 +60,11 @@ from .exceptions import (
     UnixClientConnectorError,
     WSServerHandshakeError,
 )
-from .hookspecs import hookimpl, hookspec
 
 if TYPE_CHECKING:
     from ._formdata import FormData
     from ._multipart import MultipartWriter
+    from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
         TraceConnectionCreateEndParams,
@@ -163,8 +163,11 @@ __all__ = [
 ]
 
 # Loaded on first use (PEP 562): most programs never touch them, and they
-# cost import time (tracing defines sixteen parameter classes).
+# cost import time (tracing defines sixteen parameter classes; the hook
+# markers load pluggy and importlib.metadata).
 _LAZY = {
+    "hookimpl": ".hookspecs",
+    "hookspec": ".hookspecs",
     "FormData": "._formdata",
     "MultipartWriter": "._multipart",
     "TraceConfig": ".tracing",

@@ -1,6 +1,6 @@
 """Choose the C-accelerated parts when they can be used.
 
-The choice is made once, at import: httptools' parser on CPython when it
+The choice is made once, on first use: httptools' parser on CPython when it
 imports, unless the environment variable ``LAMINA_NO_EXTENSIONS`` is set
 to a non-empty value (the test suite runs both ways); otherwise the
 pure-Python parser, which produces the same events for the same bytes.
@@ -28,9 +28,15 @@ def _pick_response_parser() -> type[ResponseParser]:
     return HttptoolsResponseParser
 
 
-_RESPONSE_PARSER: type[ResponseParser] = _pick_response_parser()
+_RESPONSE_PARSER: type[ResponseParser] | None = None
 
 
 def response_parser_class() -> type[ResponseParser]:
-    """The response parser class this process uses (decided at import)."""
+    """The response parser class this process uses (decided on first call).
+
+    Deciding late keeps httptools out of ``import lamina_core``.
+    """
+    global _RESPONSE_PARSER
+    if _RESPONSE_PARSER is None:
+        _RESPONSE_PARSER = _pick_response_parser()
     return _RESPONSE_PARSER

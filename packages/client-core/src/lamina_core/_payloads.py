@@ -18,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import mimetypes
 import os
 import stat
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
-from pathlib import PurePath
 from typing import Any
 
 from multidict import CIMultiDict, MultiDictProxy
@@ -362,12 +360,16 @@ def guess_filename(obj: Any, default: str | None = None) -> str | None:
     """The base name of a file object's ``name``, unless it is a ``<pseudo>`` name."""
     name = getattr(obj, "name", None)
     if name and isinstance(name, str) and name[0] != "<" and name[-1] != ">":
-        return PurePath(name).name
+        return os.path.basename(name)
     return default
 
 
 def _guess_type(filename: str | None) -> str | None:
-    return mimetypes.guess_type(filename)[0] if filename else None
+    if not filename:
+        return None
+    import mimetypes  # on demand: reads the system's type maps
+
+    return mimetypes.guess_type(filename)[0]
 
 
 def _has_fileno(file: Any) -> bool:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from ._decoders import ContentDecoder, DecoderRegistry, UnsupportedContentEncoding, builtin_decoders
-from .plugins import get_plugin_manager
 
 if TYPE_CHECKING:
     import pluggy
@@ -49,6 +48,8 @@ class SessionPlugins:
     @classmethod
     def resolve(cls) -> SessionPlugins:
         """Ask the installed plugins, once, for this session."""
+        from .plugins import get_plugin_manager  # pluggy loads with the first session
+
         return cls(get_plugin_manager())
 
     def new_connector(self, **connector_kwargs: Any) -> BaseConnector:

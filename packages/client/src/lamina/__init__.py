@@ -62,8 +62,6 @@ from lamina_core import (
     TooManyRedirects,
     UnixClientConnectorError,
     WSServerHandshakeError,
-    hookimpl,
-    hookspec,
     request,
 )
 
@@ -206,6 +204,8 @@ __all__ = [
 
 # name -> the distribution's module that holds it, imported on first use.
 _LAZY = {
+    "hookimpl": "lamina_core",
+    "hookspec": "lamina_core",
     "AsyncResolver": "lamina_connectors",
     "ClientWSTimeout": "lamina_websocket",
     "ClientWebSocketResponse": "lamina_websocket",
