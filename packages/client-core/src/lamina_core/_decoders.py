@@ -13,6 +13,15 @@ deflate block header can never produce.
 A token without a decoder makes ``DecoderRegistry.decoder_for`` raise
 ``UnsupportedContentEncoding``; the caller then hands the body over
 undecoded, as aiohttp does for encodings it does not know.
+
+Bounds (compression bombs): :func:`limited` wraps any decoder in a
+``LimitedDecoder`` that counts bytes in and out per response and raises
+``DecompressionLimitExceeded`` past ``max_size`` or past ``max_ratio``
+times the input (once the output passes ``ratio_floor``). A decoder that
+also has ``decompress_bounded(data, max_length)`` (core's zlib decoders
+and chains do) is asked for at most the bytes still allowed plus one, so a
+bomb is stopped after producing that much, never inflated whole into
+memory first; a plugin decoder without it is checked after each call.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final, Protocol
 
+from ._limits import DecompressionLimitExceeded
 from .exceptions import ClientPayloadError
 
 __all__ = [
@@ -28,10 +38,12 @@ __all__ = [
     "ContentDecoder",
     "DecoderFactory",
     "DecoderRegistry",
+    "LimitedDecoder",
     "UnsupportedContentEncoding",
     "ZlibDecoder",
     "builtin_decoders",
     "chain",
+    "limited",
     "parse_content_codings",
 ]
 
@@ -104,6 +116,18 @@ class ZlibDecoder:
         Raises:
             ClientPayloadError: The data is corrupt.
         """
+        return self.decompress_bounded(data, 0)
+
+    def decompress_bounded(self, data: bytes, max_length: int) -> bytes:
+        """Decode the next piece, returning at most ``max_length`` bytes (0: no bound).
+
+        When the bound is reached, the input left over is dropped: the
+        caller is expected to refuse the body, since it asked for one byte
+        more than it allows.
+
+        Raises:
+            ClientPayloadError: The data is corrupt.
+        """
         if not data:
             return b""
         self._seen_data = True
@@ -112,10 +136,12 @@ class ZlibDecoder:
             if obj is None:
                 obj = self._obj = zlib.decompressobj(_deflate_wbits(data[0]))
             elif obj.eof:
-                return self._after_end(data)
-            result = obj.decompress(data)
+                return self._after_end(data, b"", max_length)
+            result = obj.decompress(data, max_length)
+            if max_length and len(result) >= max_length:
+                return result
             if obj.eof and obj.unused_data:
-                result = self._after_end(obj.unused_data, result)
+                result = self._after_end(obj.unused_data, result, max_length)
             return result
         except zlib.error as exc:
             raise self._error() from exc
@@ -137,12 +163,13 @@ class ZlibDecoder:
             raise self._error("the compressed stream is truncated")
         return tail
 
-    def _after_end(self, data: bytes, first: bytes = b"") -> bytes:
+    def _after_end(self, data: bytes, first: bytes = b"", max_length: int = 0) -> bytes:
         """Decode bytes that follow a finished stream: more gzip members, or ignored."""
         if not self._gzip:
             # Bytes after the end of a deflate stream carry nothing; browsers drop them.
             return first
         parts = [first]
+        produced = len(first)
         view = memoryview(data)
         pos = 0
         window = _MEMBER_WINDOW_MIN
@@ -153,11 +180,18 @@ class ZlibDecoder:
                 obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 window = _MEMBER_WINDOW_MIN
             end = min(pos + window, len(view))
-            parts.append(obj.decompress(view[pos:end]))
+            if max_length:
+                piece = obj.decompress(view[pos:end], max_length - produced)
+                parts.append(piece)
+                produced += len(piece)
+                if produced >= max_length:
+                    break
+            else:
+                parts.append(obj.decompress(view[pos:end]))
             if obj.eof:
                 pos = end - len(obj.unused_data)
             else:
-                pos = end
+                pos = end - len(obj.unconsumed_tail)
                 window = min(window * 2, _MEMBER_WINDOW_MAX)
         return b"".join(parts)
 
@@ -199,12 +233,134 @@ class ChainDecoder:
             data = decoder.decompress(data)
         return data
 
+    def decompress_bounded(self, data: bytes, max_length: int) -> bytes:
+        """Like ``decompress``, every stage returning at most ``max_length`` bytes.
+
+        Bounding the intermediate stages too stops a bomb nested inside
+        another coding before it is inflated.
+        """
+        for decoder in self._decoders:
+            if not data:
+                return b""
+            data = _bounded_call(decoder, data, max_length)
+            if max_length and len(data) >= max_length:
+                return data
+        return data
+
     def flush(self) -> bytes:
         """Flush each stage and push its tail through the stages after it."""
         data = b""
         for decoder in self._decoders:
             data = decoder.decompress(data) + decoder.flush() if data else decoder.flush()
         return data
+
+
+def _bounded_call(decoder: ContentDecoder, data: bytes, max_length: int) -> bytes:
+    bounded = getattr(decoder, "decompress_bounded", None)
+    if bounded is not None and max_length:
+        result: bytes = bounded(data, max_length)
+        return result
+    return decoder.decompress(data)
+
+
+class LimitedDecoder:
+    """Counts one response's bytes in and out of ``inner`` and enforces bounds.
+
+    Args:
+        inner: The decoder of the response's codings.
+        max_size: Most decompressed bytes allowed (None: no bound).
+        max_ratio: Most decompressed bytes per compressed byte (None: no bound).
+        ratio_floor: Output size below which the ratio is not checked.
+
+    Raises (from ``decompress``/``flush``):
+        DecompressionLimitExceeded: A bound was crossed; the body must be
+            dropped and the connection closed.
+    """
+
+    __slots__ = ("_in", "_inner", "_max_ratio", "_max_size", "_out", "_ratio_floor")
+
+    def __init__(
+        self,
+        inner: ContentDecoder,
+        *,
+        max_size: int | None = None,
+        max_ratio: float | None = None,
+        ratio_floor: int = 0,
+    ) -> None:
+        self._inner = inner
+        self._max_size = max_size
+        self._max_ratio = max_ratio
+        self._ratio_floor = ratio_floor
+        self._in = 0
+        self._out = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<LimitedDecoder {self._inner!r} in={self._in} out={self._out} "
+            f"max_size={self._max_size} max_ratio={self._max_ratio}>"
+        )
+
+    @property
+    def bytes_in(self) -> int:
+        """Compressed bytes fed so far."""
+        return self._in
+
+    @property
+    def bytes_out(self) -> int:
+        """Decompressed bytes returned so far."""
+        return self._out
+
+    def _allowed(self) -> int | None:
+        """Total output allowed for the input seen so far (None: unbounded)."""
+        allowed: int | None = self._max_size
+        if self._max_ratio is not None:
+            by_ratio = max(self._ratio_floor, int(self._max_ratio * self._in))
+            allowed = by_ratio if allowed is None else min(allowed, by_ratio)
+        return allowed
+
+    def decompress(self, data: bytes) -> bytes:
+        """Decode the next piece within the bounds."""
+        if not data:
+            return b""
+        self._in += len(data)
+        allowed = self._allowed()
+        if allowed is None:
+            result = self._inner.decompress(data)
+        else:
+            # One byte more than allowed tells "at the limit" from "over it".
+            result = _bounded_call(self._inner, data, allowed - self._out + 1)
+        return self._count(result)
+
+    def flush(self) -> bytes:
+        """Return the tail within the bounds."""
+        return self._count(self._inner.flush())
+
+    def _count(self, result: bytes) -> bytes:
+        self._out += len(result)
+        if self._max_size is not None and self._out > self._max_size:
+            raise DecompressionLimitExceeded("max_decompressed_size", self._max_size, self._out)
+        if (
+            self._max_ratio is not None
+            and self._out > self._ratio_floor
+            and self._out > self._max_ratio * self._in
+        ):
+            raise DecompressionLimitExceeded(
+                "max_compression_ratio", self._max_ratio, self._out / max(self._in, 1)
+            )
+        return result
+
+
+def limited(
+    decoder: ContentDecoder,
+    *,
+    max_size: int | None = None,
+    max_ratio: float | None = None,
+    ratio_floor: int = 0,
+) -> ContentDecoder:
+    """Wrap ``decoder`` in a :class:`LimitedDecoder`, or return it when nothing is bounded."""
+    if max_size is None and max_ratio is None:
+        return decoder
+    return LimitedDecoder(decoder, max_size=max_size, max_ratio=max_ratio, ratio_floor=ratio_floor)
 
 
 def chain(decoders: Sequence[ContentDecoder]) -> ContentDecoder:
