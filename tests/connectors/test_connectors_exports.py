@@ -37,7 +37,6 @@ def test_lamina_connectors_all():
         "lamina_connectors._unix",
         "lamina_socks",
         "lamina_socks._connector",
-        "lamina_socks._heads",
         "lamina_socks._plugin",
     ],
 )

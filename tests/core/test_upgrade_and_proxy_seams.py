@@ -120,3 +120,17 @@ async def test_connect_requests_use_authority_form():
 
     req = ClientRequest("CONNECT", URL("https://origin.test:8443/"))
     assert req.head_bytes().startswith(b"CONNECT origin.test:8443 HTTP/1.1\r\n")
+
+
+async def test_non_http_proxies_get_origin_form_and_no_proxy_credentials():
+    from lamina_core import ClientRequest
+
+    req = ClientRequest(
+        "GET",
+        URL("http://origin.test/path"),
+        proxy=URL("socks5://user:pw@127.0.0.1:1080"),
+        proxy_headers=None,
+    )
+    head = req.head_bytes()
+    assert head.startswith(b"GET /path HTTP/1.1\r\n")
+    assert b"proxy-authorization" not in head.lower()

@@ -28,6 +28,7 @@ __all__ = ["ALLOWED_SCHEMES", "DEFAULT_USER_AGENT", "ClientRequest", "Connection
 DEFAULT_USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} lamina/{__version__}"
 ALLOWED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
+_HTTP_PROXY_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -181,12 +182,25 @@ class ClientRequest:
         """
         if self.method == "CONNECT":
             target = self.url.host_port_subcomponent or ""
-        elif self.proxy is not None and not self.connection_key.is_ssl:
+        elif self._via_http_proxy():
             target = str(self.url)  # absolute-form through a plain HTTP proxy
         else:
             target = self.url.raw_path_qs or "/"
         return serialize_request_head(
             self.method, target, self.headers.items(), (self.version.major, self.version.minor)
+        )
+
+    def _via_http_proxy(self) -> bool:
+        """Plain http sent to an HTTP proxy, which reads the request itself.
+
+        Other proxies (SOCKS, tunnels) carry the bytes to the origin, which
+        must never see the proxy's credentials or an absolute-form target.
+        """
+        proxy = self.proxy
+        return (
+            proxy is not None
+            and proxy.scheme in _HTTP_PROXY_SCHEMES
+            and not self.connection_key.is_ssl
         )
 
     def _build_headers(
@@ -211,8 +225,8 @@ class ClientRequest:
                 headers[name] = value
         if auth is not None and "Authorization" not in headers:
             headers["Authorization"] = auth.encode()
-        if self.proxy is not None and not self.connection_key.is_ssl:
-            # Plain HTTP through a proxy: the proxy reads these from the request.
+        if self._via_http_proxy():
+            # Plain HTTP through an HTTP proxy: the proxy reads these from the request.
             if self.proxy_headers:
                 headers.extend(self.proxy_headers)
             if self.proxy_auth is not None and "Proxy-Authorization" not in headers:

@@ -85,8 +85,10 @@ class SessionPlugins:
         factory: Callable[..., Any] | None = self._hook.lamina_proxy_connector(proxy_url=proxy_url)
         if factory is None:
             raise ValueError(
-                f"No installed lamina plugin handles {proxy_url.scheme!r} proxies "
-                "(http and https proxies come with lamina-connectors)"
+                f"No installed lamina plugin handles {proxy_url.scheme!r} proxies: "
+                "install a distribution that registers one through the lamina entry "
+                "points (http and https proxies come with lamina-connectors, SOCKS "
+                "with lamina-socks)"
             )
         self._proxy_factories[proxy_url.scheme] = factory
         return factory

@@ -3,8 +3,9 @@
 It overrides one step of ``TCPConnector``, ``_connect``: instead of
 resolving the origin and connecting to it, it asks python-socks to connect
 to the proxy and run the SOCKS handshake, which leaves a socket connected
-to the origin. Its connections rewrite request heads into origin form
-(see ``_heads``). The rest is ``TCPConnector``'s: the TLS handshake with the
+to the origin. lamina-core writes requests through a SOCKS proxy as it
+writes direct ones (origin form, no proxy credentials). The rest is
+``TCPConnector``'s: the TLS handshake with the
 origin (inside the SOCKS tunnel), fingerprint pinning, pooling and the
 error translation.
 """
@@ -24,7 +25,6 @@ from lamina_connectors import TCPConnector
 from lamina_core import BasicAuth
 from lamina_core.exceptions import ClientProxyConnectionError, ConnectionTimeoutError
 
-from ._heads import OriginFormConnection
 from ._plugin import SCHEMES
 
 if TYPE_CHECKING:
@@ -93,9 +93,6 @@ class SocksConnector(TCPConnector):
     ) -> HTTP11Connection:
         # Whatever req.proxy says, this connector's route is its SOCKS proxy.
         return await self._create_direct_connection(req, timeout, traces)
-
-    def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
-        return OriginFormConnection(loop)
 
     async def _connect(
         self,
