@@ -104,8 +104,11 @@ def lamina_proxy_connector(proxy_url: URL) -> Callable[..., Any] | None:
         first non-None answer wins; when nobody answers the request fails
         with an error naming the scheme.
 
-    Called once per session for each distinct proxy scheme it meets.
-    Implemented by lamina-connectors for ``http`` and ``https`` proxies.
+    Called once per session for each distinct proxy scheme its connector
+    does not speak itself (``BaseConnector.proxy_schemes``); the session
+    calls the factory once per proxy URL, ``factory(proxy_url)``, and keeps
+    the connector it returns. Implemented by lamina-connectors for ``http``
+    and ``https`` proxies and by lamina-socks for SOCKS.
     """
 
 
