@@ -39,6 +39,7 @@ __all__ = [
     "DecoderFactory",
     "DecoderRegistry",
     "LimitedDecoder",
+    "StageOverflow",
     "UnsupportedContentEncoding",
     "ZlibDecoder",
     "builtin_decoders",
@@ -234,17 +235,25 @@ class ChainDecoder:
         return data
 
     def decompress_bounded(self, data: bytes, max_length: int) -> bytes:
-        """Like ``decompress``, every stage returning at most ``max_length`` bytes.
+        """Like ``decompress``, returning at most ``max_length`` bytes.
 
-        Bounding the intermediate stages too stops a bomb nested inside
-        another coding before it is inflated.
+        The intermediate stages are bounded too, so that a bomb nested inside
+        another coding is stopped before it is inflated: each may produce at
+        most ``2 * max_length + 64 KiB`` (their output is compressed data,
+        which a well-formed final stage never shrinks by half); past that,
+        :class:`StageOverflow` is raised.
         """
-        for decoder in self._decoders:
+        last = len(self._decoders) - 1
+        for index, decoder in enumerate(self._decoders):
             if not data:
                 return b""
-            data = _bounded_call(decoder, data, max_length)
-            if max_length and len(data) >= max_length:
-                return data
+            if index == last or not max_length:
+                data = _bounded_call(decoder, data, max_length)
+            else:
+                cap = 2 * max_length + _INTERMEDIATE_SLACK
+                data = _bounded_call(decoder, data, cap)
+                if len(data) >= cap:
+                    raise StageOverflow(index, cap)
         return data
 
     def flush(self) -> bytes:
@@ -253,6 +262,21 @@ class ChainDecoder:
         for decoder in self._decoders:
             data = decoder.decompress(data) + decoder.flush() if data else decoder.flush()
         return data
+
+
+_INTERMEDIATE_SLACK: Final = 64 * 1024
+
+
+class StageOverflow(Exception):
+    """An intermediate stage of a bounded chain produced more than its cap.
+
+    ``LimitedDecoder`` turns it into ``DecompressionLimitExceeded``.
+    """
+
+    def __init__(self, stage: int, cap: int) -> None:
+        super().__init__(f"content coding stage {stage} produced more than {cap} bytes")
+        self.stage = stage
+        self.cap = cap
 
 
 def _bounded_call(decoder: ContentDecoder, data: bytes, max_length: int) -> bytes:
@@ -328,8 +352,22 @@ class LimitedDecoder:
             result = self._inner.decompress(data)
         else:
             # One byte more than allowed tells "at the limit" from "over it".
-            result = _bounded_call(self._inner, data, allowed - self._out + 1)
+            try:
+                result = _bounded_call(self._inner, data, allowed - self._out + 1)
+            except StageOverflow as exc:
+                raise self._over(exc.cap) from exc
         return self._count(result)
+
+    def _over(self, produced: int) -> DecompressionLimitExceeded:
+        """The error for output of ``produced`` bytes past the allowance."""
+        if self._max_size is not None and (
+            self._max_ratio is None or self._max_size <= self._max_ratio * self._in
+        ):
+            return DecompressionLimitExceeded("max_decompressed_size", self._max_size, produced)
+        assert self._max_ratio is not None
+        return DecompressionLimitExceeded(
+            "max_compression_ratio", self._max_ratio, produced / max(self._in, 1)
+        )
 
     def flush(self) -> bytes:
         """Return the tail within the bounds."""
