@@ -1,0 +1,84 @@
+"""Running the ``lamina`` command in a subprocess, piped or on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+DOWNLOAD_CHUNK = 16 * 1024
+DOWNLOAD_CHUNKS = 32  # 512 KiB, in about 0.6 s: long enough to draw progress
+
+
+def download_bytes() -> bytes:
+    """What the server's /download sends."""
+    return bytes(range(256)) * (DOWNLOAD_CHUNK * DOWNLOAD_CHUNKS // 256)
+
+
+@dataclass
+class Proxy:
+    """What the recording proxy saw: one request line per request."""
+
+    port: int = 0
+    seen: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Servers:
+    http: str
+    https: str
+    ws: str
+    proxy: Proxy
+
+
+# --- running the command -------------------------------------------------------
+
+
+def command_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("NO_COLOR", "FORCE_COLOR", "LAMINA_DISABLE_PLUGIN_AUTOLOAD"):
+        env.pop(name, None)
+    return env
+
+
+def lamina(
+    *args: str, input: bytes | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m lamina._cli ARGS`` with stdout and stderr piped."""
+    return subprocess.run(
+        [sys.executable, "-m", "lamina._cli", *args],
+        input=input.decode() if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=command_env(),
+    )
+
+
+def lamina_on_tty(*args: str, timeout: float = 30) -> tuple[int, str]:
+    """Run the command with stdout and stderr on a pseudo-terminal; return (status, output)."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lamina._cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        env=command_env(),
+    )
+    os.close(terminal)
+    chunks = []
+    try:
+        while select.select([controller], [], [], timeout)[0]:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # EIO: the command has ended and closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(controller)
+    return proc.wait(timeout), b"".join(chunks).decode("utf-8", "replace")

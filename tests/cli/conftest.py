@@ -1,0 +1,179 @@
+"""Loopback peers for the ``lamina`` command, served from a background thread.
+
+The command runs in a subprocess, so the servers live in a thread with an
+event loop of their own and the tests stay plain synchronous functions:
+an aiohttp.web application (HTTP, HTTPS with a trustme certificate, and
+WebSocket routes) and a tiny recording forward proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+from collections.abc import Iterator
+
+import pytest
+import trustme
+from aiohttp import WSMsgType, web
+from cli_helpers import DOWNLOAD_CHUNK, Proxy, Servers, download_bytes
+
+
+async def echo(request: web.Request) -> web.Response:
+    body = await request.read()
+    return web.json_response(
+        {
+            "method": request.method,
+            "path": request.path_qs,
+            "headers": dict(request.headers),
+            "body": body.decode("latin-1"),
+        }
+    )
+
+
+async def status(request: web.Request) -> web.Response:
+    code = int(request.match_info["code"])
+    return web.Response(status=code, text=f"the body of a {code}\n")
+
+
+async def redirect(request: web.Request) -> web.Response:
+    n = int(request.match_info["n"])
+    if n <= 0:
+        return web.Response(text="arrived\n")
+    return web.Response(status=302, headers={"Location": f"/redirect/{n - 1}"})
+
+
+async def text(request: web.Request) -> web.Response:
+    return web.Response(text="hello from loopback\n")
+
+
+async def binary(request: web.Request) -> web.Response:
+    return web.Response(body=b"\x00\x01\x02binary\xff")
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    data = download_bytes()
+    resp = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    if "chunked" in request.query:
+        resp.enable_chunked_encoding()
+    else:
+        resp.content_length = len(data)
+    await resp.prepare(request)
+    for start in range(0, len(data), DOWNLOAD_CHUNK):
+        await resp.write(data[start : start + DOWNLOAD_CHUNK])
+        await asyncio.sleep(0.02)
+    await resp.write_eof()
+    return resp
+
+
+async def slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(10)
+    return web.Response(text="too late")
+
+
+async def ws_echo(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type is WSMsgType.TEXT:
+            await ws.send_str(msg.data)
+        elif msg.type is WSMsgType.BINARY:
+            await ws.send_bytes(msg.data)
+    return ws
+
+
+async def ws_binary(request: web.Request) -> web.WebSocketResponse:
+    """Sends one binary message and closes normally."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_bytes(b"\x00\x01\x02")
+    await ws.close()
+    return ws
+
+
+async def ws_fail(request: web.Request) -> web.WebSocketResponse:
+    """Closes with 1011 (internal error) after the first message."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.receive()
+    await ws.close(code=1011, message=b"broken")
+    return ws
+
+
+def make_app() -> web.Application:
+    app = web.Application()
+    app.router.add_route("*", "/echo", echo)
+    app.router.add_get("/status/{code}", status)
+    app.router.add_get("/redirect/{n}", redirect)
+    app.router.add_get("/text", text)
+    app.router.add_get("/binary", binary)
+    app.router.add_get("/download", download)
+    app.router.add_get("/slow", slow)
+    app.router.add_get("/ws", ws_echo)
+    app.router.add_get("/ws-binary", ws_binary)
+    app.router.add_get("/ws-fail", ws_fail)
+    return app
+
+
+async def start_proxy(proxy: Proxy) -> asyncio.Server:
+    """A forward proxy that answers every request itself, naming what it was asked."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        line = head.split(b"\r\n", 1)[0].decode()
+        proxy.seen.append(line)
+        body = f"proxied {line}\n".encode()
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    proxy.port = server.sockets[0].getsockname()[1]
+    return server
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    found: dict[str, object] = {}
+
+    async def serve() -> None:
+        runner = web.AppRunner(make_app(), handle_signals=False)
+        await runner.setup()
+        plain = web.TCPSite(runner, "127.0.0.1", 0)
+        secure = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+        await plain.start()
+        await secure.start()
+        proxy = Proxy()
+        proxy_server = await start_proxy(proxy)
+        found["http"] = runner.addresses[0][1]
+        found["https"] = runner.addresses[1][1]
+        found["proxy"] = proxy
+        ready.set()
+        await stop.wait()
+        proxy_server.close()
+        await runner.cleanup()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the loopback servers did not start"
+    proxy = found["proxy"]
+    assert isinstance(proxy, Proxy)
+    yield Servers(
+        http=f"http://127.0.0.1:{found['http']}",
+        https=f"https://127.0.0.1:{found['https']}",
+        ws=f"ws://127.0.0.1:{found['http']}",
+        proxy=proxy,
+    )
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+    loop.close()
