@@ -1,0 +1,148 @@
+"""lamina's public names against aiohttp's: every difference is listed here.
+
+``lamina.__all__`` is compared with ``aiohttp.__all__`` (tests may import
+aiohttp; product code never does). aiohttp's top-level names are its client
+API plus a few things that are not (the Gunicorn workers, server helpers,
+parser plumbing); both kinds of absence are listed with a reason, and so is
+every name lamina has that aiohttp has not. A name aiohttp adds in a new
+release fails the first test until it is classified here (and, when lamina
+does not provide it, in docs/migration.md).
+
+No wheel is built, so this module runs with the main suite (``hatch test``),
+not under the ``packaging`` marker.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import aiohttp
+import aiohttp.client
+
+import lamina
+
+# aiohttp names that are not part of its client API.
+NOT_CLIENT_API = {
+    "GunicornWebWorker": "aiohttp.web's Gunicorn worker",
+    "GunicornUVLoopWebWorker": "aiohttp.web's Gunicorn worker",
+    "ChainMapProxy": "aiohttp.web's nested application configuration",
+    "ETag": "aiohttp.web's entity tags (web.Response.etag)",
+    "DataQueue": "plumbing of aiohttp's parsers and server",
+    "FlowControlDataQueue": "plumbing of aiohttp's parsers and server",
+    "EofStream": "plumbing of aiohttp's parsers and server",
+}
+
+# aiohttp client names lamina does not provide (docs/migration.md, "Imports").
+NOT_PROVIDED = {
+    # Multipart reading, and the Content-Disposition parsing that goes with it.
+    "MultipartReader": "reading multipart bodies is not implemented",
+    "BodyPartReader": "reading multipart bodies is not implemented",
+    "BadContentDispositionHeader": "no Content-Disposition parsing",
+    "BadContentDispositionParam": "no Content-Disposition parsing",
+    "content_disposition_filename": "no Content-Disposition parsing",
+    "parse_content_disposition": "no Content-Disposition parsing",
+    # Client middlewares (aiohttp 3.12+): lamina extends sessions through hooks.
+    "ClientHandlerType": "no client middlewares",
+    "ClientMiddlewareType": "no client middlewares",
+    "DigestAuthMiddleware": "no client middlewares",
+    # Upload progress (aiohttp 3.14+).
+    "UploadTracker": "no upload_tracker= on requests",
+    "UploadAbortedError": "no upload_tracker= on requests",
+    # Connectors and their typing aliases.
+    "NamedPipeConnector": "Windows named pipes are not supported",
+    "AddrInfoType": "resolver typing alias; lamina_core.abc types resolvers",
+    "SocketFactoryType": "no socket_factory= on TCPConnector",
+    # The payload registry: lamina's payload classes are its own (docs/reference/payloads.md).
+    "PAYLOAD_REGISTRY": "no payload registry",
+    "get_payload": "no payload registry",
+    "payload_type": "no payload registry",
+    "streamer": "deprecated in aiohttp; async iterables are bodies in lamina",
+    "BufferedReaderPayload": "one IOPayload covers every file object",
+    "BytesIOPayload": "one IOPayload covers every file object",
+    "IOBasePayload": "one IOPayload covers every file object",
+    "StringIOPayload": "one IOPayload covers every file object",
+    "TextIOPayload": "one IOPayload covers every file object",
+    # Utilities.
+    "hdrs": "header name constants; plain strings work",
+    "encode_basic_auth": "BasicAuth.encode() does it",
+    "set_zlib_backend": "lamina uses the stdlib's zlib",
+}
+
+# Names lamina exports that aiohttp's __all__ does not have.
+LAMINA_ONLY = {
+    "BasicTCPConnector": "lamina-core's plain TCP/TLS connector, the default without plugins",
+    "Connection": "documented in aiohttp's client reference, but not in its __all__",
+    "HTTP11Connection": "the connection interface between pool and session (HTTP/2 ready)",
+    "IOPayload": "lamina's one payload for file objects",
+    "UnixClientConnectorError": "aiohttp has it, in aiohttp.client_exceptions only",
+    "hookimpl": "pluggy marker for plugins",
+    "hookspec": "pluggy marker for plugins",
+    "ws_connect": "a WebSocket without a session of one's own, like lamina.request()",
+}
+
+AIOHTTP = set(aiohttp.__all__)
+LAMINA = set(lamina.__all__)
+
+
+def test_every_aiohttp_name_is_provided_or_listed() -> None:
+    unclassified = AIOHTTP - LAMINA - set(NOT_PROVIDED) - set(NOT_CLIENT_API)
+    assert unclassified == set(), (
+        f"aiohttp {aiohttp.__version__} exports names lamina neither has nor lists: "
+        f"{sorted(unclassified)}"
+    )
+
+
+def test_the_client_module_is_covered() -> None:
+    missing = set(aiohttp.client.__all__) - LAMINA
+    assert missing <= set(NOT_PROVIDED), sorted(missing - set(NOT_PROVIDED))
+
+
+def test_listed_absences_are_still_absent() -> None:
+    # A name lamina has learnt to export comes off the lists (and the migration page).
+    assert set(NOT_PROVIDED) & LAMINA == set()
+    assert set(NOT_CLIENT_API) & LAMINA == set()
+    assert set(NOT_PROVIDED) & set(NOT_CLIENT_API) == set()
+
+
+def test_lamina_only_names_are_listed() -> None:
+    only_lamina = LAMINA - AIOHTTP
+    assert only_lamina == set(LAMINA_ONLY) - AIOHTTP, sorted(only_lamina ^ set(LAMINA_ONLY))
+    assert set(LAMINA_ONLY) <= LAMINA
+
+
+def _kind(obj: object) -> str:
+    if inspect.isclass(obj):
+        return "class"
+    if inspect.ismodule(obj):
+        return "module"
+    return "callable" if callable(obj) else type(obj).__name__
+
+
+def test_shared_names_are_the_same_kind_of_thing() -> None:
+    kinds = {
+        name: (_kind(getattr(aiohttp, name)), _kind(getattr(lamina, name)))
+        for name in sorted(AIOHTTP & LAMINA)
+    }
+    assert {name: pair for name, pair in kinds.items() if pair[0] != pair[1]} == {}
+
+
+def _bases(cls: type, package: str) -> set[str]:
+    """The names in ``cls``' MRO from the stdlib and from ``package``."""
+    return {
+        base.__name__
+        for base in cls.__mro__
+        if base.__module__ in ("builtins", "asyncio.exceptions")
+        or base.__module__.startswith(package)
+    }
+
+
+def test_shared_exceptions_keep_aiohttp_bases() -> None:
+    """``except OSError`` or ``except aiohttp.ClientConnectionError`` catches the same errors."""
+    missing = {}
+    for name in sorted(AIOHTTP & LAMINA):
+        theirs = getattr(aiohttp, name)
+        if inspect.isclass(theirs) and issubclass(theirs, BaseException):
+            lost = _bases(theirs, "aiohttp") - _bases(getattr(lamina, name), "lamina")
+            if lost:
+                missing[name] = sorted(lost)
+    assert missing == {}
