@@ -82,6 +82,12 @@ async def serve(ssl_context: ssl.SSLContext | None, host: str = "127.0.0.1") -> 
     try:
         yield URL(f"{scheme}://{host}:{port}/")
     finally:
+        # A TLS shutdown waits on its peer: end the server's connections now,
+        # so none is still closing when the test's loop goes away.
+        if runner.server is not None:
+            for handler in list(runner.server.connections):
+                if handler.transport is not None:
+                    handler.transport.abort()
         await runner.cleanup()
 
 

@@ -28,7 +28,6 @@ def test_lamina_connectors_all():
     [
         "lamina_connectors._dns",
         "lamina_connectors._env",
-        "lamina_connectors._errors",
         "lamina_connectors._fingerprint",
         "lamina_connectors._plugin",
         "lamina_connectors._proxy",

@@ -38,6 +38,12 @@ async def _serve(cert: trustme.LeafCert) -> AsyncIterator[URL]:
     try:
         yield URL(f"https://127.0.0.1:{runner.addresses[0][1]}/")
     finally:
+        # A TLS shutdown waits on its peer: end the server's connections now,
+        # so none is still closing when the test's loop goes away.
+        if runner.server is not None:
+            for handler in list(runner.server.connections):
+                if handler.transport is not None:
+                    handler.transport.abort()
         await runner.cleanup()
 
 

@@ -12,7 +12,7 @@ previous one has not answered after ``happy_eyeballs_delay``) and wraps it
 (``_wrap_socket``: TLS handshake, fingerprint check, the protocol). A SOCKS
 connector overrides ``_connect`` alone and reuses the rest.
 
-Every failure is translated in ``_errors.mapped_connect_errors``.
+Every failure is translated by lamina-core's ``mapped_connect_errors``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohappyeyeballs
 
+from lamina_core._connect_errors import mapped_connect_errors
 from lamina_core._connection import HTTP11Connection
 from lamina_core._connector import BaseConnector, ConnectionKey
 from lamina_core._tcp import ssl_context_for
@@ -32,7 +33,6 @@ from lamina_core.exceptions import ClientConnectorDNSError
 
 from ._dns import HostResolver
 from ._env import proxy_from_env
-from ._errors import mapped_connect_errors
 from ._fingerprint import Fingerprint
 from ._proxy import open_tunnel, proxy_key, proxy_tls_setting
 from ._resolver import DefaultResolver

@@ -2,7 +2,8 @@
 
 Resolving, connecting, the TLS handshake and the proxy handshake raise
 stdlib errors (``OSError``, ``ssl.SSLError``, ``TimeoutError``). Every
-connector path runs inside :func:`mapped_connect_errors`, which picks the
+connector path (core's own, lamina-connectors', third parties') runs inside
+:func:`mapped_connect_errors`, which picks the
 most specific ``ClientConnector*Error`` for the stage that failed and
 chains the original with ``raise ... from``. lamina's own errors (already
 mapped by an inner step) pass through untouched.
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from lamina_core.exceptions import (
+from .exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
@@ -26,7 +27,7 @@ from lamina_core.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from lamina_core._connector import ConnectionKey
+    from ._connector import ConnectionKey
 
 __all__ = ["mapped_connect_errors"]
 

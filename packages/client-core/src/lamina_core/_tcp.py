@@ -8,20 +8,13 @@ caching, proxies and fingerprint pinning come with lamina-connectors.
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ._connect_errors import mapped_connect_errors
 from ._connection import HTTP11Connection
 from ._connector import BaseConnector
-from .exceptions import (
-    ClientConnectorCertificateError,
-    ClientConnectorDNSError,
-    ClientConnectorError,
-    ClientConnectorSSLError,
-    ConnectionTimeoutError,
-)
 
 if TYPE_CHECKING:
     from ._request import ClientRequest
@@ -89,7 +82,7 @@ class BasicTCPConnector(BaseConnector):
             setting = self._ssl if key.ssl is True or key.ssl is None else key.ssl
             context = ssl_context_for(setting)
             server_hostname = req.server_hostname or key.host.rstrip(".")
-        try:
+        with mapped_connect_errors(key, what=f"host {req.url}"):
             async with asyncio.timeout(timeout.sock_connect):
                 _, protocol = await loop.create_connection(
                     lambda: HTTP11Connection(loop),
@@ -99,14 +92,4 @@ class BasicTCPConnector(BaseConnector):
                     server_hostname=server_hostname,
                     local_addr=self._local_addr,
                 )
-        except TimeoutError as exc:
-            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise ClientConnectorCertificateError(key, exc) from exc
-        except ssl.SSLError as exc:
-            raise ClientConnectorSSLError(key, exc) from exc
-        except socket.gaierror as exc:
-            raise ClientConnectorDNSError(key, exc) from exc
-        except OSError as exc:
-            raise ClientConnectorError(key, exc) from exc
         return protocol
