@@ -41,9 +41,7 @@ from lamina_core._wire import (
 )
 from lamina_core.exceptions import ClientPayloadError
 
-_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _names = st.text(alphabet=_TCHAR, min_size=1, max_size=12).filter(
@@ -177,7 +175,9 @@ def test_mutated_responses_same_outcome_in_both_parsers_and_any_split(
 
 _any_text = st.text(
     alphabet=st.one_of(
-        st.sampled_from(["\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\t", " "]),
+        st.sampled_from(
+            ["\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\t", " "]
+        ),
         st.characters(),
     ),
     max_size=16,
