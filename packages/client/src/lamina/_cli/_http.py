@@ -22,7 +22,17 @@ if TYPE_CHECKING:
     from lamina import ClientResponse, ClientSession
     from lamina_core.tracing import TraceRequestHeadersSentParams, TraceRequestRedirectParams
 
-__all__ = ["EXIT_ERROR", "EXIT_HTTP", "EXIT_TIMEOUT", "print_response_head", "run_http"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "EXIT_ERROR",
+    "EXIT_HTTP",
+    "EXIT_TIMEOUT",
+    "describe",
+    "error",
+    "print_request_head",
+    "print_response_head",
+    "run_http",
+]
 
 EXIT_ERROR = 1
 EXIT_HTTP = 22  # curl's status for --fail
@@ -57,11 +67,13 @@ def print_response_head(resp: ClientResponse, stream: TextIO, style: Style) -> N
 
 
 def error(message: str, style: Style) -> None:
+    """``lamina: message`` on stderr."""
     sys.stderr.write(f"{style('lamina:', BOLD, RED)} {message}\n")
     sys.stderr.flush()
 
 
 def describe(exc: BaseException) -> str:
+    """An exception as ``ClassName: message``, for error lines."""
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
