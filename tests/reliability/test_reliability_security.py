@@ -199,14 +199,7 @@ SECRETS = {
     "header",
     [
         "Authorization",
-        pytest.param(
-            "Proxy-Authorization",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="core bug: _redirects.py next_request drops Authorization and "
-                "Cookie on a cross-origin redirect but keeps Proxy-Authorization",
-            ),
-        ),
+        "Proxy-Authorization",
         "Cookie",
     ],
 )
@@ -361,18 +354,11 @@ async def test_no_redirect_to_a_non_http_scheme(recorder: Recorder, location: st
     assert len(recorder.heads) == 1
 
 
-_HOSTLESS = pytest.mark.xfail(
-    strict=True,
-    reason="core bug: _session.py _build_url raises InvalidUrlClientError for a host-less "
-    "non-http URL; aiohttp and docs/reference/exceptions.md say NonHttpUrlClientError",
-)
-
-
 @pytest.mark.parametrize(
     "url",
     [
-        pytest.param("file:///etc/passwd", marks=_HOSTLESS),
-        pytest.param("data:,x", marks=_HOSTLESS),
+        "file:///etc/passwd",
+        "data:,x",
         "ftp://127.0.0.1/",
         "file://localhost/etc/passwd",
     ],

@@ -25,6 +25,7 @@ __all__ = ["REDIRECT_STATUSES", "NextRequest", "next_request", "redirect_target"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _BODY_HEADERS = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
 _FOLLOWED_SCHEMES = frozenset({"http", "https"})
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 
 
 class NextRequest(NamedTuple):
@@ -93,8 +94,8 @@ def next_request(
     if new_url.origin() != old_url.origin():
         # Another origin (host, port or scheme, so https -> http too): no credentials.
         auth = None
-        if "Authorization" in headers or "Cookie" in headers:
+        if any(name in headers for name in _CREDENTIAL_HEADERS):
             headers = headers.copy()
-            headers.popall("Authorization", None)
-            headers.popall("Cookie", None)
+            for name in _CREDENTIAL_HEADERS:
+                headers.popall(name, None)
     return NextRequest(method, body, headers, auth)

@@ -639,7 +639,7 @@ class ClientSession:
         if params is not None:
             url = url.extend_query(params)
         if url.scheme not in ALLOWED_SCHEMES:
-            if not url.is_absolute():
+            if not url.scheme:
                 raise InvalidUrlClientError(url)
             raise NonHttpUrlClientError(url)
         return url

@@ -35,9 +35,12 @@ __all__ = [
 
 _TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
 # name ":" OWS value OWS, the value starting and ending with a visible byte.
+# The value may not start with SP or HTAB, so each line splits one way only:
+# were the leading OWS ambiguous, a bad line at the end of a block would make
+# the block-wide fullmatch backtrack through 2**n splits (ReDoS).
 _FIELD = (
     rb"([" + _TCHAR + rb"]+):[ \t]*"
-    rb"((?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)[ \t]*"
+    rb"((?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*"
 )
 # One C-level pass validates a whole block of CRLF-terminated field lines,
 # a second one extracts the (name, value) pairs as tuples.
