@@ -241,3 +241,43 @@ async def test_request_cookies_do_not_follow_to_another_origin(http_server, raw_
         ) as resp:
             assert await resp.read() == b"ok"
     assert b"cookie" not in other.requests[0].lower()
+
+
+async def test_client_limits_from_the_session_and_per_request(http_server, raw_server):
+    from lamina_core import ClientLimits
+    from lamina_core.exceptions import (
+        BodyTooLarge,
+        ClientPayloadError,
+        ClientResponseError,
+        RedirectLimitExceeded,
+        ResponseHeadTooLarge,
+        TooManyRedirects,
+    )
+
+    limits = ClientLimits(max_body_size=100, max_redirects=1)
+    async with ClientSession(limits=limits) as session:
+        assert session.limits is limits
+        async with session.get(http_server / "large", params={"size": "1000"}) as resp:
+            with pytest.raises(BodyTooLarge) as info:
+                await resp.read()
+            assert isinstance(info.value, ClientPayloadError)
+            assert "max_body_size" in str(info.value)
+        async with session.get(http_server / "hello") as resp:
+            assert await resp.text() == "Hello, world!"
+        with pytest.raises(RedirectLimitExceeded) as redirects:
+            await session.get(http_server / "redirect/3")
+        assert isinstance(redirects.value, TooManyRedirects)
+        # A request may lift the session's bounds.
+        async with session.get(
+            http_server / "large", params={"size": "1000"}, limits=ClientLimits()
+        ) as resp:
+            assert len(await resp.read()) == 1000
+    server = await raw_server(
+        [b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20 + b"Content-Length: 2\r\n\r\nok"]
+    )
+    async with ClientSession(limits=ClientLimits(max_headers=10)) as session:
+        with pytest.raises(ResponseHeadTooLarge) as head:
+            await session.get(server.url)
+        assert isinstance(head.value, ClientResponseError)
+        assert head.value.status == 400
+        assert "max_headers" in head.value.message

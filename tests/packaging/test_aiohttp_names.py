@@ -71,6 +71,13 @@ NOT_PROVIDED = {
 # Names lamina exports that aiohttp's __all__ does not have.
 LAMINA_ONLY = {
     "BasicTCPConnector": "lamina-core's plain TCP/TLS connector, the default without plugins",
+    "BodyTooLarge": "a ClientLimits violation (max_body_size)",
+    "ClientLimits": "lamina's bounds on what a server can make the client hold",
+    "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
+    "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",
+    "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
+    "TooManyContentCodings": "a ClientLimits violation (chained codings)",
+    "WebSocketMessageTooLarge": "a ClientLimits violation (max_ws_message_size)",
     "Connection": "documented in aiohttp's client reference, but not in its __all__",
     "HTTP11Connection": "the connection interface between pool and session (HTTP/2 ready)",
     "IOPayload": "lamina's one payload for file objects",

@@ -301,11 +301,6 @@ async def test_stale_keep_alive_is_retried_once() -> None:
         await server.wait_closed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: _session.py retries a stale keep-alive request through "
-    "_send_single_request, which takes another pooled connection that may be stale too",
-)
 async def test_retry_uses_a_new_connection() -> None:
     server = await asyncio.start_server(_one_answer_per_connection, "127.0.0.1", 0)
     url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/")

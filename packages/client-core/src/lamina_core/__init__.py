@@ -13,6 +13,15 @@ from ._connection import HTTP11Connection
 from ._connector import BaseConnector, Connection
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
+from ._limits import (
+    BodyTooLarge,
+    ClientLimits,
+    DecompressionLimitExceeded,
+    RedirectLimitExceeded,
+    ResponseHeadTooLarge,
+    TooManyContentCodings,
+    WebSocketMessageTooLarge,
+)
 from ._oneshot import request
 from ._payloads import (
     AsyncIterablePayload,
@@ -91,6 +100,7 @@ __all__ = [
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
+    "BodyTooLarge",
     "BytesPayload",
     "ClientConnectionError",
     "ClientConnectionResetError",
@@ -100,6 +110,7 @@ __all__ = [
     "ClientConnectorSSLError",
     "ClientError",
     "ClientHttpProxyError",
+    "ClientLimits",
     "ClientOSError",
     "ClientPayloadError",
     "ClientProxyConnectionError",
@@ -112,6 +123,7 @@ __all__ = [
     "Connection",
     "ConnectionTimeoutError",
     "ContentTypeError",
+    "DecompressionLimitExceeded",
     "DummyCookieJar",
     "FormData",
     "HTTP11Connection",
@@ -128,7 +140,9 @@ __all__ = [
     "NonHttpUrlRedirectClientError",
     "Payload",
     "RedirectClientError",
+    "RedirectLimitExceeded",
     "RequestInfo",
+    "ResponseHeadTooLarge",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
@@ -136,6 +150,7 @@ __all__ = [
     "SocketTimeoutError",
     "StreamReader",
     "StringPayload",
+    "TooManyContentCodings",
     "TooManyRedirects",
     "TraceConfig",
     "TraceConnectionCreateEndParams",
@@ -156,6 +171,7 @@ __all__ = [
     "TraceResponseChunkReceivedParams",
     "UnixClientConnectorError",
     "WSServerHandshakeError",
+    "WebSocketMessageTooLarge",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ._decoders import ContentDecoder
 from ._extensions import response_parser_class
+from ._limits import BodyTooLarge, HeadLimitSignal
 from ._streams import StreamReader
 from ._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
 from .exceptions import (
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 
-ParserLimits = tuple[int, int]  # (max_line_size, max_field_size)
-_DEFAULT_LIMITS: ParserLimits = (8190, 8190)
+# (max_line_size, max_field_size, max_headers, max_header_bytes, max_informational)
+ParserLimits = tuple[int, int, int, int, int]
+_DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
 _READ_BUFFER_SIZE = 256 * 1024
 _local = threading.local()
 
@@ -100,6 +102,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._deadline: float | None = None
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
         self._read_until_eof = True
+        self._max_body_size: int | None = None
+        self._body_received = 0
         self.leftover = b""
         self.upgraded = False
         self.requests_sent = 0
@@ -210,12 +214,17 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
         expect_continue: bool = False,
         read_until_eof: bool = True,
+        max_body_size: int | None = None,
     ) -> None:
         """Prepare for the response to one request; call before writing it."""
         parser = self._parser
         if parser is None or limits != self._limits:
             parser = self._parser = response_parser_class()(
-                max_line_size=limits[0], max_field_size=limits[1]
+                max_line_size=limits[0],
+                max_field_size=limits[1],
+                max_headers=limits[2],
+                max_header_bytes=limits[3],
+                max_informational=limits[4],
             )
             self._limits = limits
         parser.start(method)
@@ -227,6 +236,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._read_bufsize = read_bufsize
         self._make_decoder = make_decoder
         self._read_until_eof = read_until_eof
+        self._max_body_size = max_body_size
+        self._body_received = 0
         self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
@@ -358,10 +369,17 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         stream = self._stream = StreamReader(self, limit, loop=self._loop)
         if head.chunked:
             stream.begin_http_chunk_receiving()
+        refusal: ClientPayloadError | None = None
         if self._make_decoder is not None:
             codings = [value for name, value in head.headers if name.lower() == b"content-encoding"]
             if codings:
-                self._decoder = self._make_decoder(codings)
+                try:
+                    self._decoder = self._make_decoder(codings)
+                except ClientPayloadError as exc:  # too many codings
+                    refusal = exc
+        max_body = self._max_body_size
+        if max_body is not None and (head.content_length or 0) > max_body:
+            refusal = BodyTooLarge("max_body_size", max_body, head.content_length or 0)
         self._reusable = head.keep_alive
         self.upgraded = head.upgrade
         self._state = _READING_BODY
@@ -370,6 +388,9 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             waiter.set_result((head, stream))
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(False)
+        if refusal is not None:
+            self._fail(refusal)  # the caller gets the head, then the error on reading
+            return
         if not self._read_until_eof and head.content_length is None and not head.chunked:
             # The body would run to EOF and the caller declined to read it.
             self._finish_exchange()
@@ -379,6 +400,12 @@ class HTTP11Connection(asyncio.BufferedProtocol):
     def _on_body(self, data: bytes) -> None:
         stream = self._stream
         assert stream is not None
+        limit = self._max_body_size
+        if limit is not None:
+            self._body_received += len(data)
+            if self._body_received > limit:
+                self._fail(BodyTooLarge("max_body_size", limit, self._body_received))
+                return
         if self._decoder is not None:
             try:
                 data = self._decoder.decompress(data)
@@ -437,7 +464,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             if isinstance(cause, asyncio.TimeoutError):
                 exc = cause
             elif not disconnected and isinstance(cause, WireError):
-                exc = ResponseHeadError(str(cause))
+                exc = (
+                    HeadLimitSignal(cause.limit, cause.value, 0)
+                    if cause.limit is not None
+                    else ResponseHeadError(str(cause))
+                )
             elif isinstance(cause, OSError):
                 exc = ClientOSError(cause.errno, cause.strerror or str(cause))
             else:

@@ -241,11 +241,17 @@ class BaseConnector:
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
     ) -> Connection:
         """Lend a connection for ``req``: an idle one, or a new one within limits."""
+        return await self._acquire(req, traces, timeout, reuse=True)
+
+    async def _acquire(
+        self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout, *, reuse: bool
+    ) -> Connection:
+        """Lend a connection; with ``reuse=False`` always a new one (within limits)."""
         if self._closed:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
         loop = self._get_loop()
-        protocol = self._take_idle(key)
+        protocol = self._take_idle(key) if reuse else None
         while protocol is None and not self._has_capacity(key):
             for trace in traces:
                 await trace.send_connection_queued_start()
@@ -254,7 +260,7 @@ class BaseConnector:
                 await trace.send_connection_queued_end()
             if self._closed:
                 raise RuntimeError("Connector is closed.")
-            protocol = self._take_idle(key)
+            protocol = self._take_idle(key) if reuse else None
         if protocol is None:
             protocol = await self._open(key, req, traces, timeout)
         else:

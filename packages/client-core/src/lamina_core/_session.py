@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import ssl as ssl_module
+import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from ._auth import BasicAuth
-from ._connection import ResponseHeadError
+from ._connection import ParserLimits, ResponseHeadError
 from ._connector import BaseConnector, Connection
 from ._contexts import RequestContextManager
 from ._cookie_header import as_simple_cookie, cookie_header
@@ -32,6 +33,12 @@ from ._cookies import DummyCookieJar
 from ._decoders import ContentDecoder
 from ._exchange import write_request
 from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
+from ._limits import (
+    ClientLimits,
+    HeadLimitSignal,
+    RedirectLimitExceeded,
+    ResponseHeadTooLarge,
+)
 from ._payloads import JsonPayload, Payload, compress_coding, compress_payload, payload_for
 from ._redirects import REDIRECT_STATUSES, next_request, redirect_target
 from ._request import ALLOWED_SCHEMES, ClientRequest
@@ -46,7 +53,6 @@ from .exceptions import (
     InvalidUrlClientError,
     NonHttpUrlClientError,
     ServerDisconnectedError,
-    TooManyRedirects,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +71,8 @@ class _Options:
 
     timeout: ClientTimeout
     deadline: float | None
-    limits: tuple[int, int]
+    limits: ClientLimits
+    parser_limits: ParserLimits
     read_bufsize: int
     read_until_eof: bool
     make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
@@ -101,8 +108,9 @@ class ClientSession:
         proxy_auth: BasicAuth | None = None,
         requote_redirect_url: bool = True,
         read_bufsize: int = 2**16,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
+        max_line_size: int | None = None,
+        max_field_size: int | None = None,
+        limits: ClientLimits | None = None,
         version: HttpVersion = HttpVersion11,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         trace_configs: Iterable[Any] | None = None,
@@ -137,7 +145,7 @@ class ClientSession:
         self._proxy_connectors: dict[URL, BaseConnector] = {}
         self._requote_redirect_url = requote_redirect_url
         self._read_bufsize = read_bufsize
-        self._limits = (max_line_size, max_field_size)
+        self._set_limits(_merged_limits(limits or ClientLimits(), max_line_size, max_field_size))
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
@@ -309,6 +317,16 @@ class ClientSession:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
     @property
+    def limits(self) -> ClientLimits:
+        """The bounds every response of this session is held to."""
+        return self._client_limits
+
+    def _set_limits(self, limits: ClientLimits) -> None:
+        self._client_limits = limits
+        self._parser_limits = _parser_limits(limits)
+        self._make_decoder = self._plugins.decoder_factory(limits)
+
+    @property
     def trace_configs(self) -> list[Any]:
         """The trace configs whose signals fire for this session's requests."""
         return self._trace_configs
@@ -328,7 +346,7 @@ class ClientSession:
         skip_auto_headers: Iterable[str] | None = None,
         auth: BasicAuth | None = None,
         allow_redirects: bool = True,
-        max_redirects: int = 10,
+        max_redirects: int | None = None,
         compress: bool | str | None = None,
         chunked: bool | None = None,
         expect100: bool = False,
@@ -347,6 +365,7 @@ class ClientSession:
         auto_decompress: bool | None = None,
         max_line_size: int | None = None,
         max_field_size: int | None = None,
+        limits: ClientLimits | None = None,
         version: HttpVersion | None = None,
         encoding: str = "utf-8",
     ) -> ClientResponse:
@@ -370,17 +389,27 @@ class ClientSession:
             ssl = ssl_context
         timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
+        if limits is None and max_line_size is None and max_field_size is None:
+            request_limits = self._client_limits
+            parser_limits, make_decoder = self._parser_limits, self._make_decoder
+        else:
+            request_limits = _merged_limits(
+                limits or self._client_limits, max_line_size, max_field_size
+            )
+            parser_limits = _parser_limits(request_limits)
+            make_decoder = self._plugins.decoder_factory(request_limits)
+        if max_redirects is None:
+            max_redirects = request_limits.max_redirects
         options = _Options(
             timeout=timeout,
             deadline=None
             if timeout.total is None
             else asyncio.get_running_loop().time() + timeout.total,
-            limits=self._limits
-            if max_line_size is None and max_field_size is None
-            else (max_line_size or self._limits[0], max_field_size or self._limits[1]),
+            limits=request_limits,
+            parser_limits=parser_limits,
             read_bufsize=read_bufsize or self._read_bufsize,
             read_until_eof=read_until_eof,
-            make_decoder=self._plugins.make_decoder if decompress else None,
+            make_decoder=make_decoder if decompress else None,
             request_cookies=as_simple_cookie(cookies) if cookies else None,
             req_kwargs={
                 "skip_auto_headers": skip,
@@ -407,7 +436,9 @@ class ClientSession:
                 body,
                 auth or self._default_auth,
                 options,
-                max_redirects if allow_redirects else None,
+                (sys.maxsize if max_redirects is None else max_redirects)
+                if allow_redirects
+                else None,
             )
             if check is True:
                 resp.raise_for_status()
@@ -473,7 +504,8 @@ class ClientSession:
             except (ServerDisconnectedError, ClientOSError) as exc:
                 if not self._retryable(req, exc):
                     raise
-                resp = await self._send_single_request(req, options, history)
+                # Other pooled connections may be as stale: retry on a new one.
+                resp = await self._send_single_request(req, options, history, fresh=True)
             if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
@@ -484,11 +516,11 @@ class ClientSession:
             history.append(resp)
             if len(history) > max_redirects:
                 resp.close()
-                raise TooManyRedirects(
+                raise RedirectLimitExceeded(
                     history[0].request_info,
                     tuple(history),
+                    value=max_redirects,
                     status=resp.status,
-                    message=resp.reason,
                     headers=resp.headers,
                 )
             resp.release()
@@ -533,15 +565,20 @@ class ClientSession:
         )
 
     async def _send_single_request(
-        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
+        self,
+        req: ClientRequest,
+        options: _Options,
+        history: list[ClientResponse],
+        *,
+        fresh: bool = False,
     ) -> ClientResponse:
         connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
         # A pooled connection is taken without awaiting, so no timer is needed;
         # only opening or waiting for a slot runs under the connect timeout.
-        conn = connector._reuse(req.connection_key)
+        conn = None if fresh else connector._reuse(req.connection_key)
         if conn is None:
-            conn = await self._connect(connector, req, options)
+            conn = await self._connect(connector, req, options, fresh=fresh)
         elif options.traces:
             try:
                 for trace in options.traces:
@@ -554,13 +591,14 @@ class ClientSession:
         try:
             protocol.begin(
                 req.method,
-                limits=options.limits,
+                limits=options.parser_limits,
                 read_bufsize=options.read_bufsize,
                 sock_read=options.timeout.sock_read,
                 deadline=options.deadline,
                 make_decoder=options.make_decoder,
                 expect_continue=req.expect100,
                 read_until_eof=options.read_until_eof,
+                max_body_size=options.limits.max_body_size,
             )
             await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()
@@ -568,6 +606,9 @@ class ClientSession:
             exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
             conn.close()
             raise
+        except HeadLimitSignal as signal:
+            conn.close()
+            raise ResponseHeadTooLarge.from_signal(signal, req.request_info, history) from None
         except ResponseHeadError as exc:
             conn.close()
             raise ClientResponseError(
@@ -609,19 +650,27 @@ class ClientSession:
 
     @staticmethod
     async def _connect(
-        connector: BaseConnector, req: ClientRequest, options: _Options
+        connector: BaseConnector, req: ClientRequest, options: _Options, *, fresh: bool = False
     ) -> Connection:
-        """Wait for a slot or open a connection, within ``connect`` and ``total``."""
+        """Wait for a slot or open a connection, within ``connect`` and ``total``.
+
+        ``fresh`` skips the pool's idle connections (the retry after a stale one).
+        """
         timeout, deadline, traces = options.timeout, options.deadline, options.traces
         budget = timeout.connect
         if deadline is not None:
             left = deadline - asyncio.get_running_loop().time()
             budget = left if budget is None else min(budget, left)
+        lend = (
+            connector._acquire(req, traces, timeout, reuse=False)
+            if fresh
+            else connector.connect(req, traces, timeout)
+        )
         if budget is None:
-            return await connector.connect(req, traces, timeout)
+            return await lend
         try:
             async with asyncio.timeout(budget):
-                return await connector.connect(req, traces, timeout)
+                return await lend
         except TimeoutError as exc:
             if isinstance(exc, ConnectionTimeoutError):
                 raise
@@ -655,3 +704,29 @@ class ClientSession:
             merged.popall(name, None)
         merged.extend(extra)
         return merged
+
+
+_UNBOUNDED = 2**62
+
+
+def _merged_limits(
+    limits: ClientLimits, max_line_size: int | None, max_field_size: int | None
+) -> ClientLimits:
+    """``limits`` with aiohttp's ``max_line_size``/``max_field_size`` arguments applied."""
+    changes = {
+        name: value
+        for name, value in (("max_line_size", max_line_size), ("max_field_size", max_field_size))
+        if value is not None
+    }
+    return limits.replace(**changes) if changes else limits
+
+
+def _parser_limits(limits: ClientLimits) -> ParserLimits:
+    """The parser's arguments for ``limits``; a limit set to None is unbounded."""
+    return (
+        limits.max_line_size or _UNBOUNDED,
+        limits.max_field_size or _UNBOUNDED,
+        limits.max_headers or _UNBOUNDED,
+        limits.max_header_bytes or _UNBOUNDED,
+        limits.max_informational or _UNBOUNDED,
+    )

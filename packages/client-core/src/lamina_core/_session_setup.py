@@ -13,12 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from ._decoders import ContentDecoder, DecoderRegistry, UnsupportedContentEncoding, builtin_decoders
+from ._decoders import (
+    ContentDecoder,
+    DecoderRegistry,
+    UnsupportedContentEncoding,
+    builtin_decoders,
+    limited,
+    parse_content_codings,
+)
 
 if TYPE_CHECKING:
     import pluggy
 
     from ._connector import BaseConnector
+    from ._limits import ClientLimits
     from ._session import ClientSession
     from .abc import AbstractCookieJar
 
@@ -93,12 +101,31 @@ class SessionPlugins:
         self._proxy_factories[proxy_url.scheme] = factory
         return factory
 
-    def make_decoder(self, codings: list[bytes]) -> ContentDecoder | None:
-        """A decoder for the Content-Encoding values, or None to pass the body through.
+    def decoder_factory(
+        self, limits: ClientLimits
+    ) -> Callable[[list[bytes]], ContentDecoder | None]:
+        """The function that builds a response's decoder under ``limits``.
 
-        Unknown codings leave the body as received, as aiohttp does.
+        It returns None to pass the body through: unknown codings leave the
+        body as received, as aiohttp does. Too many codings raise
+        ``TooManyContentCodings``; the decoder it builds stops a bomb at
+        ``max_decompressed_size`` or ``max_compression_ratio``.
         """
-        try:
-            return self._decoders.decoder_for(codings)
-        except UnsupportedContentEncoding:
-            return None
+        decoders = self._decoders
+
+        def make_decoder(codings: list[bytes]) -> ContentDecoder | None:
+            limits.check_content_codings(parse_content_codings(codings))
+            try:
+                decoder = decoders.decoder_for(codings)
+            except UnsupportedContentEncoding:
+                return None
+            if decoder is None:
+                return None
+            return limited(
+                decoder,
+                max_size=limits.max_decompressed_size,
+                max_ratio=limits.max_compression_ratio,
+                ratio_floor=limits.compression_ratio_floor,
+            )
+
+        return make_decoder

@@ -26,8 +26,12 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── ContentTypeError
     │   ├── WSServerHandshakeError
     │   ├── ClientHttpProxyError
+    │   ├── ResponseHeadTooLarge (a ClientLimits bound on the head)
     │   └── TooManyRedirects
+    │       └── RedirectLimitExceeded
     ├── ClientPayloadError
+    │   ├── BodyTooLarge, DecompressionLimitExceeded,
+    │   └── TooManyContentCodings, WebSocketMessageTooLarge
     ├── RedirectClientError
     ├── NonHttpUrlClientError
     │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
@@ -49,10 +53,19 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDictProxy, MultiMapping
 
 if TYPE_CHECKING:
+    from ._limits import (
+        BodyTooLarge,
+        DecompressionLimitExceeded,
+        RedirectLimitExceeded,
+        ResponseHeadTooLarge,
+        TooManyContentCodings,
+        WebSocketMessageTooLarge,
+    )
     from ._request import ConnectionKey, RequestInfo
     from ._response import ClientResponse
 
 __all__ = [
+    "BodyTooLarge",
     "ClientConnectionError",
     "ClientConnectionResetError",
     "ClientConnectorCertificateError",
@@ -68,20 +81,25 @@ __all__ = [
     "ClientSSLError",
     "ConnectionTimeoutError",
     "ContentTypeError",
+    "DecompressionLimitExceeded",
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",
+    "RedirectLimitExceeded",
+    "ResponseHeadTooLarge",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
     "ServerTimeoutError",
     "SocketTimeoutError",
+    "TooManyContentCodings",
     "TooManyRedirects",
     "UnixClientConnectorError",
     "WSServerHandshakeError",
+    "WebSocketMessageTooLarge",
 ]
 
 
@@ -355,3 +373,25 @@ class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
 
 class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
     """A redirect points to a URL that is not http(s)."""
+
+
+# The ClientLimits violations are defined beside the limits they enforce
+# (_limits builds on the classes above, so they are looked up on first use).
+_LIMIT_ERRORS = frozenset(
+    {
+        "BodyTooLarge",
+        "DecompressionLimitExceeded",
+        "RedirectLimitExceeded",
+        "ResponseHeadTooLarge",
+        "TooManyContentCodings",
+        "WebSocketMessageTooLarge",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LIMIT_ERRORS:
+        from . import _limits
+
+        return getattr(_limits, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

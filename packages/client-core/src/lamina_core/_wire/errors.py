@@ -21,6 +21,9 @@ class WireError(Exception):
     broken body.
     """
 
-    def __init__(self, *args: object) -> None:
+    def __init__(self, *args: object, limit: str | None = None, value: int = 0) -> None:
         super().__init__(*args)
         self.events: list[object] = []
+        #: The ``ClientLimits`` field that was crossed, if a limit caused this.
+        self.limit = limit
+        self.value = value

@@ -83,6 +83,9 @@ class ResponseParserBase:
         "_max_field",
         "_max_headers",
         "_max_line",
+        "_max_head",
+        "_max_informational",
+        "_informational",
         "_method",
         "_pending",
         "_remaining",
@@ -99,10 +102,14 @@ class ResponseParserBase:
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 32768,
+        max_header_bytes: int = 2**62,
+        max_informational: int = 2**62,
     ) -> None:
         self._max_line = max_line_size
         self._max_field = max_field_size
         self._max_headers = max_headers
+        self._max_head = max_header_bytes
+        self._max_informational = max_informational
         self.start("GET")
 
     def __repr__(self) -> str:
@@ -122,6 +129,7 @@ class ResponseParserBase:
         self._remaining = 0
         self._trailers: list[tuple[bytes, bytes]] = []
         self._started = False
+        self._informational = 0
         self.leftover = b""
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
@@ -231,17 +239,43 @@ class ResponseParserBase:
         if self._crlfs == 0:
             if open_line > self._max_line + 1:
                 raise WireError(
-                    f"Got more than {self._max_line} bytes when reading the status line"
+                    f"Got more than {self._max_line} bytes when reading the status line",
+                    limit="max_line_size",
+                    value=self._max_line,
                 )
         elif self._crlfs - 1 > self._max_headers:
-            raise WireError(f"Too many headers: more than {self._max_headers}")
+            raise WireError(
+                f"Too many headers: more than {self._max_headers}",
+                limit="max_headers",
+                value=self._max_headers,
+            )
         elif open_line > self._max_field + 1:
-            raise WireError(f"Got more than {self._max_field} bytes when reading a header line")
+            raise WireError(
+                f"Got more than {self._max_field} bytes when reading a header line",
+                limit="max_field_size",
+                value=self._max_field,
+            )
+        if self._counted > self._max_head + 4:
+            raise WireError(
+                f"Got more than {self._max_head} bytes of response head",
+                limit="max_header_bytes",
+                value=self._max_head,
+            )
 
     def _on_head(self, head: bytes, events: list[Event]) -> None:
         line_end = head.find(b"\r\n")
         if line_end > self._max_line:
-            raise WireError(f"Got more than {self._max_line} bytes when reading the status line")
+            raise WireError(
+                f"Got more than {self._max_line} bytes when reading the status line",
+                limit="max_line_size",
+                value=self._max_line,
+            )
+        if len(head) > self._max_head:
+            raise WireError(
+                f"Got more than {self._max_head} bytes of response head",
+                limit="max_header_bytes",
+                value=self._max_head,
+            )
         version, status, reason = parse_status_line(head[:line_end])
         block = head[line_end + 2 : -2]
         if block:
@@ -251,15 +285,30 @@ class ResponseParserBase:
             if len(block) > self._max_field + 2 and (
                 max(map(len, block.split(b"\r\n"))) > self._max_field
             ):
-                raise WireError(f"Got more than {self._max_field} bytes when reading a header line")
+                raise WireError(
+                    f"Got more than {self._max_field} bytes when reading a header line",
+                    limit="max_field_size",
+                    value=self._max_field,
+                )
             if len(block) > 4 * self._max_headers and block.count(b"\r\n") > self._max_headers:
-                raise WireError(f"Too many headers: more than {self._max_headers}")
+                raise WireError(
+                    f"Too many headers: more than {self._max_headers}",
+                    limit="max_headers",
+                    value=self._max_headers,
+                )
             headers = self._parse_fields(head, block)
         else:
             headers = ()
         content_length, transfer_encoding, chunked, close, keep_alive_token = read_framing(headers)
 
         if status < 200 and status != 101:
+            self._informational += 1
+            if self._informational > self._max_informational:
+                raise WireError(
+                    f"More than {self._max_informational} interim (1xx) responses",
+                    limit="max_informational",
+                    value=self._max_informational,
+                )
             events.append(Informational(status, headers))
             return  # stay in HEAD: the final response follows
         method = self._method

@@ -26,6 +26,8 @@ class ResponseParser(Protocol):
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 32768,
+        max_header_bytes: int = 2**62,
+        max_informational: int = 2**62,
     ) -> None: ...
 
     def start(self, method: str) -> None:
