@@ -281,3 +281,34 @@ async def test_client_limits_from_the_session_and_per_request(http_server, raw_s
         assert isinstance(head.value, ClientResponseError)
         assert head.value.status == 400
         assert "max_headers" in head.value.message
+
+
+async def test_retry_policy_retries_statuses_and_unsent_requests(raw_server):
+    import random
+
+    from lamina_core import ExponentialRetry
+    from lamina_core.exceptions import ClientConnectorError
+
+    busy = b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([busy, busy, ok])
+    policy = ExponentialRetry(attempts=3, base_delay=0.01, random=random.Random(1))
+    async with ClientSession(retry=policy) as session:
+        assert session.retry is policy
+        async with session.get(server.url) as resp:
+            assert resp.status == 200
+            assert await resp.read() == b"ok"
+        assert len(server.requests) == 3
+        # A POST is not repeated once it may have reached the server...
+        again = await raw_server([busy, ok])
+        async with session.post(again.url, data=b"x") as resp:
+            assert resp.status == 503
+        assert len(again.requests) == 1
+        # ...but one that never left may be (a refused connection).
+        with pytest.raises(ClientConnectorError) as info:
+            await session.post("http://127.0.0.1:1/", data=b"x")
+        assert info.value.request_sent is False
+        # Per request, retries can be switched off.
+        third = await raw_server([busy, ok])
+        async with session.get(third.url, retry=None) as resp:
+            assert resp.status == 503

@@ -74,6 +74,8 @@ LAMINA_ONLY = {
     "BodyTooLarge": "a ClientLimits violation (max_body_size)",
     "ClientLimits": "lamina's bounds on what a server can make the client hold",
     "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
+    "ExponentialRetry": "lamina's opt-in retry policy (retry=)",
+    "RetryPolicy": "the interface of retry policies",
     "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",
     "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
     "TooManyContentCodings": "a ClientLimits violation (chained codings)",

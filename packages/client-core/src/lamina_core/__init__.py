@@ -73,6 +73,7 @@ from .exceptions import (
 if TYPE_CHECKING:
     from ._formdata import FormData
     from ._multipart import MultipartWriter
+    from ._retry import ExponentialRetry, RetryPolicy
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
@@ -125,6 +126,7 @@ __all__ = [
     "ContentTypeError",
     "DecompressionLimitExceeded",
     "DummyCookieJar",
+    "ExponentialRetry",
     "FormData",
     "HTTP11Connection",
     "HttpVersion",
@@ -143,6 +145,7 @@ __all__ = [
     "RedirectLimitExceeded",
     "RequestInfo",
     "ResponseHeadTooLarge",
+    "RetryPolicy",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
@@ -182,6 +185,8 @@ __all__ = [
 # cost import time (tracing defines sixteen parameter classes; the hook
 # markers load pluggy and importlib.metadata).
 _LAZY = {
+    "ExponentialRetry": "._retry",
+    "RetryPolicy": "._retry",
     "hookimpl": ".hookspecs",
     "hookspec": ".hookspecs",
     "FormData": "._formdata",

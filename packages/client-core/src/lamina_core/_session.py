@@ -47,6 +47,7 @@ from ._session_setup import SessionPlugins
 from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
 from .abc import AbstractCookieJar
 from .exceptions import (
+    ClientError,
     ClientOSError,
     ClientResponseError,
     ConnectionTimeoutError,
@@ -56,6 +57,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from ._retry import RetryPolicy
     from .tracing import Trace
 
 __all__ = ["ClientSession"]
@@ -79,6 +81,7 @@ class _Options:
     request_cookies: SimpleCookie | None
     req_kwargs: dict[str, Any]
     traces: list[Trace]
+    retry: RetryPolicy | None
 
 
 class ClientSession:
@@ -111,6 +114,7 @@ class ClientSession:
         max_line_size: int | None = None,
         max_field_size: int | None = None,
         limits: ClientLimits | None = None,
+        retry: RetryPolicy | None = None,
         version: HttpVersion = HttpVersion11,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         trace_configs: Iterable[Any] | None = None,
@@ -145,6 +149,7 @@ class ClientSession:
         self._proxy_connectors: dict[URL, BaseConnector] = {}
         self._requote_redirect_url = requote_redirect_url
         self._read_bufsize = read_bufsize
+        self._retry = retry
         self._set_limits(_merged_limits(limits or ClientLimits(), max_line_size, max_field_size))
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
@@ -317,6 +322,11 @@ class ClientSession:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
     @property
+    def retry(self) -> RetryPolicy | None:
+        """The retry policy of the session's requests (None: no retries)."""
+        return self._retry
+
+    @property
     def limits(self) -> ClientLimits:
         """The bounds every response of this session is held to."""
         return self._client_limits
@@ -366,6 +376,7 @@ class ClientSession:
         max_line_size: int | None = None,
         max_field_size: int | None = None,
         limits: ClientLimits | None = None,
+        retry: RetryPolicy | None = _NOT_SET,
         version: HttpVersion | None = None,
         encoding: str = "utf-8",
     ) -> ClientResponse:
@@ -424,6 +435,7 @@ class ClientSession:
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             },
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
+            retry=self._retry if retry is _NOT_SET else retry,
         )
         for trace in options.traces:
             await trace.send_request_start(method, url, merged)
@@ -499,13 +511,10 @@ class ClientSession:
         history: list[ClientResponse] = []
         while True:
             req = self._make_request(method, url, headers, body, auth, options)
-            try:
-                resp = await self._send_single_request(req, options, history)
-            except (ServerDisconnectedError, ClientOSError) as exc:
-                if not self._retryable(req, exc):
-                    raise
-                # Other pooled connections may be as stale: retry on a new one.
-                resp = await self._send_single_request(req, options, history, fresh=True)
+            if options.retry is None:
+                resp = await self._send_once(req, options, history)
+            else:
+                resp = await self._send_with_policy(req, options, history, options.retry)
             if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
@@ -555,6 +564,46 @@ class ClientSession:
                 req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
+    async def _send_once(
+        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
+    ) -> ClientResponse:
+        """Send ``req``, again on a new connection if a reused one was found dead."""
+        try:
+            return await self._send_single_request(req, options, history)
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            if not self._retryable(req, exc):
+                raise
+        # Other pooled connections may be as stale: retry on a new one.
+        return await self._send_single_request(req, options, history, fresh=True)
+
+    async def _send_with_policy(
+        self,
+        req: ClientRequest,
+        options: _Options,
+        history: list[ClientResponse],
+        policy: RetryPolicy,
+    ) -> ClientResponse:
+        """Send ``req``, and again while ``policy`` asks, within the total deadline."""
+        replayable = req.body is None or req.body.reusable
+        loop = asyncio.get_running_loop()
+        attempt = 1
+        while True:
+            try:
+                resp = await self._send_once(req, options, history)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                delay = policy.delay_for(attempt, exc, req.method, replayable)
+                if delay is None or _past(options.deadline, loop.time() + delay):
+                    raise
+            else:
+                delay = policy.delay_for(attempt, resp, req.method, replayable)
+                if delay is None or _past(options.deadline, loop.time() + delay):
+                    return resp
+                resp.release()
+            await asyncio.sleep(delay)
+            attempt += 1
+
     @staticmethod
     def _retryable(req: ClientRequest, exc: BaseException) -> bool:
         """A reused connection died before any response byte: safe to send again."""
@@ -578,7 +627,11 @@ class ClientSession:
         # only opening or waiting for a slot runs under the connect timeout.
         conn = None if fresh else connector._reuse(req.connection_key)
         if conn is None:
-            conn = await self._connect(connector, req, options, fresh=fresh)
+            try:
+                conn = await self._connect(connector, req, options, fresh=fresh)
+            except ClientError as exc:
+                exc.request_sent = False  # type: ignore[attr-defined]  # safe to send again
+                raise
         elif options.traces:
             try:
                 for trace in options.traces:
@@ -604,6 +657,7 @@ class ClientSession:
             head, stream = await protocol.read_head()
         except (ServerDisconnectedError, ClientOSError) as exc:
             exc._lamina_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
+            exc.request_sent = True  # type: ignore[union-attr]  # it may have reached the server
             conn.close()
             raise
         except HeadLimitSignal as signal:
@@ -707,6 +761,11 @@ class ClientSession:
 
 
 _UNBOUNDED = 2**62
+
+
+def _past(deadline: float | None, when: float) -> bool:
+    """True when ``when`` is at or after the request's total deadline."""
+    return deadline is not None and when >= deadline
 
 
 def _merged_limits(

@@ -154,6 +154,7 @@ __all__ = [
     "DecompressionLimitExceeded",
     "DefaultResolver",
     "DummyCookieJar",
+    "ExponentialRetry",
     "Fingerprint",
     "FormData",
     "HTTP11Connection",
@@ -173,6 +174,7 @@ __all__ = [
     "RedirectLimitExceeded",
     "RequestInfo",
     "ResponseHeadTooLarge",
+    "RetryPolicy",
     "ServerConnectionError",
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
@@ -218,6 +220,8 @@ __all__ = [
 
 # name -> the distribution's module that holds it, imported on first use.
 _LAZY = {
+    "ExponentialRetry": "lamina_core",
+    "RetryPolicy": "lamina_core",
     "hookimpl": "lamina_core",
     "hookspec": "lamina_core",
     "AsyncResolver": "lamina_connectors",
