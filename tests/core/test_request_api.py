@@ -312,3 +312,16 @@ async def test_retry_policy_retries_statuses_and_unsent_requests(raw_server):
         third = await raw_server([busy, ok])
         async with session.get(third.url, retry=None) as resp:
             assert resp.status == 503
+
+
+async def test_max_headers_as_aiohttp_takes_it(raw_server):
+    from lamina_core.exceptions import ResponseHeadTooLarge
+
+    reply = b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 5 + b"Content-Length: 2\r\n\r\nok"
+    server = await raw_server([reply], cycle=True)
+    async with ClientSession(max_headers=3) as session:
+        assert session.limits.max_headers == 3
+        with pytest.raises(ResponseHeadTooLarge):
+            await session.get(server.url)
+        async with session.get(server.url, max_headers=10) as resp:
+            assert await resp.read() == b"ok"

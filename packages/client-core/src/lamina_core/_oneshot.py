@@ -15,7 +15,14 @@ from ._session_setup import SessionPlugins
 __all__ = ["request"]
 
 # Options that belong to the session rather than to the request.
-_SESSION_OPTIONS = ("version", "timeout", "read_bufsize", "max_line_size", "max_field_size")
+_SESSION_OPTIONS = (
+    "version",
+    "timeout",
+    "read_bufsize",
+    "max_line_size",
+    "max_field_size",
+    "max_headers",
+)
 
 
 def request(

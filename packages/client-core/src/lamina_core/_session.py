@@ -113,6 +113,7 @@ class ClientSession:
         read_bufsize: int = 2**16,
         max_line_size: int | None = None,
         max_field_size: int | None = None,
+        max_headers: int | None = None,
         limits: ClientLimits | None = None,
         retry: RetryPolicy | None = None,
         version: HttpVersion = HttpVersion11,
@@ -150,7 +151,9 @@ class ClientSession:
         self._requote_redirect_url = requote_redirect_url
         self._read_bufsize = read_bufsize
         self._retry = retry
-        self._set_limits(_merged_limits(limits or ClientLimits(), max_line_size, max_field_size))
+        self._set_limits(
+            _merged_limits(limits or ClientLimits(), max_line_size, max_field_size, max_headers)
+        )
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
@@ -375,6 +378,7 @@ class ClientSession:
         auto_decompress: bool | None = None,
         max_line_size: int | None = None,
         max_field_size: int | None = None,
+        max_headers: int | None = None,
         limits: ClientLimits | None = None,
         retry: RetryPolicy | None = _NOT_SET,
         version: HttpVersion | None = None,
@@ -400,12 +404,12 @@ class ClientSession:
             ssl = ssl_context
         timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
-        if limits is None and max_line_size is None and max_field_size is None:
+        if limits is None and max_line_size is None and max_field_size is None and not max_headers:
             request_limits = self._client_limits
             parser_limits, make_decoder = self._parser_limits, self._make_decoder
         else:
             request_limits = _merged_limits(
-                limits or self._client_limits, max_line_size, max_field_size
+                limits or self._client_limits, max_line_size, max_field_size, max_headers
             )
             parser_limits = _parser_limits(request_limits)
             make_decoder = self._plugins.decoder_factory(request_limits)
@@ -769,14 +773,19 @@ def _past(deadline: float | None, when: float) -> bool:
 
 
 def _merged_limits(
-    limits: ClientLimits, max_line_size: int | None, max_field_size: int | None
+    limits: ClientLimits,
+    max_line_size: int | None,
+    max_field_size: int | None,
+    max_headers: int | None,
 ) -> ClientLimits:
-    """``limits`` with aiohttp's ``max_line_size``/``max_field_size`` arguments applied."""
-    changes = {
-        name: value
-        for name, value in (("max_line_size", max_line_size), ("max_field_size", max_field_size))
-        if value is not None
-    }
+    """``limits`` with aiohttp's ``max_line_size``, ``max_field_size`` and
+    ``max_headers`` arguments applied."""
+    given = (
+        ("max_line_size", max_line_size),
+        ("max_field_size", max_field_size),
+        ("max_headers", max_headers),
+    )
+    changes = {name: value for name, value in given if value is not None}
     return limits.replace(**changes) if changes else limits
 
 
