@@ -1,4 +1,4 @@
-"""WebSocket benchmark, standalone: lamina's client beside aiohttp's, same server.
+"""WebSocket benchmark, standalone: lamina's client beside aiohttp's and a floor, same server.
 
     hatch run bench:ws            # full
     hatch run bench:ws --quick    # fewer messages and repetitions
@@ -8,8 +8,10 @@ Starts the echo server (echo_server.py, websockets, compression off) in its
 own process, then runs every (workload, client) pair in a fresh process,
 interleaved over the repetitions, and prints the medians: echo round trips
 per second of 32-byte text messages, and MB/s of 1 MiB binary messages
-echoed, with CPU microseconds per round trip and the ratio to aiohttp. The
-same workloads also appear in ``hatch run bench:all`` (run.py picks them up
+echoed, with CPU microseconds per round trip and both ratios to aiohttp.
+``floor`` (see client.py) is the least any asyncio client can spend on the
+same round trip: the share of the CPU figure that no WebSocket layer can
+remove. The same workloads also appear in ``hatch run bench:all`` (run.py picks them up
 from harness.py).
 """
 
@@ -28,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from ws.harness import WORKLOADS, server  # noqa: E402
 
-CLIENTS = ("lamina", "aiohttp")
+CLIENTS = ("lamina", "aiohttp", "floor")
 _CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
 PIN = len(_CPUS) >= 2  # server on one core, client on another
 
@@ -70,8 +72,8 @@ def main() -> None:
         f"Python {sys.version.split()[0]}, {reps} repetitions, medians (min-max)"
         f"{', server and client pinned to separate cores' if PIN else ''}\n"
     )
-    print("| workload | client | rate | x aiohttp | CPU us/op |")
-    print("|---|---|---|---|---|")
+    print("| workload | client | rate | x aiohttp | CPU us/op | CPU x aiohttp |")
+    print("|---|---|---|---|---|---|")
     for wl in WORKLOADS:
         rows = {}
         for client in CLIENTS:
@@ -84,9 +86,10 @@ def main() -> None:
             rows[client] = (statistics.median(values), min(values), max(values), cpu)
         for client, (rate, low, high, cpu) in rows.items():
             ratio = rate / rows["aiohttp"][0]
+            cpu_ratio = cpu / rows["aiohttp"][3]
             print(
                 f"| {wl.title} | {client} | {rate:,.0f} {wl.unit} ({low:,.0f}-{high:,.0f}) "
-                f"| {ratio:.2f} | {cpu:,.1f} |"
+                f"| {ratio:.2f} | {cpu:,.1f} | {cpu_ratio:.2f} |"
             )
 
 

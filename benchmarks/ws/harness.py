@@ -31,7 +31,7 @@ class Workload:
     concurrency: int
     unit: str
     full_only: bool = False
-    clients: tuple[str, ...] | None = ("lamina", "aiohttp")
+    clients: tuple[str, ...] | None = ("lamina", "aiohttp", "floor")
 
 
 WORKLOADS = [

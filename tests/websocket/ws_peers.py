@@ -232,7 +232,9 @@ def frame(opcode: int, payload: bytes = b"", *, fin: bool = True, rsv: int = 0) 
     head = bytes([(0x80 if fin else 0) | rsv << 4 | opcode])
     if len(payload) < 126:
         return head + bytes([len(payload)]) + payload
-    return head + bytes([126]) + len(payload).to_bytes(2, "big") + payload
+    if len(payload) < 65536:
+        return head + bytes([126]) + len(payload).to_bytes(2, "big") + payload
+    return head + bytes([127]) + len(payload).to_bytes(8, "big") + payload
 
 
 async def read_head(reader: asyncio.StreamReader) -> dict[str, str]:

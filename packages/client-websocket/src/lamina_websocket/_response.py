@@ -48,6 +48,8 @@ _TEXT, _BINARY, _CLOSE = WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CLOSE
 _CLOSING = WSMsgType.CLOSING
 _ENDS_ITERATION = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
 _ABNORMAL = WSCloseCode.ABNORMAL_CLOSURE
+# The first byte of a final frame: FIN, no RSV bit, the opcode.
+_FIN_TEXT, _FIN_BINARY = 0x80 | Opcode.TEXT, 0x80 | Opcode.BINARY
 
 
 class ClientWebSocketResponse:
@@ -153,7 +155,9 @@ class ClientWebSocketResponse:
         """
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self._send(Opcode.TEXT, data.encode("utf-8"), compress)
+        self._send(_FIN_TEXT, data.encode("utf-8"), compress)
+        if self._conn.writing_paused:
+            await self._conn.drain()
 
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: int | None = None
@@ -165,7 +169,9 @@ class ClientWebSocketResponse:
         """
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self._send(Opcode.BINARY, data, compress)
+        self._send(_FIN_BINARY, data, compress)
+        if self._conn.writing_paused:
+            await self._conn.drain()
 
     async def send_json(
         self,
@@ -187,33 +193,37 @@ class ClientWebSocketResponse:
                 valid, since every frame sent here is final.
         """
         opcode = WSMsgType(opcode)
-        if opcode is _TEXT:
-            await self._send(Opcode.TEXT, message, compress)
-        elif opcode is _BINARY:
-            await self._send(Opcode.BINARY, message, compress)
+        if opcode is _TEXT or opcode is _BINARY:
+            self._send(_FIN_TEXT if opcode is _TEXT else _FIN_BINARY, message, compress)
+            await self._conn.drain()
         elif opcode is WSMsgType.PING or opcode is WSMsgType.PONG or opcode is _CLOSE:
             await self._send_control(opcode, bytes(message))
         else:
             raise ValueError(f"{opcode!r} is not a frame opcode")
 
-    async def _send(
-        self, opcode: Opcode, payload: bytes | bytearray | memoryview, compress: int | None
+    def _send(
+        self, first: int, payload: bytes | bytearray | memoryview, compress: int | None
     ) -> None:
+        # ``first`` is the frame's first byte: 0x81 (TEXT) or 0x82 (BINARY).
         ws, conn = self._ws, self._conn
-        if ws.state is not State.OPEN or not conn.writable:
+        transport = conn.transport
+        if ws.state is not State.OPEN or conn.lost or transport is None or transport.is_closing():
             raise ClientConnectionResetError("Cannot write to closing transport")
+        if (compress == 0 or not ws.extensions) and not ws.writes:
+            # Uncompressed: framed and masked by the glue, as the Protocol would.
+            conn.write_message(first, payload)
+            return
         if compress is None or not self._compress or compress == self._compress:
-            _send_data(ws, opcode, payload)
+            _send_data(ws, first, payload)
         else:
-            # This one message with other settings: off (0) or a smaller window.
+            # This one message with a smaller window, compressed on its own.
             saved = ws.extensions
             ws.extensions = one_message_deflate(compress, self._compress)
             try:
-                _send_data(ws, opcode, payload)
+                _send_data(ws, first, payload)
             finally:
                 ws.extensions = saved
         conn.flush()
-        await conn.drain()
 
     async def _send_control(self, opcode: WSMsgType, payload: bytes) -> None:
         ws, conn = self._ws, self._conn
@@ -332,18 +342,21 @@ class ClientWebSocketResponse:
             if self._closing:
                 await self.close()
                 return WS_CLOSED_MESSAGE
-            self._waiting = True
-            try:
-                if receive_timeout:
-                    async with asyncio.timeout(receive_timeout):
+            # A message already queued is returned without suspending.
+            item = self._conn.read_nowait()
+            if item is None:
+                self._waiting = True
+                try:
+                    if receive_timeout:
+                        async with asyncio.timeout(receive_timeout):
+                            item = await self._conn.read()
+                    else:
                         item = await self._conn.read()
-                else:
-                    item = await self._conn.read()
-            finally:
-                self._waiting = False
-                close_wait = self._close_wait
-                if close_wait is not None and not close_wait.done():
-                    close_wait.set_result(None)
+                finally:
+                    self._waiting = False
+                    close_wait = self._close_wait
+                    if close_wait is not None and not close_wait.done():
+                        close_wait.set_result(None)
             if type(item) is WSMessage:
                 msg = item
             elif item is EOF:
@@ -477,8 +490,8 @@ class ClientWebSocketResponse:
         self._heartbeat_handle = self._pong_handle = None
 
 
-def _send_data(ws: ClientProtocol, opcode: Opcode, payload: bytes | bytearray | memoryview) -> None:
-    if opcode is Opcode.TEXT:
+def _send_data(ws: ClientProtocol, first: int, payload: bytes | bytearray | memoryview) -> None:
+    if first == _FIN_TEXT:
         ws.send_text(payload)
     else:
         ws.send_binary(payload)
