@@ -10,13 +10,13 @@ while the connection stays lent from the pool until the WebSocket is gone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator, Iterable
-from types import TracebackType
+from collections.abc import Iterable
 from typing import Any
 
 from yarl import URL
 
 from lamina_core import BaseConnector, BasicAuth, ClientSession, WSServerHandshakeError
+from lamina_core._contexts import AwaitableContext
 
 from ._connection import ClientProtocol, WebSocketConnection
 from ._handshake import HandshakeFailure, make_offer, negotiate
@@ -134,36 +134,13 @@ def _ws_timeout(
     return result
 
 
-class _WSRequestContextManager:
+class _WSRequestContextManager(AwaitableContext[ClientWebSocketResponse]):
     """What ``ws_connect`` returns: await it, or use it with ``async with``."""
 
-    __slots__ = ("_coro", "_ws")
+    __slots__ = ()
 
-    def __init__(self, coro: Coroutine[Any, Any, ClientWebSocketResponse]) -> None:
-        self._coro = coro
-        self._ws: ClientWebSocketResponse | None = None
-
-    def __await__(self) -> Generator[Any, None, ClientWebSocketResponse]:
-        return self._coro.__await__()
-
-    def send(self, arg: None) -> Any:
-        return self._coro.send(arg)
-
-    def close(self) -> None:
-        self._coro.close()
-
-    async def __aenter__(self) -> ClientWebSocketResponse:
-        self._ws = await self._coro
-        return self._ws
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._ws is not None
-        await self._ws.close()
+    async def _exit(self, value: ClientWebSocketResponse) -> None:
+        await value.close()
 
 
 def session_ws_connect(
