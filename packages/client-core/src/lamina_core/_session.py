@@ -16,8 +16,6 @@ import ssl as ssl_module
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +23,11 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from ._auth import BasicAuth
-from ._connection import ParserLimits, ResponseHeadError
+from ._connection import ResponseHeadError
 from ._connector import BaseConnector, Connection
 from ._contexts import RequestContextManager
 from ._cookie_header import as_simple_cookie, cookie_header
 from ._cookies import DummyCookieJar
-from ._decoders import ContentDecoder
 from ._exchange import write_request
 from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
 from ._limits import (
@@ -39,6 +36,7 @@ from ._limits import (
     RedirectLimitExceeded,
     ResponseHeadTooLarge,
 )
+from ._options import RequestOptions, deadline_passed, merged_limits, parser_arguments
 from ._payloads import JsonPayload, Payload, compress_coding, compress_payload, payload_for
 from ._redirects import REDIRECT_STATUSES, next_request, redirect_target
 from ._request import ALLOWED_SCHEMES, ClientRequest
@@ -65,23 +63,6 @@ __all__ = ["ClientSession"]
 _NOT_SET: Any = object()
 _NO_TRACES: list[Trace] = []  # shared and never appended to: sessions without tracing
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
-
-
-@dataclass(slots=True)
-class _Options:
-    """What every hop of one request shares, decided once in ``_request``."""
-
-    timeout: ClientTimeout
-    deadline: float | None
-    limits: ClientLimits
-    parser_limits: ParserLimits
-    read_bufsize: int
-    read_until_eof: bool
-    make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
-    request_cookies: SimpleCookie | None
-    req_kwargs: dict[str, Any]
-    traces: list[Trace]
-    retry: RetryPolicy | None
 
 
 class ClientSession:
@@ -152,7 +133,7 @@ class ClientSession:
         self._read_bufsize = read_bufsize
         self._retry = retry
         self._set_limits(
-            _merged_limits(limits or ClientLimits(), max_line_size, max_field_size, max_headers)
+            merged_limits(limits or ClientLimits(), max_line_size, max_field_size, max_headers)
         )
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
@@ -336,7 +317,7 @@ class ClientSession:
 
     def _set_limits(self, limits: ClientLimits) -> None:
         self._client_limits = limits
-        self._parser_limits = _parser_limits(limits)
+        self._parser_limits = parser_arguments(limits)
         self._make_decoder = self._plugins.decoder_factory(limits)
 
     @property
@@ -406,22 +387,22 @@ class ClientSession:
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
         if limits is None and max_line_size is None and max_field_size is None and not max_headers:
             request_limits = self._client_limits
-            parser_limits, make_decoder = self._parser_limits, self._make_decoder
+            request_parser_limits, make_decoder = self._parser_limits, self._make_decoder
         else:
-            request_limits = _merged_limits(
+            request_limits = merged_limits(
                 limits or self._client_limits, max_line_size, max_field_size, max_headers
             )
-            parser_limits = _parser_limits(request_limits)
+            request_parser_limits = parser_arguments(request_limits)
             make_decoder = self._plugins.decoder_factory(request_limits)
         if max_redirects is None:
             max_redirects = request_limits.max_redirects
-        options = _Options(
+        options = RequestOptions(
             timeout=timeout,
             deadline=None
             if timeout.total is None
             else asyncio.get_running_loop().time() + timeout.total,
             limits=request_limits,
-            parser_limits=parser_limits,
+            parser_limits=request_parser_limits,
             read_bufsize=read_bufsize or self._read_bufsize,
             read_until_eof=read_until_eof,
             make_decoder=make_decoder if decompress else None,
@@ -508,7 +489,7 @@ class ClientSession:
         headers: CIMultiDict[str],
         body: Payload | None,
         auth: BasicAuth | None,
-        options: _Options,
+        options: RequestOptions,
         max_redirects: int | None,
     ) -> ClientResponse:
         """Send, and follow redirects while ``max_redirects`` allows (None: never)."""
@@ -554,7 +535,7 @@ class ClientSession:
         headers: CIMultiDict[str],
         body: Payload | None,
         auth: BasicAuth | None,
-        options: _Options,
+        options: RequestOptions,
     ) -> ClientRequest:
         jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
         if jar or options.request_cookies:
@@ -569,7 +550,7 @@ class ClientSession:
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_once(
-        self, req: ClientRequest, options: _Options, history: list[ClientResponse]
+        self, req: ClientRequest, options: RequestOptions, history: list[ClientResponse]
     ) -> ClientResponse:
         """Send ``req``, again on a new connection if a reused one was found dead."""
         try:
@@ -583,7 +564,7 @@ class ClientSession:
     async def _send_with_policy(
         self,
         req: ClientRequest,
-        options: _Options,
+        options: RequestOptions,
         history: list[ClientResponse],
         policy: RetryPolicy,
     ) -> ClientResponse:
@@ -598,11 +579,11 @@ class ClientSession:
                 raise
             except Exception as exc:
                 delay = policy.delay_for(attempt, exc, req.method, replayable)
-                if delay is None or _past(options.deadline, loop.time() + delay):
+                if delay is None or deadline_passed(options.deadline, loop.time() + delay):
                     raise
             else:
                 delay = policy.delay_for(attempt, resp, req.method, replayable)
-                if delay is None or _past(options.deadline, loop.time() + delay):
+                if delay is None or deadline_passed(options.deadline, loop.time() + delay):
                     return resp
                 resp.release()
             await asyncio.sleep(delay)
@@ -620,7 +601,7 @@ class ClientSession:
     async def _send_single_request(
         self,
         req: ClientRequest,
-        options: _Options,
+        options: RequestOptions,
         history: list[ClientResponse],
         *,
         fresh: bool = False,
@@ -708,7 +689,11 @@ class ClientSession:
 
     @staticmethod
     async def _connect(
-        connector: BaseConnector, req: ClientRequest, options: _Options, *, fresh: bool = False
+        connector: BaseConnector,
+        req: ClientRequest,
+        options: RequestOptions,
+        *,
+        fresh: bool = False,
     ) -> Connection:
         """Wait for a slot or open a connection, within ``connect`` and ``total``.
 
@@ -762,39 +747,3 @@ class ClientSession:
             merged.popall(name, None)
         merged.extend(extra)
         return merged
-
-
-_UNBOUNDED = 2**62
-
-
-def _past(deadline: float | None, when: float) -> bool:
-    """True when ``when`` is at or after the request's total deadline."""
-    return deadline is not None and when >= deadline
-
-
-def _merged_limits(
-    limits: ClientLimits,
-    max_line_size: int | None,
-    max_field_size: int | None,
-    max_headers: int | None,
-) -> ClientLimits:
-    """``limits`` with aiohttp's ``max_line_size``, ``max_field_size`` and
-    ``max_headers`` arguments applied."""
-    given = (
-        ("max_line_size", max_line_size),
-        ("max_field_size", max_field_size),
-        ("max_headers", max_headers),
-    )
-    changes = {name: value for name, value in given if value is not None}
-    return limits.replace(**changes) if changes else limits
-
-
-def _parser_limits(limits: ClientLimits) -> ParserLimits:
-    """The parser's arguments for ``limits``; a limit set to None is unbounded."""
-    return (
-        limits.max_line_size or _UNBOUNDED,
-        limits.max_field_size or _UNBOUNDED,
-        limits.max_headers or _UNBOUNDED,
-        limits.max_header_bytes or _UNBOUNDED,
-        limits.max_informational or _UNBOUNDED,
-    )

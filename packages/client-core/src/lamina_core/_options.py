@@ -1,0 +1,76 @@
+"""What one request carries down the send ladder, decided once in ``_request``.
+
+Also the helpers that turn ``ClientLimits`` into the parser's arguments and
+apply aiohttp's shorthand arguments to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+from ._connection import ParserLimits
+from ._decoders import ContentDecoder
+from ._limits import ClientLimits
+from ._timeouts import ClientTimeout
+
+if TYPE_CHECKING:
+    from ._retry import RetryPolicy
+    from .tracing import Trace
+
+__all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
+
+
+@dataclass(slots=True)
+class RequestOptions:
+    """What every hop of one request shares, decided once in ``_request``."""
+
+    timeout: ClientTimeout
+    deadline: float | None
+    limits: ClientLimits
+    parser_limits: ParserLimits
+    read_bufsize: int
+    read_until_eof: bool
+    make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
+    request_cookies: SimpleCookie | None
+    req_kwargs: dict[str, Any]
+    traces: list[Trace]
+    retry: RetryPolicy | None
+
+
+_UNBOUNDED = 2**62
+
+
+def deadline_passed(deadline: float | None, when: float) -> bool:
+    """True when ``when`` is at or after the request's total deadline."""
+    return deadline is not None and when >= deadline
+
+
+def merged_limits(
+    limits: ClientLimits,
+    max_line_size: int | None,
+    max_field_size: int | None,
+    max_headers: int | None,
+) -> ClientLimits:
+    """``limits`` with aiohttp's ``max_line_size``, ``max_field_size`` and
+    ``max_headers`` arguments applied."""
+    given = (
+        ("max_line_size", max_line_size),
+        ("max_field_size", max_field_size),
+        ("max_headers", max_headers),
+    )
+    changes = {name: value for name, value in given if value is not None}
+    return limits.replace(**changes) if changes else limits
+
+
+def parser_arguments(limits: ClientLimits) -> ParserLimits:
+    """The parser's arguments for ``limits``; a limit set to None is unbounded."""
+    return (
+        limits.max_line_size or _UNBOUNDED,
+        limits.max_field_size or _UNBOUNDED,
+        limits.max_headers or _UNBOUNDED,
+        limits.max_header_bytes or _UNBOUNDED,
+        limits.max_informational or _UNBOUNDED,
+    )
