@@ -233,15 +233,27 @@ async def test_data_and_json_together_is_an_error(http_server):
             await session.post(http_server / "echo", data=b"x", json={})
 
 
-async def test_ws_connect_needs_the_websocket_distribution(http_server, monkeypatch):
-    from lamina_core import plugins
+def test_ws_connect_needs_the_websocket_distribution():
+    # Without plugins (as with lamina-core alone), ws_connect names what to install.
+    import os
+    import subprocess
+    import sys
 
-    manager = plugins.get_plugin_manager()
-    if manager.hook.lamina_websocket_support() is not None:
-        pytest.skip("lamina-websocket supplies ws_connect here")
-    async with ClientSession() as session:
-        with pytest.raises(RuntimeError, match="lamina-websocket"):
-            await session.ws_connect(http_server.url.with_scheme("ws"))
+    code = (
+        "import asyncio, lamina_core\n"
+        "async def main():\n"
+        "    async with lamina_core.ClientSession() as session:\n"
+        "        try:\n"
+        "            session.ws_connect('ws://127.0.0.1:1/')\n"
+        "        except RuntimeError as exc:\n"
+        "            print(exc)\n"
+        "asyncio.run(main())\n"
+    )
+    env = {**os.environ, "LAMINA_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert "lamina-websocket" in out.stdout
 
 
 async def test_sock_read_timeout(http_server):
