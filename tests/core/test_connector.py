@@ -330,3 +330,14 @@ async def test_no_socket_leaks_after_many_requests(raw_server, http_server):
             break
         await asyncio.sleep(0.02)
     assert open_sockets() <= before
+
+
+async def test_connection_callbacks_run_once_on_release(http_server):
+    calls = []
+    async with ClientSession() as session:
+        resp = await session.get(http_server / "large", params={"size": "1000000"})
+        conn = resp.connection
+        conn.add_callback(lambda: calls.append("released"))
+        await resp.read()  # the end of the body gives the connection back
+        conn.release()
+    assert calls == ["released"]

@@ -63,7 +63,7 @@ class Connection:
         self._key = key
         self._protocol: HTTP11Connection | None = protocol
         self._loop = loop
-        self._callbacks: list[Any] = []
+        self._callbacks: list[Any] | None = None  # allocated only when one is added
 
     def __repr__(self) -> str:
         return f"Connection<{self._key.host}:{self._key.port}{' closed' if self.closed else ''}>"
@@ -89,38 +89,35 @@ class Connection:
         return self._protocol is None or not self._protocol.is_connected()
 
     def add_callback(self, callback: Any) -> None:
-        """Call ``callback()`` once when the connection is released or closed."""
+        """Call ``callback()`` once when the connection is released, closed or detached."""
         if callback is not None:
+            if self._callbacks is None:
+                self._callbacks = []
             self._callbacks.append(callback)
 
-    def _notify(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
+    def _hand_back(self) -> tuple[HTTP11Connection, BaseConnector] | None:
+        """Run the callbacks and forget the connection; what to give back, the first time."""
+        callbacks, self._callbacks = self._callbacks, None
+        for callback in callbacks or ():
             callback()
+        protocol, connector = self._protocol, self._connector
+        self._protocol = self._connector = None
+        return None if protocol is None or connector is None else (protocol, connector)
 
     def close(self) -> None:
         """Close the socket and give the slot back to the connector."""
-        self._notify()
-        protocol, connector = self._protocol, self._connector
-        self._protocol = self._connector = None
-        if protocol is not None and connector is not None:
-            connector._release(self._key, protocol, should_close=True)
+        if (lent := self._hand_back()) is not None:
+            lent[1]._release(self._key, lent[0], should_close=True)
 
     def release(self) -> None:
         """Give the connection back to the pool; it is kept if still reusable."""
-        self._notify()
-        protocol, connector = self._protocol, self._connector
-        self._protocol = self._connector = None
-        if protocol is not None and connector is not None:
-            connector._release(self._key, protocol, should_close=not protocol.reusable)
+        if (lent := self._hand_back()) is not None:
+            lent[1]._release(self._key, lent[0], should_close=not lent[0].reusable)
 
     def detach(self) -> None:
         """Forget the socket: the connector frees the slot but never reuses it."""
-        self._notify()
-        protocol, connector = self._protocol, self._connector
-        self._protocol = self._connector = None
-        if protocol is not None and connector is not None:
-            connector._release_acquired(self._key, protocol)
+        if (lent := self._hand_back()) is not None:
+            lent[1]._release_acquired(self._key, lent[0])
 
 
 _NOT_SET: Any = object()
