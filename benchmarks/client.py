@@ -1,17 +1,23 @@
 """One benchmark measurement in a fresh process: one client, one workload.
 
-Run by ``run.py`` as ``python client.py CLIENT WORKLOAD PORT N CONCURRENCY``
-with the parser switches (``LAMINA_NO_EXTENSIONS``, ``AIOHTTP_NO_EXTENSIONS``)
-already in the environment, pinned to the client core. It imports only the
-library it measures, warms up (connections opened, code paths taken once),
-then times N operations and prints one JSON line: wall seconds, CPU seconds
-of this process (``resource.getrusage``), operations, body bytes, peak RSS
-and page faults.
+Run by ``run.py`` as ``python client.py CLIENT WORKLOAD PORT N CONCURRENCY
+UPLOAD_FILE`` (the file the upload workload POSTs) with the parser switches
+(``LAMINA_NO_EXTENSIONS``, ``AIOHTTP_NO_EXTENSIONS``) already in the
+environment, pinned to the client core. It imports only the library it
+measures, warms up (connections opened, code paths taken once), then times N
+operations and prints one JSON line: wall seconds, CPU seconds of this
+process (``resource.getrusage``), operations, body bytes, peak RSS and page
+faults.
 
 Clients: ``lamina`` (parser chosen by LAMINA_NO_EXTENSIONS), ``aiohttp``
 (AIOHTTP_NO_EXTENSIONS), ``httpx``, and ``floor``: an asyncio
-``BufferedProtocol`` that writes pre-built requests and counts
-Content-Length (or chunk sizes): the least any asyncio client can do.
+``BufferedProtocol`` that writes pre-built requests (the upload's body with
+``loop.sendfile``) and counts Content-Length (or chunk sizes): the least any
+asyncio client can do.
+
+The "cookies" workload does no I/O: ``filter_cookies`` on a 1,000-cookie
+jar (``cookies/bench_cookies.py``) for ``lamina`` (lamina-cookies' jar) and
+``aiohttp`` (aiohttp's).
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 CHUNK = 65536
@@ -31,26 +38,31 @@ POST_DOC = {"items": [{"id": i, "name": f"item-{i}", "price": i * 1.25} for i in
 # --- what each workload does per operation, per client ----------------------------
 
 
-def lamina_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitable[int]]]:
+def lamina_ops(
+    port: int, concurrency: int, upload: str
+) -> tuple[Any, Callable[[str], Awaitable[int]]]:
     import lamina
 
     connector_cls = getattr(lamina, "TCPConnector", None) or lamina.BasicTCPConnector
     session = lamina.ClientSession(connector=connector_cls(limit=max(concurrency, 1)))
-    return session, _aiohttp_like(session, port)
+    return session, _aiohttp_like(session, port, upload)
 
 
-def aiohttp_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitable[int]]]:
+def aiohttp_ops(
+    port: int, concurrency: int, upload: str
+) -> tuple[Any, Callable[[str], Awaitable[int]]]:
     import aiohttp
 
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max(concurrency, 1)))
-    return session, _aiohttp_like(session, port)
+    return session, _aiohttp_like(session, port, upload)
 
 
-def _aiohttp_like(session: Any, port: int) -> Callable[[str], Awaitable[int]]:
+def _aiohttp_like(session: Any, port: int, upload: str) -> Callable[[str], Awaitable[int]]:
     """The same calls for lamina and aiohttp: lamina mirrors aiohttp's API."""
     base = f"http://127.0.0.1:{port}"
-    small, js, big, chunked, post = (
-        base + p for p in ("/small", "/json", "/big", "/chunked", "/post")
+    upload_size = _file_size(upload)
+    small, js, big, chunked, post, sink = (
+        base + p for p in ("/small", "/json", "/big", "/chunked", "/post", "/upload")
     )
 
     async def op(workload: str) -> int:
@@ -73,12 +85,22 @@ def _aiohttp_like(session: Any, port: int) -> Callable[[str], Awaitable[int]]:
         if workload == "post_json":
             async with session.post(post, json=POST_DOC) as resp:
                 return len(await resp.read())
+        if workload == "upload":
+            # The file object as the body: both stream it, with Content-Length
+            # from its size, reading it in their executor.
+            with open(upload, "rb") as body:  # noqa: ASYNC230 (the open; the reads are theirs)
+                async with session.post(sink, data=body) as resp:
+                    resp.raise_for_status()
+                    await resp.read()
+            return upload_size
         raise ValueError(workload)
 
     return op
 
 
-def httpx_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitable[int]]]:
+def httpx_ops(
+    port: int, concurrency: int, upload: str
+) -> tuple[Any, Callable[[str], Awaitable[int]]]:
     import httpx
 
     limits = httpx.Limits(
@@ -86,6 +108,11 @@ def httpx_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
     )
     client = httpx.AsyncClient(limits=limits, timeout=60)
     base = f"http://127.0.0.1:{port}"
+    upload_size = _file_size(upload)
+    upload_headers = {
+        "Content-Type": "application/octet-stream",
+        "Content-Length": str(upload_size),
+    }
 
     async def op(workload: str) -> int:
         if workload in ("sequential", "concurrent", "idle_pool"):
@@ -102,6 +129,15 @@ def httpx_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
             return total
         if workload == "post_json":
             return len((await client.post(base + "/post", json=POST_DOC)).content)
+        if workload == "upload":
+            # httpx's AsyncClient streams no file object: it needs an async byte
+            # iterator. Content-Length is given, so it frames the body as the
+            # others do rather than with chunked encoding.
+            resp = await client.post(
+                base + "/upload", content=_pieces(upload), headers=upload_headers
+            )
+            resp.raise_for_status()
+            return upload_size
         raise ValueError(workload)
 
     class _Closer:
@@ -109,6 +145,18 @@ def httpx_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
             await client.aclose()
 
     return _Closer(), op
+
+
+def _file_size(path: str) -> int:
+    """The size of the upload file, 0 when the workload has none."""
+    return os.path.getsize(path) if path else 0
+
+
+async def _pieces(path: str) -> AsyncIterator[bytes]:
+    """The file at ``path`` in 64 KiB pieces, as an async iterator (httpx's streamed body)."""
+    with open(path, "rb") as file:  # noqa: ASYNC230 (reads of a cached file, like the floor's)
+        while piece := file.read(CHUNK):
+            yield piece
 
 
 # --- the floor: a BufferedProtocol that only frames responses -----------------------
@@ -222,7 +270,9 @@ class _FloorProtocol(asyncio.BufferedProtocol):
             waiter.set_result(bytes(self.body) if self.keep else b"")
 
 
-def floor_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitable[int]]]:
+def floor_ops(
+    port: int, concurrency: int, upload: str
+) -> tuple[Any, Callable[[str], Awaitable[int]]]:
     loop = asyncio.get_running_loop()
     idle: list[_FloorProtocol] = []
     opened: list[_FloorProtocol] = []
@@ -237,12 +287,10 @@ def floor_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
         "json": get("/json"),
         "chunked": get("/chunked"),
         "big": get("/big"),
-        "post": (
-            f"POST /post HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        + body,
+        "post": _post_head(host, "/post", "application/json", len(body)) + body,
     }
+    upload_size = _file_size(upload)
+    upload_head = _post_head(host, "/upload", "application/octet-stream", upload_size)
     which = {
         "sequential": "small",
         "concurrent": "small",
@@ -258,9 +306,20 @@ def floor_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
         if proto is None or proto.transport is None or proto.transport.is_closing():
             _, proto = await loop.create_connection(_FloorProtocol, "127.0.0.1", port)
             opened.append(proto)
-        keep = workload == "json"
-        data = await proto.request(requests[which[workload]], keep)
-        result = len(json.loads(data)["items"]) if keep else proto.count
+        if workload == "upload":
+            answered = proto.request(upload_head, False)
+            # The body with loop.sendfile (os.sendfile: no copy through Python,
+            # the loop waits while the socket is full): the least CPU any
+            # asyncio client can spend. Writes of 64 KiB pieces from Python
+            # are slower than aiohttp's 256 KiB pieces: they would be no bound.
+            with open(upload, "rb") as file:  # noqa: ASYNC230 (the open)
+                await loop.sendfile(proto.transport, file)
+            await answered
+            result = upload_size
+        else:
+            keep = workload == "json"
+            data = await proto.request(requests[which[workload]], keep)
+            result = len(json.loads(data)["items"]) if keep else proto.count
         idle.append(proto)
         return result
 
@@ -273,6 +332,14 @@ def floor_ops(port: int, concurrency: int) -> tuple[Any, Callable[[str], Awaitab
     return _Closer(), op
 
 
+def _post_head(host: str, path: str, content_type: str, length: int) -> bytes:
+    """The head of a POST to ``path`` with a body of ``length`` bytes."""
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
+
+
 CLIENTS = {"lamina": lamina_ops, "aiohttp": aiohttp_ops, "httpx": httpx_ops, "floor": floor_ops}
 
 # --- driving a workload ---------------------------------------------------------------
@@ -283,31 +350,54 @@ def _rss_kib() -> int:
         return int(f.read().split()[1]) * resource.getpagesize() // 1024
 
 
-async def _run(client: str, workload: str, port: int, n: int, concurrency: int) -> dict[str, Any]:
-    closer, op = CLIENTS[client](port, concurrency)
+async def _run(
+    client: str, workload: str, port: int, n: int, concurrency: int, upload: str
+) -> dict[str, Any]:
+    """Warm up, then measure ``n`` operations of ``workload`` on ``concurrency`` tasks."""
+    closer, op = CLIENTS[client](port, concurrency, upload)
     if workload.startswith("scale_"):  # the scale curve: small GETs at any concurrency
         workload = "concurrent"
     try:
         # Warm up: open the pool's connections and take every code path once.
         # For idle_pool only one connection: the timed part opens the others,
         # and the RSS they add is what that workload measures.
-        if workload == "download":
+        if workload in ("download", "upload"):
             await _spread(op, workload, 1, 1)
         elif workload == "idle_pool":
             await _spread(op, workload, 8, 1)
         else:
             await _spread(op, workload, concurrency * 2, concurrency)
-        gc.collect()
-        rss_before = _rss_kib()
-        usage0 = resource.getrusage(resource.RUSAGE_SELF)
-        t0 = time.perf_counter()
-        total = await _spread(op, workload, n, concurrency)
-        wall = time.perf_counter() - t0
-        usage1 = resource.getrusage(resource.RUSAGE_SELF)
-        gc.collect()
-        rss_after = _rss_kib()
+        return await _measure(
+            lambda: _spread(op, workload, n, concurrency), n, _implementation(client)
+        )
     finally:
         await closer.close()
+
+
+async def _run_cookies(client: str, n: int) -> dict[str, Any]:
+    """Measure ``n`` ``filter_cookies`` calls on ``client``'s filled 1,000-cookie jar."""
+    from cookies.bench_cookies import MATCHING, filter_many, make_jar
+
+    jar = await make_jar(client)
+    filter_many(jar, MATCHING, len(MATCHING))  # warm up: every site once
+
+    async def calls() -> int:
+        return filter_many(jar, MATCHING, n)
+
+    return await _measure(calls, n, f"{type(jar).__module__}.{type(jar).__qualname__}")
+
+
+async def _measure(timed: Callable[[], Awaitable[int]], n: int, impl: str) -> dict[str, Any]:
+    """Run ``timed`` (``n`` operations) once: wall and CPU time, RSS and page faults."""
+    gc.collect()
+    rss_before = _rss_kib()
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    total = await timed()
+    wall = time.perf_counter() - t0
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    gc.collect()
+    rss_after = _rss_kib()
     return {
         "wall": wall,
         "cpu": (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime),
@@ -316,7 +406,7 @@ async def _run(client: str, workload: str, port: int, n: int, concurrency: int) 
         "maxrss_kib": usage1.ru_maxrss,
         "rss_growth_kib": rss_after - rss_before,
         "minflt": usage1.ru_minflt - usage0.ru_minflt,
-        "impl": _implementation(client),
+        "impl": impl,
     }
 
 
@@ -364,13 +454,16 @@ async def _spread(
 
 def main() -> None:
     client, workload, port, n, concurrency = sys.argv[1:6]
+    upload = sys.argv[6] if len(sys.argv) > 6 else ""
     if workload.startswith("ws_"):
         # WebSocket workloads belong to benchmarks/ws/ (see run.py).
         from ws.client import run as run_ws  # type: ignore[import-not-found]
 
         result = asyncio.run(run_ws(client, workload, int(port), int(n), int(concurrency)))
+    elif workload == "cookies":
+        result = asyncio.run(_run_cookies(client, int(n)))
     else:
-        result = asyncio.run(_run(client, workload, int(port), int(n), int(concurrency)))
+        result = asyncio.run(_run(client, workload, int(port), int(n), int(concurrency), upload))
     print(json.dumps(result))
 
 

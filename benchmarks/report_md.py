@@ -11,9 +11,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# How run.py's units read in the tables; "us/call" (the cookie jar) is a time.
+UNITS = {"us/call": "µs per call"}
+# Rows whose CPU column is per whole transfer (in ms) and that show memory.
+TRANSFERS = {"download": "CPU ms per download", "upload": "CPU ms per upload"}
+
 
 def _fmt(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" if v >= 10 else f"{v:,.2f}"
+
+
+def _cpu_heading(wl: dict[str, Any]) -> str:
+    """The CPU column's heading: ms per whole transfer, else µs per call or request."""
+    if wl["name"] in TRANSFERS:
+        return TRANSFERS[wl["name"]]
+    return "CPU µs/call" if wl["unit"] == "us/call" else "CPU µs/request"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -23,10 +35,11 @@ def render(report: dict[str, Any]) -> str:
         if not rows:
             continue
         ref = rows.get("aiohttp")
-        unit = wl["unit"]
-        cpu_unit = "CPU ms per download" if wl["name"] == "download" else "CPU µs/request"
-        head = ["client", f"{unit} (median)", "min–max", "× aiohttp", cpu_unit, "CPU × aiohttp"]
-        if wl["name"] == "download":
+        unit = UNITS.get(wl["unit"], wl["unit"])
+        transfer = wl["name"] in TRANSFERS
+        head = ["client", f"{unit} (median)", "min–max", "× aiohttp", _cpu_heading(wl)]
+        head += ["CPU × aiohttp"]
+        if transfer:
             head += ["peak RSS MiB", "page faults"]
         if wl["name"] == "idle_pool":
             head += ["KiB per connection"]
@@ -35,7 +48,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
         for name, r in rows.items():
-            cpu = r["cpu_us_median"] / 1000 if wl["name"] == "download" else r["cpu_us_median"]
+            cpu = r["cpu_us_median"] / 1000 if transfer else r["cpu_us_median"]
             cells = [
                 f"`{name}`",
                 _fmt(r["median"]),
@@ -44,7 +57,7 @@ def render(report: dict[str, Any]) -> str:
                 _fmt(cpu),
                 f"{r['cpu_us_median'] / ref['cpu_us_median']:.2f}" if ref else "–",
             ]
-            if wl["name"] == "download":
+            if transfer:
                 cells += [f"{r['maxrss_kib'] / 1024:.1f}", f"{r['minflt_per_op']:,.0f}"]
             if wl["name"] == "idle_pool":
                 cells += [f"{r['kib_per_connection']:.1f}"]

@@ -19,6 +19,14 @@ under benchmarks/results/.
 Clients: lamina (httptools parser), lamina-py (LAMINA_NO_EXTENSIONS=1),
 aiohttp, aiohttp-py (AIOHTTP_NO_EXTENSIONS=1), httpx, floor.
 
+The "upload" row POSTs a 64 MiB file (generated in nginx's temporary root,
+its path handed to client.py) with the file object as the body, at full
+size in quick runs too. The "cookies" row does no I/O: it times
+``filter_cookies`` on a 1,000-cookie jar (``cookies/bench_cookies.py``) in
+microseconds per call, where lower is better, for lamina (lamina-cookies'
+jar) and aiohttp only: httpx has no such call, the jar has no C path for
+lamina-py to leave out, and the floor has no jar.
+
 ``--ref REV`` measures lamina as committed at REV (``git archive`` into a
 temporary folder, put first on PYTHONPATH) instead of the working tree.
 
@@ -53,7 +61,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from servers import BIG_SIZE, ensure_nginx, nginx_server  # noqa: E402
+from servers import BIG_SIZE, UPLOAD_SIZE, ensure_nginx, nginx_server  # noqa: E402
 
 RESULTS = HERE / "results"
 SERVER_CORE, CLIENT_CORE = 0, 1
@@ -66,7 +74,7 @@ class Workload:
     n_full: int  # operations per measurement, equal for every client
     n_quick: int
     concurrency: int
-    unit: str  # "req/s" or "MB/s"
+    unit: str  # "req/s", "MB/s" (higher is better) or TIME_UNIT (lower is better)
     full_only: bool = False
     clients: tuple[str, ...] | None = None  # None: every client
 
@@ -88,6 +96,8 @@ CLIENTS = [
 ]
 REFERENCE = "aiohttp"
 _NO_HTTPX = ("lamina", "lamina-py", "aiohttp", "aiohttp-py", "floor")
+TIME_UNIT = "us/call"
+MEMORY_ROWS = ("download", "upload")  # rows that show peak RSS and page faults
 
 WORKLOADS = [
     Workload("sequential", "sequential small GETs, one connection", 2000, 300, 1, "req/s"),
@@ -96,8 +106,18 @@ WORKLOADS = [
     Workload("post_json", "POST of a 1 KiB JSON body, 64 tasks", 3200, 320, 64, "req/s"),
     Workload("chunked", "64 KiB chunked response, 8 tasks", 1000, 200, 8, "req/s"),
     Workload("download", "256 MiB streamed, iter_chunked(65536)", 1, 1, 1, "MB/s"),
+    Workload("upload", "64 MiB uploaded from a file, POST data=file", 1, 1, 1, "MB/s"),
     Workload(
         "idle_pool", "1,000 concurrent GETs, RSS per pooled connection", 1000, 1000, 1000, "req/s"
+    ),
+    Workload(
+        "cookies",
+        "filter_cookies on a 1,000-cookie jar (lower is better)",
+        100_000,
+        20_000,
+        1,
+        TIME_UNIT,
+        clients=("lamina", "aiohttp"),
     ),
 ]
 # Scale curve: small GETs at growing concurrency (full runs only; httpx is
@@ -137,8 +157,15 @@ def _client_env(client: Client, pythonpath: str | None) -> dict[str, str]:
 
 
 def measure(
-    client: Client, workload: Workload, port: int, n: int, pythonpath: str | None, pin: bool
+    client: Client,
+    workload: Workload,
+    port: int,
+    n: int,
+    pythonpath: str | None,
+    pin: bool,
+    upload: Path,
 ) -> dict[str, Any]:
+    """One client.py process for ``client`` and ``workload``: its JSON line, parsed."""
     cmd = [
         sys.executable,
         str(HERE / "client.py"),
@@ -147,6 +174,7 @@ def measure(
         str(port),
         str(n),
         str(workload.concurrency),
+        str(upload),
     ]
     if pin:
         cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
@@ -228,9 +256,19 @@ def _byte_compile(packages: Path) -> None:
 
 
 def metric(workload: Workload, sample: dict[str, Any]) -> float:
+    """The figure a sample gives in the workload's unit."""
     if workload.unit == "MB/s":
         return sample["bytes"] / sample["wall"] / 1e6
+    if workload.unit == TIME_UNIT:
+        return sample["wall"] / sample["ops"] * 1e6
     return sample["ops"] / sample["wall"]
+
+
+def speedup(unit: str, row: dict[str, Any], ref: dict[str, Any]) -> float:
+    """How many times faster ``row`` is than ``ref``, whichever way the unit points."""
+    if unit == TIME_UNIT:
+        return float(ref["median"] / row["median"])
+    return float(row["median"] / ref["median"])
 
 
 def summarise(workload: Workload, samples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -273,7 +311,7 @@ def print_tables(report: dict[str, Any]) -> None:
             f"{'client':<11} {wl['unit'] + ' median':>14} {'min-max':>21} {'x aiohttp':>9}"
             f" {'CPU us/op':>10} {'CPU x aiohttp':>13}"
         )
-        if wl["name"] == "download":
+        if wl["name"] in MEMORY_ROWS:
             header += f" {'peak RSS MiB':>12} {'faults/op':>10}"
         elif wl["name"] == "idle_pool":
             header += f" {'KiB/conn':>9}"
@@ -287,7 +325,7 @@ def print_tables(report: dict[str, Any]) -> None:
                 f"{_fmt(r['min']) + '-' + _fmt(r['max']):>21} {ratio:>9} "
                 f"{_fmt(r['cpu_us_median']):>10} {cpu_ratio:>13}"
             )
-            if wl["name"] == "download":
+            if wl["name"] in MEMORY_ROWS:
                 line += f" {r['maxrss_kib'] / 1024:>12.1f} {r['minflt_per_op']:>10.0f}"
             elif wl["name"] == "idle_pool":
                 line += f" {r['kib_per_connection']:>9.1f}"
@@ -351,10 +389,11 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             if mod in imports:
                 r = imports[mod]["ms_median"] / imports["aiohttp"]["ms_median"]
                 add(f"import {mod} <= {limit}x aiohttp's", r, r <= limit)
-    for wl_name, rows in by.items():
+    for wl in report["workloads"]:
+        rows = wl["clients"]
         if "lamina-py" in rows and "aiohttp-py" in rows:
-            r = rows["lamina-py"]["median"] / rows["aiohttp-py"]["median"]
-            add(f"pure-Python paths, {wl_name}: lamina-py >= aiohttp-py", r, r >= 1.0)
+            r = speedup(wl["unit"], rows["lamina-py"], rows["aiohttp-py"])
+            add(f"pure-Python paths, {wl['name']}: lamina-py >= aiohttp-py", r, r >= 1.0)
     return out
 
 
@@ -384,13 +423,13 @@ def chart(report: dict[str, Any], path: Path) -> bool:
             row, ref = wl["clients"].get(client), wl["clients"].get(REFERENCE)
             if row and ref:
                 xs.append(j + (i - len(names) / 2 + 0.5) * width)
-                ys.append(row["median"] / ref["median"])
+                ys.append(speedup(wl["unit"], row, ref))
         ax.bar(xs, ys, width, label=client, color=f"C{i}")
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(main)), [wl["name"] for wl in main], rotation=20)
-    ax.set_ylabel("throughput / aiohttp's (same run, median)")
+    ax.set_ylabel("speed / aiohttp's (same run, median; cookies: calls/s)")
     ax.set_yscale("log")
-    ax.set_title("Throughput relative to aiohttp (log scale; higher is better)")
+    ax.set_title("Speed relative to aiohttp (log scale; higher is better)")
     ax.legend(fontsize=8)
     if scale:
         ax2 = axes[0][1]
@@ -486,7 +525,9 @@ def main() -> None:
                 shift = (rep + i) % len(wl_clients)
                 for client in wl_clients[shift:] + wl_clients[:shift]:
                     try:
-                        sample = measure(client, wl, ports[wl.name], n, pythonpath, pin)
+                        sample = measure(
+                            client, wl, ports[wl.name], n, pythonpath, pin, server.upload_file
+                        )
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
                         # One broken client must not cost the whole run: report it.
                         print(f"  FAILED {exc}", flush=True)
@@ -506,6 +547,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "pinned": pin,
                 "big_file_bytes": BIG_SIZE,
+                "upload_file_bytes": UPLOAD_SIZE,
             },
             "versions": _versions(),
             "workloads": [],

@@ -2,9 +2,10 @@
 
 nginx (from the distribution's packages) serves every HTTP workload from a
 temporary prefix: ``nginx.conf`` beside this file is copied there with the
-port and document root filled in, the data files are generated there, and
-nginx runs in the foreground (``daemon off``) as a child of the harness,
-pinned to its own core with ``taskset``. The WebSocket echo server is owned
+port and document root filled in, the data files (among them the 64 MiB file
+the upload workload sends) are generated there, and nginx runs in the
+foreground (``daemon off``) as a child of the harness, pinned to its own core
+with ``taskset``. The WebSocket echo server is owned
 by ``benchmarks/ws/`` and started the same way when that folder provides it.
 """
 
@@ -22,10 +23,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["BIG_SIZE", "NginxServer", "ensure_nginx", "free_port", "nginx_server"]
+__all__ = [
+    "BIG_SIZE",
+    "UPLOAD_NAME",
+    "UPLOAD_SIZE",
+    "NginxServer",
+    "ensure_nginx",
+    "free_port",
+    "nginx_server",
+]
 
 HERE = Path(__file__).resolve().parent
 BIG_SIZE = 256 * 1024 * 1024
+UPLOAD_SIZE = 64 * 1024 * 1024
+UPLOAD_NAME = "upload.bin"  # in the document root; the upload workload POSTs it to /post
 CHUNKED_SIZE = 64 * 1024
 
 
@@ -66,12 +77,17 @@ def _write_data(root: Path) -> None:
     (root / "data.json").write_bytes(_json_document())
     line = b"lamina chunked response body, one line of text repeated.\n"
     (root / "chunked.txt").write_bytes((line * (CHUNKED_SIZE // len(line) + 1))[:CHUNKED_SIZE])
-    big = root / "big.bin"
-    # Real bytes rather than a sparse file, written in 1 MiB pieces; the page
-    # cache then holds them and sendfile serves them without disk reads.
+    _write_filler(root / "big.bin", BIG_SIZE)
+    _write_filler(root / UPLOAD_NAME, UPLOAD_SIZE)
+
+
+def _write_filler(path: Path, size: int) -> None:
+    """Write ``size`` real bytes (a multiple of 1 MiB) to ``path``, 1 MiB at a time."""
+    # Real bytes rather than a sparse file: the page cache then holds them, so
+    # sendfile serves /big and the clients read the upload without disk reads.
     piece = bytes(range(256)) * 4096
-    with big.open("wb") as out:
-        for _ in range(BIG_SIZE // len(piece)):
+    with path.open("wb") as out:
+        for _ in range(size // len(piece)):
             out.write(piece)
 
 
@@ -82,6 +98,11 @@ class NginxServer:
         self.port = port
         self.prefix = prefix
         self.process = process
+
+    @property
+    def upload_file(self) -> Path:
+        """The generated file the upload workload sends."""
+        return self.prefix / "www" / UPLOAD_NAME
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
