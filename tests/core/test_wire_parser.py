@@ -35,8 +35,19 @@ def head(
     content_length: int | None = None,
     upgrade: bool = False,
 ) -> ResponseHead:
+    codings = tuple(value for name, value in headers if name.lower() == b"content-encoding")
+    set_cookie = any(name.lower() == b"set-cookie" for name, _ in headers)
     return ResponseHead(
-        version, status, reason, headers, keep_alive, chunked, content_length, upgrade
+        version,
+        status,
+        reason,
+        headers,
+        keep_alive,
+        chunked,
+        content_length,
+        upgrade,
+        codings,
+        set_cookie,
     )
 
 
@@ -47,6 +58,21 @@ def assert_error(
 
 
 # --- Content-Length bodies and leftover ----------------------------------------
+
+
+def test_head_reports_content_codings_and_set_cookie(cls: type[ResponseParser]) -> None:
+    data = (
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nSET-COOKIE: a=1\r\n"
+        b"content-encoding: br\r\nContent-Length: 0\r\n\r\n"
+    )
+    events, _ = outcome(cls, data)
+    first = events[0]
+    assert isinstance(first, ResponseHead)
+    assert first.content_codings == (b"gzip", b"br")
+    assert first.set_cookie is True
+    plain, _ = outcome(cls, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", eof=True)
+    assert isinstance(plain[0], ResponseHead)
+    assert (plain[0].content_codings, plain[0].set_cookie) == ((), False)
 
 
 def test_content_length_body(cls: type[ResponseParser]) -> None:

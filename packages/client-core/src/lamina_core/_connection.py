@@ -370,13 +370,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         if head.chunked:
             stream.begin_http_chunk_receiving()
         refusal: ClientPayloadError | None = None
-        if self._make_decoder is not None:
-            codings = [value for name, value in head.headers if name.lower() == b"content-encoding"]
-            if codings:
-                try:
-                    self._decoder = self._make_decoder(codings)
-                except ClientPayloadError as exc:  # too many codings
-                    refusal = exc
+        if self._make_decoder is not None and head.content_codings:
+            try:
+                self._decoder = self._make_decoder(list(head.content_codings))
+            except ClientPayloadError as exc:  # too many codings
+                refusal = exc
         max_body = self._max_body_size
         if max_body is not None and (head.content_length or 0) > max_body:
             refusal = BodyTooLarge("max_body_size", max_body, head.content_length or 0)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["IDEMPOTENT_METHODS", "HttpVersion", "HttpVersion10", "HttpVersion11"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "KNOWN_VERSIONS",
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
+]
 
 
 class HttpVersion(NamedTuple):
@@ -16,5 +22,7 @@ class HttpVersion(NamedTuple):
 
 HttpVersion10 = HttpVersion(1, 0)
 HttpVersion11 = HttpVersion(1, 1)
+# The parsers report versions as plain tuples; responses reuse these.
+KNOWN_VERSIONS = {(1, 0): HttpVersion10, (1, 1): HttpVersion11}
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})

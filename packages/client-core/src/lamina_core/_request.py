@@ -216,13 +216,12 @@ class ClientRequest:
             headers["Host"] = self.url.host_port_subcomponent or ""
         if user:
             headers.extend(user)
-        for name, value in (
-            ("Accept", "*/*"),
-            ("Accept-Encoding", accept_encoding),
-            ("User-Agent", DEFAULT_USER_AGENT),
-        ):
-            if name not in headers and name.lower() not in skip_ci:
-                headers[name] = value
+        if "Accept" not in headers and "accept" not in skip_ci:
+            headers["Accept"] = "*/*"
+        if "Accept-Encoding" not in headers and "accept-encoding" not in skip_ci:
+            headers["Accept-Encoding"] = accept_encoding
+        if "User-Agent" not in headers and "user-agent" not in skip_ci:
+            headers["User-Agent"] = DEFAULT_USER_AGENT
         if auth is not None and "Authorization" not in headers:
             headers["Authorization"] = auth.encode()
         if self._via_http_proxy():

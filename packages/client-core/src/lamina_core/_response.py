@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
-from ._http import HttpVersion
+from ._http import KNOWN_VERSIONS, HttpVersion
 from ._links import parse_links
 from ._streams import StreamReader
 from .exceptions import ClientResponseError, ContentTypeError
@@ -69,7 +69,7 @@ class ClientResponse:
         self.url = url
         self.status = head.status
         self.reason = head.reason
-        self.version = HttpVersion(*head.version)
+        self.version = KNOWN_VERSIONS.get(head.version) or HttpVersion(*head.version)
         self.raw_headers = head.headers
         self.content = content
         self._connection = connection

@@ -667,9 +667,9 @@ class ClientSession:
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
         )
-        # Raw names are scanned so a response without cookies never builds
-        # its header mapping here.
-        if self._uses_cookies and any(name.lower() == b"set-cookie" for name, _ in head.headers):
+        # The parser noted Set-Cookie, so a response without cookies never
+        # builds its header mapping here.
+        if head.set_cookie and self._uses_cookies:
             # Each field on its own: a SimpleCookie would keep one cookie per name.
             self._cookie_jar.update_cookies_from_headers(
                 resp.headers.getall("Set-Cookie"), resp.url

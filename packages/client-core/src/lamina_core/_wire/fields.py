@@ -114,14 +114,17 @@ def explain_bad_field(line: bytes) -> str:
     return f"Invalid header line {line[:40]!r}"
 
 
-# What the framing headers of one head say: content_length,
-# transfer_encoding (present), chunked, close, keep_alive (token present).
-Framing = tuple[int | None, bool, bool, bool, bool]
+# What the headers of one head say for framing and for the layers above:
+# content_length, transfer_encoding (present), chunked, close, keep_alive
+# (token present), the Content-Encoding values, and whether Set-Cookie is
+# present. The last two are gathered in the same pass so that no later
+# layer scans the fields again for every response.
+Framing = tuple[int | None, bool, bool, bool, bool, tuple[bytes, ...], bool]
 
-_NO_FRAMING: Framing = (None, False, False, False, False)
-_CONNECTION_FAST: dict[bytes, Framing] = {
-    b"keep-alive": (None, False, False, False, True),
-    b"close": (None, False, False, True, False),
+_NO_FRAMING: Framing = (None, False, False, False, False, (), False)
+_CONNECTION_TOKENS: dict[bytes, tuple[bool, bool]] = {
+    b"keep-alive": (False, True),
+    b"close": (True, False),
 }
 
 
@@ -137,9 +140,11 @@ def read_framing(headers: RawHeaders) -> Framing:
     content_length: int | None = None
     codings: list[bytes] | None = None
     connection: list[bytes] | None = None
+    content_codings: tuple[bytes, ...] = ()
+    set_cookie = False
     for name, value in headers:
         size = len(name)
-        # Length first: the lower() happens only for the three candidates.
+        # Length first: the lower() happens only for the candidates.
         if size == 14 and name.lower() == b"content-length":
             if content_length is not None:
                 raise WireError("Duplicate Content-Length header")
@@ -147,25 +152,26 @@ def read_framing(headers: RawHeaders) -> Framing:
                 raise WireError(f"Invalid Content-Length {value[:40]!r}: expected digits")
             if len(value.lstrip(b"0")) > 19 or (content_length := int(value)) > MAX_CONTENT_LENGTH:
                 raise WireError(f"Content-Length {value[:40]!r} is too large")
+        elif size == 10:
+            lowered = name.lower()
+            if lowered == b"connection":
+                if connection is None:
+                    connection = []
+                connection.append(value)
+            elif lowered == b"set-cookie":
+                set_cookie = True
         elif size == 17 and name.lower() == b"transfer-encoding":
             if not value:
                 raise WireError("Empty Transfer-Encoding header")
             if codings is None:
                 codings = []
             codings.append(value)
-        elif size == 10 and name.lower() == b"connection":
-            if connection is None:
-                connection = []
-            connection.append(value)
-    if codings is None:
-        if connection is None:
-            return (
-                _NO_FRAMING
-                if content_length is None
-                else (content_length, False, False, False, False)
-            )
-        if len(connection) == 1 and (fast := _CONNECTION_FAST.get(connection[0].lower())):
-            return (content_length, False, False, fast[3], fast[4])
+        elif size == 16 and name.lower() == b"content-encoding":
+            content_codings += (value,)
+    if codings is None and connection is None and content_length is None:
+        if not content_codings and not set_cookie:
+            return _NO_FRAMING
+        return (None, False, False, False, False, content_codings, set_cookie)
     chunked = False
     if codings is not None:
         if content_length is not None:
@@ -175,7 +181,19 @@ def read_framing(headers: RawHeaders) -> Framing:
         chunked = bool(tokens) and tokens[-1].strip(b" \t").lower() == b"chunked"
     close = keep_alive = False
     if connection is not None:
-        options = {t.strip(b" \t") for t in b",".join(connection).lower().split(b",")}
-        close = b"close" in options
-        keep_alive = b"keep-alive" in options
-    return (content_length, codings is not None, chunked, close, keep_alive)
+        known = _CONNECTION_TOKENS.get(connection[0].lower()) if len(connection) == 1 else None
+        if known is not None:
+            close, keep_alive = known
+        else:
+            options = {t.strip(b" \t") for t in b",".join(connection).lower().split(b",")}
+            close = b"close" in options
+            keep_alive = b"keep-alive" in options
+    return (
+        content_length,
+        codings is not None,
+        chunked,
+        close,
+        keep_alive,
+        content_codings,
+        set_cookie,
+    )

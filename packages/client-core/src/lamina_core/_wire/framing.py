@@ -299,7 +299,8 @@ class ResponseParserBase:
             headers = self._parse_fields(head, block)
         else:
             headers = ()
-        content_length, transfer_encoding, chunked, close, keep_alive_token = read_framing(headers)
+        framing = read_framing(headers)
+        content_length, transfer_encoding, chunked, close, keep_alive_token = framing[:5]
 
         if status < 200 and status != 101:
             self._informational += 1
@@ -311,43 +312,49 @@ class ResponseParserBase:
                 )
             events.append(Informational(status, headers))
             return  # stay in HEAD: the final response follows
+        codings, set_cookie = framing[5], framing[6]
         method = self._method
         if status == 101 or (method == "CONNECT" and status < 300):
             # The connection now speaks another protocol (RFC 9110 sections
             # 15.2.2 and 9.3.6); what follows the head is not ours.
-            events.append(ResponseHead(version, status, reason, headers, False, False, 0, True))
+            events.append(
+                ResponseHead(
+                    version, status, reason, headers, False, False, 0, True, codings, set_cookie
+                )
+            )
             events.append(_END_OF_CONTENT)
             self._state = _DONE
             return
         # RFC 9112 section 9.3: persistent by default from HTTP/1.1 on.
         keep_alive = not close if version == (1, 1) else keep_alive_token and not close
-        # RFC 9112 section 6.3, in its order.
+        # RFC 9112 section 6.3, in its order: no body, chunked, to EOF, or counted.
         if method == "HEAD" or status == 204 or status == 304:
-            events.append(
-                ResponseHead(version, status, reason, headers, keep_alive, False, 0, False)
-            )
-            events.append(_END_OF_CONTENT)
-            self._state = _DONE
+            chunked, length, self._state = False, 0, _DONE
         elif chunked:
-            events.append(
-                ResponseHead(version, status, reason, headers, keep_alive, True, None, False)
-            )
-            self._state = _CHUNK_SIZE
+            length, self._state = None, _CHUNK_SIZE
         elif transfer_encoding or content_length is None:
-            events.append(ResponseHead(version, status, reason, headers, False, False, None, False))
-            self._state = _EOF_BODY
+            keep_alive, length, self._state = False, None, _EOF_BODY
+        elif content_length:
+            length, self._state = content_length, _LENGTH
+            self._remaining = content_length
         else:
-            events.append(
-                ResponseHead(
-                    version, status, reason, headers, keep_alive, False, content_length, False
-                )
+            length, self._state = 0, _DONE
+        events.append(
+            ResponseHead(
+                version,
+                status,
+                reason,
+                headers,
+                keep_alive,
+                chunked,
+                length,
+                False,
+                codings,
+                set_cookie,
             )
-            if content_length:
-                self._remaining = content_length
-                self._state = _LENGTH
-            else:
-                events.append(_END_OF_CONTENT)
-                self._state = _DONE
+        )
+        if self._state == _DONE:
+            events.append(_END_OF_CONTENT)
 
     def _parse_fields(self, head: bytes, block: bytes) -> RawHeaders:
         """Turn the header block into raw pairs, refusing bad syntax.

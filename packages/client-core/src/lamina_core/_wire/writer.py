@@ -27,6 +27,10 @@ _bad_name_char = re.compile(f"[^{_TCHAR}]").search
 _bad_value_char = re.compile("[\x00-\x08\x0a-\x1f\x7f]").search
 # The target comes from yarl already percent-encoded: visible ASCII only.
 _is_target = re.compile("[\x21-\x7e]+").fullmatch
+# Methods known to be tokens skip the regex.
+_STANDARD_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+)
 
 
 def serialize_request_head(
@@ -58,7 +62,7 @@ def serialize_request_head(
     if not isinstance(headers, (list, tuple)):
         items = getattr(headers, "items", None)
         headers = list(items() if items is not None else headers)
-    if _is_token(method) is None:
+    if method not in _STANDARD_METHODS and _is_token(method) is None:
         raise ValueError(f"invalid HTTP method {method!r}: must be an RFC 9110 token")
     if _is_target(target) is None:
         raise ValueError(
