@@ -500,3 +500,123 @@ class _serve:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.runner.cleanup()
+
+
+# --- zero-copy uploads of regular files (loop.sendfile) ----------------------------------
+
+
+def test_only_regular_binary_files_offer_a_sendfile_source(tmp_path) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"0123456789")
+    with path.open("rb") as f:
+        f.seek(4)
+        source = payload_for(f).sendfile_source()
+        assert source is not None
+        assert source[1:] == (4, 6)
+    with path.open("r") as text:
+        assert payload_for(text).sendfile_source() is None
+    assert payload_for(io.BytesIO(b"abc")).sendfile_source() is None
+    assert payload_for(b"abc").sendfile_source() is None
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as pipe, open(write_end, "wb"):
+        assert payload_for(pipe).sendfile_source() is None
+
+
+async def test_plain_tcp_file_uploads_use_the_kernels_sendfile(receiver, big_file) -> None:
+    path, content = big_file
+    loop = asyncio.get_running_loop()
+    calls: list[tuple[int, int | None]] = []
+    real_sendfile = loop.sendfile
+
+    async def recording_sendfile(transport, file, offset=0, count=None, *, fallback=True):
+        calls.append((offset, count))
+        return await real_sendfile(transport, file, offset, count, fallback=fallback)
+
+    loop.sendfile = recording_sendfile  # type: ignore[method-assign]
+    try:
+        with path.open("rb") as f:
+            f.seek(1000)
+            got = await _send(receiver / "digest", f)
+    finally:
+        del loop.sendfile
+    assert calls == [(1000, len(content) - 1000)]
+    assert got["size"] == len(content) - 1000
+    assert got["sha256"] == _sha(content[1000:])
+    assert got["content_length"] == str(len(content) - 1000)
+
+
+async def test_traced_file_uploads_report_their_chunks(receiver, big_file) -> None:
+    from lamina_core.tracing import TraceConfig
+
+    path, content = big_file
+    sent: list[int] = []
+
+    async def on_chunk(session, ctx, params) -> None:
+        sent.append(len(params.chunk))
+
+    trace = TraceConfig()
+    trace.on_request_chunk_sent.append(on_chunk)
+    with path.open("rb") as f:
+        async with ClientSession(trace_configs=[trace]) as session:
+            async with session.post(receiver / "digest", data=f) as resp:
+                got = await resp.json()
+    assert got["sha256"] == _sha(content)
+    assert sum(sent) == len(content)
+    assert max(sent) <= CHUNK_SIZE
+
+
+async def test_file_upload_over_tls(big_file) -> None:
+    trustme = pytest.importorskip("trustme")
+    import ssl
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/digest", _digest)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx).start()
+    path, content = big_file
+    try:
+        url = URL(f"https://127.0.0.1:{runner.addresses[0][1]}/digest")
+        with path.open("rb") as f:
+            got = await _send(url, f, ssl=client_ctx)
+    finally:
+        await runner.cleanup()
+    assert got["sha256"] == _sha(content)
+    assert got["content_length"] == str(len(content))
+
+
+async def test_a_server_that_drops_the_connection_mid_upload_is_a_connection_error(
+    big_file,
+) -> None:
+    import socket
+    import struct
+
+    from lamina_core import ClientConnectionError
+
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.readexactly(64 * 1024)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.close()  # a reset, with most of the body unsent
+
+    server = await asyncio.start_server(drop, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    fds_before = len(os.listdir("/proc/self/fd"))
+    path, _ = big_file
+    try:
+        with path.open("rb") as f:
+            async with ClientSession() as session:
+                with pytest.raises(ClientConnectionError):
+                    await asyncio.wait_for(session.post(f"http://127.0.0.1:{port}/", data=f), 10)
+                assert session.connector is not None
+                await asyncio.sleep(0)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert len(os.listdir("/proc/self/fd")) <= fds_before

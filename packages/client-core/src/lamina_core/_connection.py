@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._decoders import ContentDecoder
 from ._extensions import response_parser_class
@@ -262,10 +262,13 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
     def write(self, data: bytes) -> None:
         """Write bytes of the current request."""
+        self._open_transport().write(data)
+
+    def _open_transport(self) -> asyncio.Transport:
         transport = self.transport
         if transport is None or not self._connected or transport.is_closing():
             raise ClientConnectionResetError("Cannot write to closing transport")
-        transport.write(data)
+        return transport
 
     async def drain(self) -> None:
         """Wait until the transport's write buffer is below its high-water mark."""
@@ -288,6 +291,25 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             await self.drain()
         if chunked:
             self.write(b"0\r\n\r\n")
+
+    async def sendfile(self, file: Any, offset: int, count: int) -> bool:
+        """Send ``count`` bytes of ``file`` from ``offset`` through ``loop.sendfile``.
+
+        On a plain socket the kernel copies the file itself; over TLS asyncio
+        reads and writes it in large blocks. Returns False, having sent
+        nothing, when the event loop has no ``sendfile`` (the caller then
+        streams the file itself).
+        """
+        transport = self._open_transport()
+        try:
+            await self._loop.sendfile(transport, file, offset, count)
+        except NotImplementedError:
+            return False
+        except ConnectionError as exc:
+            if isinstance(exc, ClientOSError):
+                raise
+            raise ClientConnectionResetError(f"Connection lost sending a file: {exc}") from exc
+        return True
 
     async def wait_continue(self) -> bool:
         """Wait for ``100 Continue`` (True) or a final response (False)."""

@@ -10,7 +10,10 @@ bodies when they can seek back to where they started, async iterables never.
 
 Files are read in pieces of at most ``CHUNK_SIZE`` bytes, in the default
 executor when they are real files (reads may block on disk), so a body is
-never held whole in memory unless the caller handed it over that way.
+never held whole in memory unless the caller handed it over that way. A
+regular file opened in binary mode also offers ``sendfile_source()``, so a
+plain TCP connection can hand it to the kernel (``loop.sendfile``) without
+reading it into Python at all.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ __all__ = [
     "payload_for",
 ]
 
-CHUNK_SIZE = 64 * 1024
+# 256 KiB: each piece of a real file costs a trip through the executor.
+CHUNK_SIZE = 256 * 1024
 _OCTETS = "application/octet-stream"
 
 
@@ -76,6 +80,11 @@ class Payload:
     def reusable(self) -> bool:
         """True when the body can be sent again (redirects, retries)."""
         return self.data is not None
+
+    def sendfile_source(self) -> tuple[Any, int, int] | None:
+        """``(file, offset, count)`` when the body is a span of a regular file
+        that the kernel can send itself, else None."""
+        return None
 
     @property
     def headers(self) -> CIMultiDict[str]:
@@ -218,6 +227,18 @@ class IOPayload(Payload):
     @property
     def reusable(self) -> bool:
         return self._start is not None
+
+    def sendfile_source(self) -> tuple[Any, int, int] | None:
+        start, size = self._start, self._size
+        if self._text or not self._blocking or start is None or size is None:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(self._file.fileno()).st_mode):
+                return None
+        except (AttributeError, OSError, ValueError):
+            return None
+        self._consumed = True
+        return self._file, start, size
 
     async def chunks(self) -> AsyncIterator[bytes]:
         file, size = self._file, self._size
