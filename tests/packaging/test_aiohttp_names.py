@@ -80,6 +80,7 @@ LAMINA_ONLY = {
     "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
     "TooManyContentCodings": "a ClientLimits violation (chained codings)",
     "WebSocketMessageTooLarge": "a ClientLimits violation (max_ws_message_size)",
+    "WebSocketMessageTooBig": "a message over max_msg_size: a WebSocketError and the limit error",
     "Connection": "documented in aiohttp's client reference, but not in its __all__",
     "HTTP11Connection": "the connection interface between pool and session (HTTP/2 ready)",
     "IOPayload": "lamina's one payload for file objects",

@@ -85,6 +85,29 @@ async def test_messages_over_max_msg_size(echo: Peer, compress: int) -> None:
         assert (await ws.receive()).type is WSMsgType.CLOSED
 
 
+@pytest.mark.parametrize("compress", [0, 15])
+async def test_message_size_limit_is_also_the_client_limits_error(
+    echo: Peer, compress: int
+) -> None:
+    from lamina_core import ClientLimits, WebSocketMessageTooLarge
+
+    limits = ClientLimits(max_ws_message_size=4000)
+    async with ClientSession(limits=limits) as session:
+        ws = await session.ws_connect(echo / "send?size=5000", compress=compress)
+        msg = await ws.receive(timeout=5)
+        assert msg.type is WSMsgType.ERROR
+        assert isinstance(msg.data, WebSocketError)
+        assert isinstance(msg.data, WebSocketMessageTooLarge)
+        assert msg.data.code == WSCloseCode.MESSAGE_TOO_BIG
+        assert (msg.data.limit, msg.data.value) == ("max_ws_message_size", 4000)
+        assert msg.data.actual > 4000
+        assert "max_ws_message_size" in str(msg.data)
+        assert ws.close_code == WSCloseCode.MESSAGE_TOO_BIG
+        # max_msg_size given to ws_connect wins over the session's limits.
+        async with session.ws_connect(echo / "send?size=5000", max_msg_size=0) as ws2:
+            assert len(await ws2.receive_bytes(timeout=5)) == 5000
+
+
 async def test_max_msg_size_zero_means_no_limit(echo: Peer) -> None:
     async with ClientSession() as session:
         async with session.ws_connect(echo / "send?size=5000000", max_msg_size=0) as ws:

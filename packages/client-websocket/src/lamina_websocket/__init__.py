@@ -19,7 +19,7 @@ from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._connect import ws_connect
-    from ._errors import WebSocketError, WSMessageTypeError
+    from ._errors import WebSocketError, WebSocketMessageTooBig, WSMessageTypeError
     from ._models import ClientWSTimeout, WSCloseCode, WSMessage, WSMsgType
     from ._response import ClientWebSocketResponse
 
@@ -31,6 +31,7 @@ __all__ = [
     "WSMessageTypeError",
     "WSMsgType",
     "WebSocketError",
+    "WebSocketMessageTooBig",
     "ws_connect",
 ]
 
@@ -42,6 +43,7 @@ _HOMES = {
     "WSMessageTypeError": "._errors",
     "WSMsgType": "._models",
     "WebSocketError": "._errors",
+    "WebSocketMessageTooBig": "._errors",
     "ws_connect": "._connect",
 }
 

@@ -49,7 +49,7 @@ async def connect(
     server_hostname: str | None = None,
     proxy_headers: Any = None,
     compress: int = 15,
-    max_msg_size: int = 4 * 1024 * 1024,
+    max_msg_size: int | None = _NOT_SET,
     decode_text: bool = True,
 ) -> ClientWebSocketResponse:
     """Open a WebSocket over ``session``; see ``ClientSession.ws_connect``.
@@ -84,6 +84,8 @@ async def connect(
         conn = resp.connection
         if conn is None or conn.protocol is None:
             raise HandshakeFailure("Connection closed right after the handshake")
+        if max_msg_size is _NOT_SET:
+            max_msg_size = session.limits.max_ws_message_size
         protocol = ClientProtocol(max_size=max_msg_size or None, autoping=autoping)
         protocol.extensions = negotiated.extensions
         glue = WebSocketConnection(asyncio.get_running_loop(), protocol, decode_text=decode_text)

@@ -50,7 +50,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final, cast
 
-from websockets.frames import Frame, Opcode
+from websockets.exceptions import PayloadTooBig
+from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import Protocol, Side, State
 
 try:  # the C helper websockets masks its own frames with
@@ -60,7 +61,7 @@ except ImportError:  # pragma: no cover - websockets built without its extension
 
 from lamina_core import ClientConnectionResetError
 
-from ._errors import WebSocketError
+from ._errors import WebSocketError, WebSocketMessageTooBig
 from ._models import WSMessage, WSMsgType
 
 __all__ = ["EOF", "ClientProtocol", "WebSocketConnection"]
@@ -365,9 +366,7 @@ class WebSocketConnection(asyncio.BufferedProtocol):
             self._failed = True
             # An unexpected EOF is reported by connection_lost as CLOSED.
             if not isinstance(exc, EOFError):
-                sent = protocol.close_sent
-                code = sent.code if sent is not None else 1006
-                self._push(WebSocketError(code, str(exc) or type(exc).__name__), 0)
+                self._push(_error_for(exc, protocol.close_sent), 0)
 
     def eof_received(self) -> bool:
         # The server closed its side: nothing more can arrive. Returning False
@@ -604,3 +603,13 @@ class WebSocketConnection(asyncio.BufferedProtocol):
                 await asyncio.shield(self._lost)
         except TimeoutError:
             transport.abort()
+
+
+def _error_for(exc: Exception, close_sent: Close | None) -> WebSocketError:
+    """The ``ERROR`` message's exception for what the sans-I/O parser refused."""
+    if isinstance(exc, PayloadTooBig) and exc.message is None:
+        # The inflater may stop before it knows the size: more than the limit, at least.
+        seen = (exc.size or 0) + (exc.current_size or 0)
+        return WebSocketMessageTooBig(exc.max_size, max(seen, exc.max_size + 1))
+    code = close_sent.code if close_sent is not None else 1006
+    return WebSocketError(code, str(exc) or type(exc).__name__)

@@ -4,7 +4,9 @@
 
     lamina_core.ClientError
     ├── WebSocketError               a protocol failure after the handshake;
-    │                                ``code`` is the close code sent for it
+    │   │                            ``code`` is the close code sent for it
+    │   └── WebSocketMessageTooBig (+ lamina_core.WebSocketMessageTooLarge)
+    │                                a message over ``max_msg_size`` (1009)
     └── WSMessageTypeError (+ TypeError)
                                      receive_str/bytes/json got another type
 
@@ -13,9 +15,9 @@ Handshake failures are lamina-core's ``WSServerHandshakeError``.
 
 from __future__ import annotations
 
-from lamina_core import ClientError
+from lamina_core import ClientError, WebSocketMessageTooLarge
 
-__all__ = ["WSMessageTypeError", "WebSocketError"]
+__all__ = ["WSMessageTypeError", "WebSocketError", "WebSocketMessageTooBig"]
 
 
 class WebSocketError(ClientError):
@@ -32,6 +34,22 @@ class WebSocketError(ClientError):
 
     def __str__(self) -> str:
         return str(self.args[1])
+
+
+class WebSocketMessageTooBig(WebSocketError, WebSocketMessageTooLarge):
+    """A message longer than ``max_msg_size`` arrived; the connection was closed with 1009.
+
+    Both a ``WebSocketError`` (as aiohttp reports it) and the
+    ``ClientLimits`` error for ``max_ws_message_size``, with its ``limit``,
+    ``value`` and ``actual`` attributes.
+    """
+
+    def __init__(self, value: int, actual: int) -> None:
+        WebSocketMessageTooLarge.__init__(self, "max_ws_message_size", value, actual)
+        self.code = 1009
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class WSMessageTypeError(ClientError, TypeError):

@@ -295,7 +295,7 @@ class ClientWebSocketResponse:
             if item is EOF:
                 self._close_code = _ABNORMAL
                 return
-            if type(item) is WebSocketError:
+            if isinstance(item, WebSocketError):
                 self._close_code = item.code
                 self._exception = item
                 return
@@ -367,7 +367,7 @@ class ClientWebSocketResponse:
                     self._exception = self._conn.lost_exc
                 return WS_CLOSED_MESSAGE
             else:
-                assert type(item) is WebSocketError
+                assert isinstance(item, WebSocketError)
                 self._close_code = item.code
                 self._exception = item
                 await self.close(code=item.code)

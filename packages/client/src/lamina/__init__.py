@@ -111,6 +111,7 @@ if TYPE_CHECKING:
         ClientWebSocketResponse,
         ClientWSTimeout,
         WebSocketError,
+        WebSocketMessageTooBig,
         WSCloseCode,
         WSMessage,
         WSMessageTypeError,
@@ -211,6 +212,7 @@ __all__ = [
     "WSMsgType",
     "WSServerHandshakeError",
     "WebSocketError",
+    "WebSocketMessageTooBig",
     "WebSocketMessageTooLarge",
     "hookimpl",
     "hookspec",
@@ -257,6 +259,7 @@ _LAZY = {
     "WSMessageTypeError": "lamina_websocket",
     "WSMsgType": "lamina_websocket",
     "WebSocketError": "lamina_websocket",
+    "WebSocketMessageTooBig": "lamina_websocket",
     "ws_connect": "lamina_websocket",
 }
 
