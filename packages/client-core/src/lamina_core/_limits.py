@@ -147,59 +147,6 @@ class ClientLimits:
         if limit is not None and len(codings) > limit:
             raise TooManyContentCodings("max_content_codings", limit, len(codings))
 
-    def check_body_size(self, received: int) -> None:
-        """Refuse a body once more than ``max_body_size`` bytes arrived.
-
-        Raises:
-            BodyTooLarge: ``received > max_body_size``.
-        """
-        limit = self.max_body_size
-        if limit is not None and received > limit:
-            raise BodyTooLarge("max_body_size", limit, received)
-
-    def check_head_size(self, head_bytes: int) -> None:
-        """Refuse a response head longer than ``max_header_bytes``.
-
-        Raises:
-            HeadLimitSignal: ``head_bytes > max_header_bytes``; the session
-                turns it into ``ResponseHeadTooLarge``.
-        """
-        limit = self.max_header_bytes
-        if limit is not None and head_bytes > limit:
-            raise ResponseHeadTooLarge.from_limit("max_header_bytes", limit, head_bytes)
-
-    def check_header_count(self, count: int) -> None:
-        """Refuse a response head with more than ``max_headers`` fields.
-
-        Raises:
-            HeadLimitSignal: ``count > max_headers``; the session turns it
-                into ``ResponseHeadTooLarge``.
-        """
-        limit = self.max_headers
-        if limit is not None and count > limit:
-            raise ResponseHeadTooLarge.from_limit("max_headers", limit, count)
-
-    def check_informational(self, count: int) -> None:
-        """Refuse the ``count``-th 1xx response when over ``max_informational``.
-
-        Raises:
-            HeadLimitSignal: ``count > max_informational``; the session
-                turns it into ``ResponseHeadTooLarge``.
-        """
-        limit = self.max_informational
-        if limit is not None and count > limit:
-            raise ResponseHeadTooLarge.from_limit("max_informational", limit, count)
-
-    def check_ws_message(self, size: int) -> None:
-        """Refuse a WebSocket message longer than ``max_ws_message_size``.
-
-        Raises:
-            WebSocketMessageTooLarge: ``size > max_ws_message_size``.
-        """
-        limit = self.max_ws_message_size
-        if limit is not None and size > limit:
-            raise WebSocketMessageTooLarge("max_ws_message_size", limit, size)
-
 
 DEFAULT_LIMITS: Final = ClientLimits()
 
@@ -320,11 +267,6 @@ class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):
         """The message for ``limit`` (also used before the request info is known)."""
         what = cls._WHAT.get(limit, "Limit {value} exceeded").format(value=_num(value))
         return f"{what}: {_advice(limit, value)}"
-
-    @classmethod
-    def from_limit(cls, limit: str, value: float, actual: float) -> HeadLimitSignal:
-        """The signal raised below the session, which turns it into this class."""
-        return HeadLimitSignal(limit, value, actual)
 
     @classmethod
     def from_signal(
