@@ -182,18 +182,62 @@ async def test_scheme_relative_and_relative_locations(http_server):
         assert srel["path"] == "/echo?s=1"
 
 
-async def test_credentials_do_not_follow_to_another_origin(http_server, raw_server):
+@pytest.mark.parametrize(
+    "credentials",
+    [{"auth": BasicAuth("user", "secret")}, {"headers": {"Authorization": "Bearer token"}}],
+)
+async def test_credentials_do_not_follow_to_another_origin(http_server, raw_server, credentials):
     other = await raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
     async with ClientSession() as session:
         async with session.get(
-            http_server / "redirect-to",
-            params={"url": str(other.url)},
-            auth=BasicAuth("user", "secret"),
-            headers={"Authorization": "Bearer token"},
+            http_server / "redirect-to", params={"url": str(other.url)}, **credentials
         ) as resp:
             assert await resp.read() == b"ok"
             assert len(resp.history) == 1
     assert b"authorization" not in other.requests[0].lower()
+
+
+async def test_an_authorization_header_and_auth_are_refused_together(http_server):
+    url_with_credentials = http_server.url.with_user("u").with_password("p") / "echo"
+    bearer = {"Authorization": "Bearer token"}
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(http_server / "echo", auth=BasicAuth("u", "p"), headers=bearer)
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(url_with_credentials, headers=bearer)
+    async with ClientSession(auth=BasicAuth("u", "p"), headers=bearer) as session:
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(http_server / "echo")
+
+
+async def test_session_auth_stays_within_the_base_url_origin(http_server):
+    other_origin = http_server.url.with_host("localhost") / "echo"
+    async with ClientSession(base_url=http_server.url, auth=BasicAuth("u", "p")) as session:
+        got = await echo(session, "echo")
+        assert got["headers"]["Authorization"] == BasicAuth("u", "p").encode()
+        got = await echo(session, other_origin)
+        assert "Authorization" not in got["headers"]
+        got = await echo(session, other_origin, auth=BasicAuth("x", "y"))
+        assert got["headers"]["Authorization"] == BasicAuth("x", "y").encode()
+
+
+async def test_trust_env_takes_credentials_from_netrc(http_server, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login netuser password netpass\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    from_netrc = BasicAuth("netuser", "netpass").encode()
+    async with ClientSession() as session:
+        assert "Authorization" not in (await echo(session, http_server / "echo"))["headers"]
+    async with ClientSession(trust_env=True) as session:
+        got = await echo(session, http_server / "echo")
+        assert got["headers"]["Authorization"] == from_netrc
+        got = await echo(session, http_server / "echo", auth=BasicAuth("own"))
+        assert got["headers"]["Authorization"] == BasicAuth("own").encode()
+        got = await echo(session, http_server / "echo", headers={"Authorization": "Bearer t"})
+        assert got["headers"]["Authorization"] == "Bearer t"
+        other_host = http_server.url.with_host("localhost") / "echo"
+        assert "Authorization" not in (await echo(session, other_host))["headers"]
 
 
 async def test_same_origin_redirect_keeps_credentials(http_server):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from ._auth import BasicAuth
+from ._auth import BasicAuth, netrc_auth
 from ._connection import ResponseHeadError
 from ._connector import BaseConnector, Connection
 from ._contexts import RequestContextManager
@@ -373,6 +373,13 @@ class ClientSession:
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
+        if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
+            auth = await self._implicit_auth(url, merged)
+        if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument"
+                " or credentials encoded in URL"
+            )
         body = self._body_for(data, json, encoding, compress, merged)
         skip = (
             self._skip_auto_headers.union(istr(name) for name in skip_auto_headers)
@@ -431,7 +438,7 @@ class ClientSession:
                 url,
                 merged,
                 body,
-                auth or self._default_auth,
+                auth,
                 options,
                 (sys.maxsize if max_redirects is None else max_redirects)
                 if allow_redirects
@@ -453,6 +460,17 @@ class ClientSession:
             info = resp.request_info
             await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
+
+    async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
+        """Credentials for a request that brings none: the session's ``auth``, within
+        ``base_url``'s origin only, else with ``trust_env`` the netrc entry for the host."""
+        if self._default_auth is not None and (
+            self._base_url is None or url.origin() == self._base_url.origin()
+        ):
+            return self._default_auth
+        if self._trust_env and url.raw_host and "Authorization" not in headers:
+            return await asyncio.to_thread(netrc_auth, url.raw_host)
+        return None
 
     def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
         from .tracing import make_traces  # loaded only by sessions that trace
