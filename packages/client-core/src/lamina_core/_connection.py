@@ -87,6 +87,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._state = _IDLE
         self._connected = False
         self._reusable = False
+        self._keep_alive = True
         self._paused_writing = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self._head_waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] | None = None
@@ -215,8 +216,13 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         expect_continue: bool = False,
         read_until_eof: bool = True,
         max_body_size: int | None = None,
+        keep_alive: bool = True,
     ) -> None:
-        """Prepare for the response to one request; call before writing it."""
+        """Prepare for the response to one request; call before writing it.
+
+        ``keep_alive=False`` (the request said ``Connection: close``) keeps
+        the connection from being reused after this response.
+        """
         parser = self._parser
         if parser is None or limits != self._limits:
             parser = self._parser = response_parser_class()(
@@ -237,6 +243,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._make_decoder = make_decoder
         self._read_until_eof = read_until_eof
         self._max_body_size = max_body_size
+        self._keep_alive = keep_alive
         self._body_received = 0
         self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
@@ -380,7 +387,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         max_body = self._max_body_size
         if max_body is not None and (head.content_length or 0) > max_body:
             refusal = BodyTooLarge("max_body_size", max_body, head.content_length or 0)
-        self._reusable = head.keep_alive
+        self._reusable = head.keep_alive and self._keep_alive
         self.upgraded = head.upgrade
         self._state = _READING_BODY
         waiter = self._head_waiter

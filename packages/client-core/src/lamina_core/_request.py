@@ -64,6 +64,8 @@ class ClientRequest:
         proxy_auth: credentials for the proxy (``Proxy-Authorization``).
         proxy_headers: headers for the proxy: sent with the request itself
             for plain http, with the CONNECT request for a tunnel.
+        force_close: the connection closes after this exchange, so an
+            HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
     """
 
     __slots__ = (
@@ -81,6 +83,7 @@ class ClientRequest:
         "proxy",
         "proxy_auth",
         "proxy_headers",
+        "keep_alive",
         "_request_info",
     )
 
@@ -102,6 +105,7 @@ class ClientRequest:
         proxy: URL | None = None,
         proxy_auth: BasicAuth | None = None,
         proxy_headers: CIMultiDict[str] | None = None,
+        force_close: bool = False,
     ) -> None:
         scheme = url.scheme
         if scheme not in ALLOWED_SCHEMES:
@@ -142,7 +146,12 @@ class ClientRequest:
             hash(tuple(proxy_headers.items())) if proxy_headers else None,
         )
         self.headers = self._build_headers(
-            headers, frozenset(skip_auto_headers), auth, accept_encoding
+            headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
+        )
+        connection = self.headers.get("Connection")
+        # False when this request asks for the connection to close after its response.
+        self.keep_alive = connection is None or "close" not in (
+            token.strip() for token in connection.lower().split(",")
         )
         self._request_info: RequestInfo | None = None
 
@@ -209,6 +218,7 @@ class ClientRequest:
         skip: frozenset[str],
         auth: BasicAuth | None,
         accept_encoding: str,
+        force_close: bool,
     ) -> CIMultiDict[str]:
         headers: CIMultiDict[str] = CIMultiDict()
         skip_ci = {name.lower() for name in skip} if skip else ()
@@ -231,8 +241,12 @@ class ClientRequest:
                 headers.extend(self.proxy_headers)
             if self.proxy_auth is not None and "Proxy-Authorization" not in headers:
                 headers["Proxy-Authorization"] = self.proxy_auth.encode()
-        if self.version == HttpVersion10 and "Connection" not in headers:
-            headers["Connection"] = "keep-alive"
+        if "Connection" not in headers:
+            if force_close:
+                if self.version == HttpVersion11:
+                    headers["Connection"] = "close"  # HTTP/1.0 closes without being told
+            elif self.version == HttpVersion10:
+                headers["Connection"] = "keep-alive"
         body = self.body
         if body is not None:
             if (

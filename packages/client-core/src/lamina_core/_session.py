@@ -112,6 +112,7 @@ class ClientSession:
         self._plugins = plugins
         self._connector = connector if connector is not None else plugins.new_connector()
         self._connector_owner = connector_owner
+        self._force_close = self._connector.force_close
         self._cookie_jar = cookie_jar if cookie_jar is not None else plugins.new_cookie_jar()
         self._uses_cookies = not isinstance(self._cookie_jar, DummyCookieJar)
         if cookies is not None:
@@ -425,6 +426,7 @@ class ClientSession:
                 "proxy": self._proxy if proxy is None else URL(proxy),
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
+                "force_close": self._force_close,
             },
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is _NOT_SET else retry,
@@ -655,6 +657,7 @@ class ClientSession:
                 expect_continue=req.expect100,
                 read_until_eof=options.read_until_eof,
                 max_body_size=options.limits.max_body_size,
+                keep_alive=req.keep_alive,
             )
             await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()
