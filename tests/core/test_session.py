@@ -86,8 +86,13 @@ async def test_json_and_content_type_check(http_server):
         async with session.get(http_server / "json") as resp:
             assert await resp.json() == {"ok": True, "items": [1, 2, 3]}
         async with session.get(http_server / "hello") as resp:
-            with pytest.raises(ContentTypeError):
+            with pytest.raises(ContentTypeError) as info:
                 await resp.json()
+            # The whole header value, as it came, in lower case.
+            assert info.value.message == (
+                "Attempt to decode JSON with unexpected mimetype: text/plain; charset=utf-8"
+            )
+            assert info.value.status == 200
             with pytest.raises(json.JSONDecodeError):
                 await resp.json(content_type=None)
 

@@ -32,16 +32,30 @@ _HTTP_PROXY_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
-class RequestInfo(NamedTuple):
-    """What was asked: available as ``ClientResponse.request_info``.
-
-    ``real_url`` keeps the fragment that ``url`` drops.
-    """
-
+class _RequestFields(NamedTuple):
     url: URL
     method: str
     headers: CIMultiDictProxy[str]
     real_url: URL
+
+
+class RequestInfo(_RequestFields):
+    """What was asked: available as ``ClientResponse.request_info``.
+
+    ``real_url`` keeps the fragment that ``url`` drops; it is ``url`` when
+    not given, as when building one for an exception by hand.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        url: URL,
+        method: str,
+        headers: CIMultiDictProxy[str],
+        real_url: URL | None = None,
+    ) -> RequestInfo:
+        return super().__new__(cls, url, method, headers, url if real_url is None else real_url)
 
 
 class ClientRequest:
