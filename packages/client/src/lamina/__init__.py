@@ -72,6 +72,7 @@ from lamina_core import (
     request,
 )
 
+from . import hdrs as hdrs
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -212,6 +213,7 @@ __all__ = [
     "WSServerHandshakeError",
     "WebSocketError",
     "WebSocketMessageTooLarge",
+    "hdrs",
     "hookimpl",
     "hookspec",
     "request",
