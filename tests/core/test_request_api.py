@@ -240,6 +240,16 @@ async def test_trust_env_takes_credentials_from_netrc(http_server, tmp_path, mon
         assert "Authorization" not in (await echo(session, other_host))["headers"]
 
 
+async def test_credentials_in_a_redirect_url_supersede_earlier_ones(http_server):
+    target = http_server.url.with_user("other").with_password("pw") / "echo"
+    async with ClientSession(auth=BasicAuth("session", "s")) as session:
+        for credentials in ({}, {"auth": BasicAuth("u", "p")}):
+            got = await echo(
+                session, http_server / "redirect-to", params={"url": str(target)}, **credentials
+            )
+            assert got["headers"]["Authorization"] == BasicAuth("other", "pw").encode()
+
+
 async def test_same_origin_redirect_keeps_credentials(http_server):
     async with ClientSession() as session:
         got = await echo(

@@ -542,7 +542,7 @@ class ClientSession:
             method, body, headers, auth = next_request(
                 resp.status, method, body, headers, auth, url, new_url
             )
-            if auth is None and new_url.raw_user is not None:
+            if new_url.raw_user is not None:  # they supersede earlier credentials
                 auth = BasicAuth.from_url(new_url)
             if new_url.origin() != url.origin():
                 options.request_cookies = None  # the caller's cookies were for the first origin
