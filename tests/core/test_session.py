@@ -273,6 +273,20 @@ async def test_total_timeout(http_server):
             await session.get(http_server / "slow", params={"delay": "2"})
 
 
+async def test_zero_disables_a_timeout(http_server):
+    assert ClientTimeout(total=0, connect=0, sock_read=0, sock_connect=0) == ClientTimeout()
+    async with ClientSession(timeout=ClientTimeout(total=0)) as session:
+        for timeout in (
+            ClientTimeout(total=0),
+            ClientTimeout(sock_read=0),
+            ClientTimeout(connect=0, sock_connect=0),
+            0,
+        ):
+            params = {"delay": "0.05"}
+            async with session.get(http_server / "slow", params=params, timeout=timeout) as resp:
+                assert await resp.text() == "slow"
+
+
 async def test_request_info(http_server):
     async with ClientSession() as session:
         url = URL(http_server / "hello").with_fragment("frag")
