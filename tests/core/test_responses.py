@@ -95,7 +95,7 @@ async def test_extra_bytes_after_the_body_poison_the_connection(raw_server):
         b"HTTP/2.0 200 OK\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nX: a\x00b\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n folded: a\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n",
         b"HTTP/1.1 200 " + b"R" * 9000 + b"\r\n\r\n",
     ],
