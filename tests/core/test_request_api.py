@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict, MultiDict
 
-from lamina_core import BasicAuth, ClientSession
+from lamina_core import BasicAuth, ClientSession, HttpVersion10
 from lamina_core.exceptions import (
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
@@ -97,6 +97,65 @@ async def test_async_iterable_body_streams_chunked(http_server):
         got = await echo(session, http_server / "echo", method="POST", data=gen())
     assert got["body"] == "part0;part1;part2;"
     assert got["headers"]["Transfer-Encoding"] == "chunked"
+
+
+async def test_a_stream_with_a_content_length_is_sent_unchunked(http_server):
+    async def gen():
+        yield b"ab"
+        yield b"cd"
+
+    async with ClientSession() as session:
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=gen(),
+            headers={"Content-Length": "4"},
+        )
+    assert got["body"] == "abcd"
+    assert got["headers"]["Content-Length"] == "4"
+    assert "Transfer-Encoding" not in got["headers"]
+
+
+@pytest.mark.parametrize("length", ["3", "5"])
+async def test_a_stream_that_breaks_its_content_length_is_refused(http_server, length):
+    async def gen():
+        yield b"ab"
+        yield b"cd"
+
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="than its Content-Length"):
+            await session.post(http_server / "echo", data=gen(), headers={"Content-Length": length})
+        got = await echo(session, http_server / "echo", method="POST", data=b"next")
+    assert got["body"] == "next"
+
+
+async def test_http10_requests_are_never_chunked(http_server):
+    async def gen():
+        yield b"ab"
+
+    async with ClientSession(version=HttpVersion10) as session:
+        with pytest.raises(ValueError, match="cannot be chunked"):
+            await session.post(http_server / "echo", data=gen())
+        with pytest.raises(ValueError, match="cannot be chunked"):
+            await session.post(http_server / "echo", data=b"ab", chunked=True)
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=gen(),
+            headers={"Content-Length": "2"},
+        )
+    assert got["body"] == "ab"
+    assert got["version"] == [1, 0]
+
+
+async def test_compress_refuses_a_given_content_length(http_server):
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="Content-Length"):
+            await session.post(
+                http_server / "echo", data=b"abc", compress=True, headers={"Content-Length": "3"}
+            )
 
 
 async def test_read_until_eof_false_gives_an_empty_body(raw_server):

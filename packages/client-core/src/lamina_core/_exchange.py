@@ -60,10 +60,28 @@ async def write_request(
     protocol.write(head)
     # A streamed body waits on the caller's iterator too: bound it by the total.
     chunks = body.chunks()
+    if not req.chunked:  # a stream of unknown size, sent with the caller's Content-Length
+        chunks = _exactly(chunks, int(req.headers["Content-Length"]))
     if traces:
         chunks = _traced(chunks, req, traces)
     async with asyncio.timeout_at(deadline):
         await protocol.write_body(chunks, req.chunked)
+
+
+async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
+    """Pass ``chunks`` on, refusing a stream that breaks its declared length.
+
+    Raises:
+        ValueError: the stream gives more or fewer bytes than ``length``.
+    """
+    left = length
+    async for chunk in chunks:
+        left -= len(chunk)
+        if left < 0:
+            raise ValueError(f"The body is longer than its Content-Length of {length}")
+        yield chunk
+    if left:
+        raise ValueError(f"The body is shorter than its Content-Length of {length}")
 
 
 async def _traced(

@@ -69,7 +69,8 @@ class ClientRequest:
         body: the payload, or None.
         auth: credentials for ``Authorization: Basic``.
         version: ``HttpVersion11`` or ``HttpVersion10``.
-        chunked: force chunked framing of the body.
+        chunked: force chunked framing of the body; a body of unknown size
+            is chunked unless ``headers`` give its Content-Length.
         expect100: send ``Expect: 100-continue`` and wait before the body.
         ssl: the TLS setting for https (True, False or an ``SSLContext``).
         server_hostname: the name to send in SNI and check the certificate for.
@@ -138,7 +139,11 @@ class ClientRequest:
             self.url = self.url.with_user(None)
         self.body = body
         self.version = version
-        self.chunked = bool(chunked) or (body is not None and body.size is None)
+        self.chunked = bool(chunked) or (
+            body is not None
+            and body.size is None
+            and (headers is None or "Content-Length" not in headers)
+        )
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -272,6 +277,11 @@ class ClientRequest:
             if self.chunked:
                 if "Content-Length" in headers:
                     raise ValueError("chunked can not be set if Content-Length header is set")
+                if self.version == HttpVersion10:
+                    # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
+                    raise ValueError(
+                        "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
+                    )
                 headers["Transfer-Encoding"] = "chunked"
             elif "Content-Length" not in headers:
                 headers["Content-Length"] = str(body.size)

@@ -498,6 +498,8 @@ class ClientSession:
         if coding:
             if "Content-Encoding" in headers:
                 raise ValueError("compress can not be set if Content-Encoding header is set")
+            if "Content-Length" in headers:
+                raise ValueError("compress can not be set if Content-Length header is set")
             body = compress_payload(body, coding)
             headers["Content-Encoding"] = coding
         return body
