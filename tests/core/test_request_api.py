@@ -309,6 +309,23 @@ async def test_credentials_in_a_redirect_url_supersede_earlier_ones(http_server)
             assert got["headers"]["Authorization"] == BasicAuth("other", "pw").encode()
 
 
+async def test_requote_redirect_url_from_the_constructor_or_the_attribute(http_server):
+    location = {"url": "/echo?q=%7Eu"}
+    async with ClientSession() as session:
+        assert session.requote_redirect_url is True
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=~u"
+        )
+        session.requote_redirect_url = False
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=%7Eu"
+        )
+    async with ClientSession(requote_redirect_url=False) as session:
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=%7Eu"
+        )
+
+
 async def test_same_origin_redirect_keeps_credentials(http_server):
     async with ClientSession() as session:
         got = await echo(

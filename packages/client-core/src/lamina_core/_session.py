@@ -211,8 +211,12 @@ class ClientSession:
 
     @property
     def requote_redirect_url(self) -> bool:
-        """True when redirect locations are re-encoded."""
+        """True when redirect locations are re-encoded; settable, for later requests."""
         return self._requote_redirect_url
+
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        self._requote_redirect_url = value
 
     @property
     def version(self) -> HttpVersion:
