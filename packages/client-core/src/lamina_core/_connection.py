@@ -64,6 +64,9 @@ def _receive_buffer() -> memoryview:
 
 
 _IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
+# RFC 9110 section 10.1.1: a client should not wait indefinitely for 100
+# (Continue), which an HTTP/1.0 server or intermediary never sends.
+_CONTINUE_WAIT = 1.0
 
 
 class ResponseHeadError(Exception):
@@ -297,13 +300,20 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             self.write(b"0\r\n\r\n")
 
     async def wait_continue(self) -> bool:
-        """Wait for ``100 Continue`` (True) or a final response (False)."""
+        """Wait for ``100 Continue`` (True) or a final response (False).
+
+        After ``_CONTINUE_WAIT`` seconds without either the body goes anyway (True).
+        """
         waiter = self._continue_waiter
         assert waiter is not None
         head_waiter = self._head_waiter
         assert head_waiter is not None
         if not waiter.done() and not head_waiter.done():
-            await asyncio.wait((waiter, head_waiter), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (waiter, head_waiter), timeout=_CONTINUE_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not waiter.done() and not head_waiter.done():
+                waiter.set_result(True)
         return waiter.done() and not waiter.cancelled() and waiter.result()
 
     async def read_head(self) -> tuple[ResponseHead, StreamReader]:
@@ -395,6 +405,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             waiter.set_result((head, stream))
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(False)
+            self._reusable = False  # the announced body is never sent: framing is lost
         if refusal is not None:
             self._fail(refusal)  # the caller gets the head, then the error on reading
             return

@@ -526,6 +526,11 @@ class ClientSession:
                 resp = await self._send_once(req, options, history)
             else:
                 resp = await self._send_with_policy(req, options, history, options.retry)
+            if resp.status == 417 and req.expect100 and (body is None or body.reusable):
+                # RFC 9110 section 10.1.1: repeat the request without the expectation.
+                resp.release()
+                options.req_kwargs = {**options.req_kwargs, "expect100": False}
+                continue
             if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
