@@ -150,6 +150,28 @@ async def test_http10_requests_are_never_chunked(http_server):
     assert got["version"] == [1, 0]
 
 
+async def test_a_given_transfer_encoding_frames_the_body_chunked(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=b"abc",
+            headers={"Transfer-Encoding": "chunked"},
+        )
+        assert got["body"] == "abc"
+        assert got["headers"]["Transfer-Encoding"] == "chunked"
+        assert "Content-Length" not in got["headers"]
+        for kwargs, message in [
+            ({"chunked": True}, "chunked can not be set"),
+            ({"headers": {"Content-Length": "3"}}, "can not both be set"),
+            ({"headers": {"Transfer-Encoding": "gzip"}}, "must end with chunked"),
+        ]:
+            headers = {"Transfer-Encoding": "chunked", **kwargs.pop("headers", {})}
+            with pytest.raises(ValueError, match=message):
+                await session.post(http_server / "echo", data=b"abc", headers=headers, **kwargs)
+
+
 async def test_compress_refuses_a_given_content_length(http_server):
     async with ClientSession() as session:
         with pytest.raises(ValueError, match="Content-Length"):

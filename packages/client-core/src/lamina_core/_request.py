@@ -144,6 +144,8 @@ class ClientRequest:
             and body.size is None
             and (headers is None or "Content-Length" not in headers)
         )
+        if body is not None and headers is not None and "Transfer-Encoding" in headers:
+            self.chunked = _framed_by_caller(headers, chunked)
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -282,7 +284,8 @@ class ClientRequest:
                     raise ValueError(
                         "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
                     )
-                headers["Transfer-Encoding"] = "chunked"
+                if "Transfer-Encoding" not in headers:
+                    headers["Transfer-Encoding"] = "chunked"
             elif "Content-Length" not in headers:
                 headers["Content-Length"] = str(body.size)
         elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
@@ -290,3 +293,20 @@ class ClientRequest:
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
+
+
+def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
+    """Accept a Transfer-Encoding header given with a body, which then goes out chunked.
+
+    Raises:
+        ValueError: ``chunked`` is set too, a Content-Length is given beside it
+            (RFC 9112 section 6.2), or its last coding is not chunked (section 6.1).
+    """
+    if chunked:
+        raise ValueError("chunked can not be set if Transfer-Encoding header is set")
+    if "Content-Length" in headers:
+        raise ValueError("Transfer-Encoding and Content-Length headers can not both be set")
+    codings = ",".join(headers.getall("Transfer-Encoding")).split(",")
+    if codings[-1].strip().lower() != "chunked":
+        raise ValueError("A Transfer-Encoding header must end with chunked")
+    return True
