@@ -198,9 +198,9 @@ class ClientRequest:
         """The method, URL and headers, for responses and exceptions."""
         info = self._request_info
         if info is None:
-            info = self._request_info = RequestInfo(
-                self.url, self.method, CIMultiDictProxy(self.headers), self.original_url
-            )
+            # tuple.__new__ skips RequestInfo.__new__'s defaulting: every field is known.
+            fields = (self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+            info = self._request_info = tuple.__new__(RequestInfo, fields)
         return info
 
     def head_bytes(self) -> bytes:
