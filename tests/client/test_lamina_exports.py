@@ -76,7 +76,7 @@ def test_import_lamina_loads_no_optional_layer() -> None:
     code = (
         "import sys, lamina; "
         "print(sorted(m for m in ('lamina_connectors', 'lamina_cookies', 'lamina_websocket', "
-        "'websockets', 'lamina_core.tracing') if m in sys.modules))"
+        "'websockets', 'lamina_core.tracing', 'lamina_core.hdrs') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

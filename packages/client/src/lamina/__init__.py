@@ -72,7 +72,6 @@ from lamina_core import (
     request,
 )
 
-from . import hdrs as hdrs
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -118,6 +117,8 @@ if TYPE_CHECKING:
         WSMsgType,
         ws_connect,
     )
+
+    from . import hdrs as hdrs
 
 __all__ = [
     "EMPTY_PAYLOAD",
@@ -264,6 +265,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "hdrs":  # a submodule, imported on first use as well
+        return importlib.import_module("lamina.hdrs")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lamina' has no attribute {name!r}")
