@@ -76,7 +76,7 @@ def test_import_lamina_loads_no_optional_layer() -> None:
     code = (
         "import sys, lamina; "
         "print(sorted(m for m in ('lamina_connectors', 'lamina_cookies', 'lamina_websocket', "
-        "'websockets', 'lamina_core.tracing') if m in sys.modules))"
+        "'websockets', 'lamina_core.tracing', 'lamina_core.hdrs') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -84,3 +84,13 @@ def test_import_lamina_loads_no_optional_layer() -> None:
 
 def test_version() -> None:
     assert lamina.__version__ == "0.1.0"
+
+
+def test_hdrs_is_importable_where_aiohttp_has_it() -> None:
+    import lamina.hdrs
+    import lamina_core.hdrs
+    from lamina import hdrs
+
+    assert hdrs is lamina.hdrs
+    assert hdrs.__all__ == lamina_core.hdrs.__all__
+    assert all(getattr(hdrs, name) is getattr(lamina_core.hdrs, name) for name in hdrs.__all__)

@@ -91,6 +91,10 @@ async def test_use_dns_cache_false_resolves_every_time(plain_server):
     resolver = FixedResolver(("127.0.0.1", plain_server.port))
     connector = TCPConnector(resolver=resolver, use_dns_cache=False, force_close=True)
     assert not connector.use_dns_cache
+    assert not connector.dns_cache
+    caching = TCPConnector()
+    assert caching.dns_cache
+    await caching.close()
     async with ClientSession(connector=connector) as session:
         for _ in range(2):
             await (await session.get("http://nocache.test/hello")).read()

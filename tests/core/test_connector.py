@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from yarl import URL
 
-from lamina_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection
+from lamina_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection, HttpVersion10
 from lamina_core.exceptions import (
     ClientConnectorError,
     ClientPayloadError,
@@ -68,6 +68,25 @@ async def test_force_close_opens_a_connection_per_request(raw_server):
         for _ in range(3):
             async with session.get(server.url) as resp:
                 await resp.read()
+    assert server.connections == 3
+    assert all(b"\r\nConnection: close\r\n" in head for head in server.requests)
+
+
+async def test_force_close_over_http10_sends_no_connection_header(raw_server):
+    server = await raw_server([OK], cycle=True)
+    connector = BasicTCPConnector(force_close=True)
+    async with ClientSession(connector=connector, version=HttpVersion10) as session:
+        async with session.get(server.url) as resp:
+            await resp.read()
+    assert b"connection:" not in server.requests[0].lower()
+
+
+async def test_a_request_that_says_close_does_not_reuse_its_connection(raw_server):
+    server = await raw_server([OK], cycle=True)
+    async with ClientSession() as session:
+        for headers in ({"Connection": "close"}, {"Connection": "foo, Close"}, {}, {}):
+            async with session.get(server.url, headers=headers) as resp:
+                assert await resp.read() == b"ok"
     assert server.connections == 3
 
 

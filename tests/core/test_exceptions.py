@@ -66,6 +66,16 @@ def test_client_response_error_fields():
     assert exc.history == ()
 
 
+def test_client_response_error_args_and_request_info_defaults():
+    info = _info()
+    exc = exceptions.ClientResponseError(info, [], status=500)
+    assert exc.args == (info, ())
+    bare = RequestInfo(info.url, "POST", info.headers)
+    assert bare.real_url == info.url
+    assert bare == (info.url, "POST", info.headers, info.url)
+    assert bare._replace(method="GET") == info
+
+
 def test_connector_error_fields():
     key = ConnectionKey("127.0.0.1", 1, False, True, None, None, None)
     exc = exceptions.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))

@@ -7,7 +7,7 @@ import pkgutil
 
 import lamina_core
 
-PUBLIC_MODULES = ["exceptions", "abc", "hookspecs", "plugins", "tracing"]
+PUBLIC_MODULES = ["exceptions", "abc", "hdrs", "hookspecs", "plugins", "tracing"]
 
 
 def test_all_is_unique():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict, MultiDict
 
-from lamina_core import BasicAuth, ClientSession
+from lamina_core import BasicAuth, ClientSession, HttpVersion10
 from lamina_core.exceptions import (
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
@@ -99,6 +99,87 @@ async def test_async_iterable_body_streams_chunked(http_server):
     assert got["headers"]["Transfer-Encoding"] == "chunked"
 
 
+async def test_a_stream_with_a_content_length_is_sent_unchunked(http_server):
+    async def gen():
+        yield b"ab"
+        yield b"cd"
+
+    async with ClientSession() as session:
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=gen(),
+            headers={"Content-Length": "4"},
+        )
+    assert got["body"] == "abcd"
+    assert got["headers"]["Content-Length"] == "4"
+    assert "Transfer-Encoding" not in got["headers"]
+
+
+@pytest.mark.parametrize("length", ["3", "5"])
+async def test_a_stream_that_breaks_its_content_length_is_refused(http_server, length):
+    async def gen():
+        yield b"ab"
+        yield b"cd"
+
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="than its Content-Length"):
+            await session.post(http_server / "echo", data=gen(), headers={"Content-Length": length})
+        got = await echo(session, http_server / "echo", method="POST", data=b"next")
+    assert got["body"] == "next"
+
+
+async def test_http10_requests_are_never_chunked(http_server):
+    async def gen():
+        yield b"ab"
+
+    async with ClientSession(version=HttpVersion10) as session:
+        with pytest.raises(ValueError, match="cannot be chunked"):
+            await session.post(http_server / "echo", data=gen())
+        with pytest.raises(ValueError, match="cannot be chunked"):
+            await session.post(http_server / "echo", data=b"ab", chunked=True)
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=gen(),
+            headers={"Content-Length": "2"},
+        )
+    assert got["body"] == "ab"
+    assert got["version"] == [1, 0]
+
+
+async def test_a_given_transfer_encoding_frames_the_body_chunked(http_server):
+    async with ClientSession() as session:
+        got = await echo(
+            session,
+            http_server / "echo",
+            method="POST",
+            data=b"abc",
+            headers={"Transfer-Encoding": "chunked"},
+        )
+        assert got["body"] == "abc"
+        assert got["headers"]["Transfer-Encoding"] == "chunked"
+        assert "Content-Length" not in got["headers"]
+        for kwargs, message in [
+            ({"chunked": True}, "chunked can not be set"),
+            ({"headers": {"Content-Length": "3"}}, "can not both be set"),
+            ({"headers": {"Transfer-Encoding": "gzip"}}, "must end with chunked"),
+        ]:
+            headers = {"Transfer-Encoding": "chunked", **kwargs.pop("headers", {})}
+            with pytest.raises(ValueError, match=message):
+                await session.post(http_server / "echo", data=b"abc", headers=headers, **kwargs)
+
+
+async def test_compress_refuses_a_given_content_length(http_server):
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="Content-Length"):
+            await session.post(
+                http_server / "echo", data=b"abc", compress=True, headers={"Content-Length": "3"}
+            )
+
+
 async def test_read_until_eof_false_gives_an_empty_body(raw_server):
     async def eof_body(reader, writer):
         writer.write(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
@@ -182,18 +263,89 @@ async def test_scheme_relative_and_relative_locations(http_server):
         assert srel["path"] == "/echo?s=1"
 
 
-async def test_credentials_do_not_follow_to_another_origin(http_server, raw_server):
+@pytest.mark.parametrize(
+    "credentials",
+    [{"auth": BasicAuth("user", "secret")}, {"headers": {"Authorization": "Bearer token"}}],
+)
+async def test_credentials_do_not_follow_to_another_origin(http_server, raw_server, credentials):
     other = await raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"])
     async with ClientSession() as session:
         async with session.get(
-            http_server / "redirect-to",
-            params={"url": str(other.url)},
-            auth=BasicAuth("user", "secret"),
-            headers={"Authorization": "Bearer token"},
+            http_server / "redirect-to", params={"url": str(other.url)}, **credentials
         ) as resp:
             assert await resp.read() == b"ok"
             assert len(resp.history) == 1
     assert b"authorization" not in other.requests[0].lower()
+
+
+async def test_an_authorization_header_and_auth_are_refused_together(http_server):
+    url_with_credentials = http_server.url.with_user("u").with_password("p") / "echo"
+    bearer = {"Authorization": "Bearer token"}
+    async with ClientSession() as session:
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(http_server / "echo", auth=BasicAuth("u", "p"), headers=bearer)
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(url_with_credentials, headers=bearer)
+    async with ClientSession(auth=BasicAuth("u", "p"), headers=bearer) as session:
+        with pytest.raises(ValueError, match="AUTHORIZATION header"):
+            await session.get(http_server / "echo")
+
+
+async def test_session_auth_stays_within_the_base_url_origin(http_server):
+    other_origin = http_server.url.with_host("localhost") / "echo"
+    async with ClientSession(base_url=http_server.url, auth=BasicAuth("u", "p")) as session:
+        got = await echo(session, "echo")
+        assert got["headers"]["Authorization"] == BasicAuth("u", "p").encode()
+        got = await echo(session, other_origin)
+        assert "Authorization" not in got["headers"]
+        got = await echo(session, other_origin, auth=BasicAuth("x", "y"))
+        assert got["headers"]["Authorization"] == BasicAuth("x", "y").encode()
+
+
+async def test_trust_env_takes_credentials_from_netrc(http_server, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login netuser password netpass\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    from_netrc = BasicAuth("netuser", "netpass").encode()
+    async with ClientSession() as session:
+        assert "Authorization" not in (await echo(session, http_server / "echo"))["headers"]
+    async with ClientSession(trust_env=True) as session:
+        got = await echo(session, http_server / "echo")
+        assert got["headers"]["Authorization"] == from_netrc
+        got = await echo(session, http_server / "echo", auth=BasicAuth("own"))
+        assert got["headers"]["Authorization"] == BasicAuth("own").encode()
+        got = await echo(session, http_server / "echo", headers={"Authorization": "Bearer t"})
+        assert got["headers"]["Authorization"] == "Bearer t"
+        other_host = http_server.url.with_host("localhost") / "echo"
+        assert "Authorization" not in (await echo(session, other_host))["headers"]
+
+
+async def test_credentials_in_a_redirect_url_supersede_earlier_ones(http_server):
+    target = http_server.url.with_user("other").with_password("pw") / "echo"
+    async with ClientSession(auth=BasicAuth("session", "s")) as session:
+        for credentials in ({}, {"auth": BasicAuth("u", "p")}):
+            got = await echo(
+                session, http_server / "redirect-to", params={"url": str(target)}, **credentials
+            )
+            assert got["headers"]["Authorization"] == BasicAuth("other", "pw").encode()
+
+
+async def test_requote_redirect_url_from_the_constructor_or_the_attribute(http_server):
+    location = {"url": "/echo?q=%7Eu"}
+    async with ClientSession() as session:
+        assert session.requote_redirect_url is True
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=~u"
+        )
+        session.requote_redirect_url = False
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=%7Eu"
+        )
+    async with ClientSession(requote_redirect_url=False) as session:
+        assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
+            "/echo?q=%7Eu"
+        )
 
 
 async def test_same_origin_redirect_keeps_credentials(http_server):

@@ -7,6 +7,7 @@ reused cleanly or closed: never returned to the pool in a bad state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 
 import pytest
@@ -95,7 +96,7 @@ async def test_extra_bytes_after_the_body_poison_the_connection(raw_server):
         b"HTTP/2.0 200 OK\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nX: a\x00b\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n folded: a\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n",
         b"HTTP/1.1 200 " + b"R" * 9000 + b"\r\n\r\n",
     ],
@@ -180,6 +181,24 @@ async def test_total_timeout_covers_the_body(raw_server):
             await resp.read()
 
 
+@contextlib.asynccontextmanager
+async def _serving(handler):
+    """A loopback server running ``handler`` per connection; yields its URL."""
+    srv = await asyncio.start_server(lambda r, w: _run_and_close(handler, r, w), "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
+    finally:
+        srv.close()
+        await srv.wait_closed()
+
+
+async def _run_and_close(handler, reader, writer):
+    try:
+        await handler(reader, writer)
+    finally:
+        writer.close()
+
+
 async def test_expect_100_continue_sends_the_body_after_100():
     heads = []
 
@@ -189,50 +208,66 @@ async def test_expect_100_continue_sends_the_body_after_100():
         body = await reader.readexactly(4)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n" + body)
 
-    srv = await asyncio.start_server(
-        lambda r, w: _run_and_close(continue_then_ok, r, w), "127.0.0.1", 0
-    )
-    port = srv.sockets[0].getsockname()[1]
-    try:
-        async with ClientSession() as session:
-            url = f"http://127.0.0.1:{port}/"
-            async with session.post(url, data=b"body", expect100=True) as resp:
-                assert await resp.read() == b"body"
-    finally:
-        srv.close()
-        await srv.wait_closed()
+    async with _serving(continue_then_ok) as url, ClientSession() as session:
+        async with session.post(url, data=b"body", expect100=True) as resp:
+            assert await resp.read() == b"body"
     assert b"expect: 100-continue" in heads[0].lower()
 
 
-async def test_expect_100_final_answer_skips_the_body(raw_server):
+async def test_expect_100_final_answer_skips_the_body():
     received = []
 
     async def refuse(reader, writer):
         received.append(await reader.readuntil(b"\r\n\r\n"))
-        writer.write(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+        writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
         await writer.drain()
         received.append(await reader.read())
 
-    srv = await asyncio.start_server(lambda r, w: _run_and_close(refuse, r, w), "127.0.0.1", 0)
-    port = srv.sockets[0].getsockname()[1]
-    try:
-        async with (
-            ClientSession() as session,
-            session.post(f"http://127.0.0.1:{port}/", data=b"secret", expect100=True) as resp,
-        ):
-            assert resp.status == 417
+    async with _serving(refuse) as url, ClientSession() as session:
+        async with session.post(url, data=b"secret", expect100=True) as resp:
+            assert resp.status == 401
         await asyncio.sleep(0.05)
-    finally:
-        srv.close()
-        await srv.wait_closed()
+        # The announced body was never sent: the connection is not lent again.
+        assert received[-1] == b""
     assert b"secret" not in b"".join(received)
 
 
-async def _run_and_close(handler, reader, writer):
-    try:
-        await handler(reader, writer)
-    finally:
-        writer.close()
+async def test_expect_100_without_an_answer_sends_the_body_after_a_second():
+    async def ignore_expect(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        body = await reader.readexactly(4)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n" + body)
+
+    async with (
+        _serving(ignore_expect) as url,
+        ClientSession(timeout=ClientTimeout(total=5)) as session,
+        session.post(url, data=b"body", expect100=True) as resp,
+    ):
+        assert await resp.read() == b"body"
+
+
+async def test_expect_100_answered_417_is_repeated_without_the_expectation():
+    heads = []
+
+    async def expectation_failed(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        heads.append(head)
+        if b"100-continue" in head.lower():
+            writer.write(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+            return
+        body = await reader.readexactly(4)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n" + body)
+
+    async with (
+        _serving(expectation_failed) as url,
+        ClientSession() as session,
+        session.post(url, data=b"body", expect100=True) as resp,
+    ):
+        assert resp.status == 200
+        assert await resp.read() == b"body"
+        assert resp.history == ()
+    assert len(heads) == 2
+    assert b"expect:" not in heads[1].lower()
 
 
 async def test_flow_control_pauses_reading_of_a_large_body(http_server):

@@ -86,8 +86,13 @@ async def test_json_and_content_type_check(http_server):
         async with session.get(http_server / "json") as resp:
             assert await resp.json() == {"ok": True, "items": [1, 2, 3]}
         async with session.get(http_server / "hello") as resp:
-            with pytest.raises(ContentTypeError):
+            with pytest.raises(ContentTypeError) as info:
                 await resp.json()
+            # The whole header value, as it came, in lower case.
+            assert info.value.message == (
+                "Attempt to decode JSON with unexpected mimetype: text/plain; charset=utf-8"
+            )
+            assert info.value.status == 200
             with pytest.raises(json.JSONDecodeError):
                 await resp.json(content_type=None)
 
@@ -266,6 +271,20 @@ async def test_total_timeout(http_server):
     async with ClientSession(timeout=ClientTimeout(total=0.1)) as session:
         with pytest.raises(asyncio.TimeoutError):
             await session.get(http_server / "slow", params={"delay": "2"})
+
+
+async def test_zero_disables_a_timeout(http_server):
+    assert ClientTimeout(total=0, connect=0, sock_read=0, sock_connect=0) == ClientTimeout()
+    async with ClientSession(timeout=ClientTimeout(total=0)) as session:
+        for timeout in (
+            ClientTimeout(total=0),
+            ClientTimeout(sock_read=0),
+            ClientTimeout(connect=0, sock_connect=0),
+            0,
+        ):
+            params = {"delay": "0.05"}
+            async with session.get(http_server / "slow", params=params, timeout=timeout) as resp:
+                assert await resp.text() == "slow"
 
 
 async def test_request_info(http_server):

@@ -515,8 +515,9 @@ def test_http_1_0_version(cls: type[ResponseParser]) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        b"X-A: a\r\n b",  # obs-fold
-        b"X-A: a\r\n\tb",
+        b" X-A: a",  # whitespace before the first field: no field to continue
+        b"\tX-A: a",
+        b"X-A: a\r\n b\x00",  # unfolded, still invalid
         b"X-A : a",
         b"X A: a",
         b": a",
@@ -532,6 +533,22 @@ def test_http_1_0_version(cls: type[ResponseParser]) -> None:
 )
 def test_bad_header_line(cls: type[ResponseParser], line: bytes) -> None:
     assert_error(cls, b"HTTP/1.1 200 OK\r\n" + line + b"\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_obs_fold_is_replaced_by_one_space(cls: type[ResponseParser]) -> None:
+    data = (
+        b"HTTP/1.1 200 OK\r\nX-A: a \r\n  b\r\n\tc\r\nX-B: d\r\n e\r\nContent-Length: 2\r\n\r\nok"
+    )
+    events, _ = success(cls, data)
+    assert isinstance(events[0], ResponseHead)
+    assert events[0].headers == ((b"X-A", b"a b c"), (b"X-B", b"d e"), (b"Content-Length", b"2"))
+    assert events[0].content_length == 2
+
+
+def test_an_unfolded_line_is_held_to_max_field_size(cls: type[ResponseParser]) -> None:
+    data = b"HTTP/1.1 200 OK\r\nX: " + b"a" * 15 + b"\r\n " + b"b" * 15 + b"\r\n\r\n"
+    assert outcome(cls, data, max_field_size=40) != ERROR
+    assert outcome(cls, data, max_field_size=30) == ERROR
 
 
 def test_bare_lf_line_endings_are_refused(cls: type[ResponseParser]) -> None:

@@ -63,7 +63,6 @@ NOT_PROVIDED = {
     "StringIOPayload": "one IOPayload covers every file object",
     "TextIOPayload": "one IOPayload covers every file object",
     # Utilities.
-    "hdrs": "header name constants; plain strings work",
     "encode_basic_auth": "BasicAuth.encode() does it",
     "set_zlib_backend": "lamina uses the stdlib's zlib",
 }

@@ -114,9 +114,18 @@ case(
 )
 
 # --- header fields -------------------------------------------------------------------
+for name, folded in [("obs_fold", b"X-A: a\r\n b"), ("obs_fold_tab", b"X-A: a \r\n\t\tb")]:
+    case(
+        name,
+        ok(extra=folded + b"\r\n"),
+        expect="ok",
+        body="ok",
+        headers={"X-A": "a b"},
+        reuse=True,
+        note="RFC 9112 section 5.2: a user agent replaces each obs-fold with SP",
+    )
 for name, field in [
-    ("obs_fold", b"X-A: a\r\n b"),
-    ("obs_fold_tab", b"X-A: a\r\n\tb"),
+    ("obs_fold_before_any_field", b" X-A: b"),
     ("header_name_with_space", b"X A: b"),
     ("header_space_before_colon", b"X-A : b"),
     ("header_name_control_byte", b"X-\x01A: b"),

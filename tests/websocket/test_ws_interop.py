@@ -52,6 +52,9 @@ async def test_client_ping_gets_a_pong(peer: Peer) -> None:
             await ws.ping(b"are you there")
             msg = await ws.receive(timeout=5)
             assert (msg.type, msg.data) == (WSMsgType.PONG, b"are you there")
+            await ws.ping("text, sent as UTF-8: é")
+            msg = await ws.receive(timeout=5)
+            assert (msg.type, msg.data) == (WSMsgType.PONG, "text, sent as UTF-8: é".encode())
 
 
 @pytest.mark.parametrize(("code", "reason"), [(1000, ""), (1001, "going"), (4001, "custom")])

@@ -29,7 +29,7 @@ async def test_autoping_off_hands_pings_over(echo: Peer) -> None:
         async with session.ws_connect(echo / "ping", autoping=False) as ws:
             msg = await ws.receive(timeout=5)
             assert (msg.type, msg.data) == (WSMsgType.PING, b"hello")
-            await ws.pong(msg.data)
+            await ws.pong(msg.data.decode())  # a str goes as UTF-8
             assert await ws.receive_str(timeout=5) == "pong received"
 
 

@@ -12,19 +12,16 @@ default).
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import netrc
-import os
 import urllib.request
-from pathlib import Path
 from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
 
 from yarl import URL
 
 from lamina_core import BasicAuth
+from lamina_core._auth import netrc_auth
 
-__all__ = ["bypasses_proxy", "netrc_auth", "proxy_from_env"]
+__all__ = ["bypasses_proxy", "proxy_from_env"]
 
 
 def proxy_from_env(url: URL) -> tuple[URL, BasicAuth | None] | None:
@@ -74,22 +71,3 @@ def bypasses_proxy(host: str, port: int | None, no_proxy: str) -> bool:
         if ip.version == network.version and ip in network:
             return True
     return False
-
-
-def netrc_auth(host: str) -> BasicAuth | None:
-    """Credentials for ``host`` from the netrc file, or None."""
-    path = os.environ.get("NETRC")
-    file = Path(path) if path else Path.home() / ".netrc"
-    if not file.is_file():
-        return None
-    try:
-        entries = netrc.netrc(str(file))
-    except (netrc.NetrcParseError, OSError):
-        return None
-    found = entries.authenticators(host)
-    if found is None:
-        return None
-    login, account, password = found
-    with contextlib.suppress(ValueError):
-        return BasicAuth(login or account or "", password or "")
-    return None

@@ -194,6 +194,11 @@ class TCPConnector(BaseConnector):
         return self._use_dns_cache
 
     @property
+    def dns_cache(self) -> bool:
+        """``use_dns_cache`` under the name aiohttp's client reference gives it."""
+        return self._use_dns_cache
+
+    @property
     def cached_hosts(self) -> MappingProxyType[tuple[str, int], list[ResolveResult]]:
         """The unexpired cached addresses, keyed by ``(host, port)``."""
         return self._hosts.cached

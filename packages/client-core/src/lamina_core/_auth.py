@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import netrc
+import os
+from pathlib import Path
 from typing import NamedTuple
 
 from yarl import URL
 
-__all__ = ["BasicAuth"]
+__all__ = ["BasicAuth", "netrc_auth"]
 
 
 class _Credentials(NamedTuple):
@@ -85,3 +89,22 @@ class BasicAuth(_Credentials):
         """Return the ``Authorization`` header value: ``Basic`` and base64 of ``login:password``."""
         credentials = f"{self.login}:{self.password}".encode(self.encoding)
         return "Basic " + base64.b64encode(credentials).decode("ascii")
+
+
+def netrc_auth(host: str) -> BasicAuth | None:
+    """Credentials for ``host`` from the netrc file (``NETRC``, else ``~/.netrc``), or None."""
+    path = os.environ.get("NETRC")
+    file = Path(path) if path else Path.home() / ".netrc"
+    if not file.is_file():
+        return None
+    try:
+        entries = netrc.netrc(str(file))
+    except (netrc.NetrcParseError, OSError):
+        return None
+    found = entries.authenticators(host)
+    if found is None:
+        return None
+    login, account, password = found
+    with contextlib.suppress(ValueError):
+        return BasicAuth(login or account or "", password or "")
+    return None

@@ -64,6 +64,9 @@ def _receive_buffer() -> memoryview:
 
 
 _IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
+# RFC 9110 section 10.1.1: a client should not wait indefinitely for 100
+# (Continue), which an HTTP/1.0 server or intermediary never sends.
+_CONTINUE_WAIT = 1.0
 
 
 class ResponseHeadError(Exception):
@@ -87,6 +90,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._state = _IDLE
         self._connected = False
         self._reusable = False
+        self._keep_alive = True
         self._paused_writing = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self._head_waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] | None = None
@@ -215,8 +219,13 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         expect_continue: bool = False,
         read_until_eof: bool = True,
         max_body_size: int | None = None,
+        keep_alive: bool = True,
     ) -> None:
-        """Prepare for the response to one request; call before writing it."""
+        """Prepare for the response to one request; call before writing it.
+
+        ``keep_alive=False`` (the request said ``Connection: close``) keeps
+        the connection from being reused after this response.
+        """
         parser = self._parser
         if parser is None or limits != self._limits:
             parser = self._parser = response_parser_class()(
@@ -237,6 +246,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._make_decoder = make_decoder
         self._read_until_eof = read_until_eof
         self._max_body_size = max_body_size
+        self._keep_alive = keep_alive
         self._body_received = 0
         self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
@@ -312,13 +322,20 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         return True
 
     async def wait_continue(self) -> bool:
-        """Wait for ``100 Continue`` (True) or a final response (False)."""
+        """Wait for ``100 Continue`` (True) or a final response (False).
+
+        After ``_CONTINUE_WAIT`` seconds without either the body goes anyway (True).
+        """
         waiter = self._continue_waiter
         assert waiter is not None
         head_waiter = self._head_waiter
         assert head_waiter is not None
         if not waiter.done() and not head_waiter.done():
-            await asyncio.wait((waiter, head_waiter), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (waiter, head_waiter), timeout=_CONTINUE_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not waiter.done() and not head_waiter.done():
+                waiter.set_result(True)
         return waiter.done() and not waiter.cancelled() and waiter.result()
 
     async def read_head(self) -> tuple[ResponseHead, StreamReader]:
@@ -400,7 +417,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         max_body = self._max_body_size
         if max_body is not None and (head.content_length or 0) > max_body:
             refusal = BodyTooLarge("max_body_size", max_body, head.content_length or 0)
-        self._reusable = head.keep_alive
+        self._reusable = head.keep_alive and self._keep_alive
         self.upgraded = head.upgrade
         self._state = _READING_BODY
         waiter = self._head_waiter
@@ -408,6 +425,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             waiter.set_result((head, stream))
         if self._continue_waiter is not None and not self._continue_waiter.done():
             self._continue_waiter.set_result(False)
+            self._reusable = False  # the announced body is never sent: framing is lost
         if refusal is not None:
             self._fail(refusal)  # the caller gets the head, then the error on reading
             return

@@ -61,14 +61,37 @@ async def write_request(
     # A streamed body waits on the caller's iterator too: bound it by the total.
     async with asyncio.timeout_at(deadline):
         # A regular file goes to loop.sendfile: from the page cache to the
-        # socket on plain TCP. It reports no chunks, so not when traced.
+        # socket on plain TCP. It reports no chunks, so not when traced, and
+        # it sends the file's size, so only when that is the Content-Length.
         source = None if req.chunked or traces else body.sendfile_source()
-        if source is not None and await protocol.sendfile(*source):
+        if (
+            source is not None
+            and req.headers.get("Content-Length") == str(source[2])
+            and await protocol.sendfile(*source)
+        ):
             return
         chunks = body.chunks()
+        if not req.chunked:  # a stream of unknown size, sent with the caller's Content-Length
+            chunks = _exactly(chunks, int(req.headers["Content-Length"]))
         if traces:
             chunks = _traced(chunks, req, traces)
         await protocol.write_body(chunks, req.chunked)
+
+
+async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
+    """Pass ``chunks`` on, refusing a stream that breaks its declared length.
+
+    Raises:
+        ValueError: the stream gives more or fewer bytes than ``length``.
+    """
+    left = length
+    async for chunk in chunks:
+        left -= len(chunk)
+        if left < 0:
+            raise ValueError(f"The body is longer than its Content-Length of {length}")
+        yield chunk
+    if left:
+        raise ValueError(f"The body is shorter than its Content-Length of {length}")
 
 
 async def _traced(

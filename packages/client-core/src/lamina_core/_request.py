@@ -32,16 +32,30 @@ _HTTP_PROXY_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
-class RequestInfo(NamedTuple):
-    """What was asked: available as ``ClientResponse.request_info``.
-
-    ``real_url`` keeps the fragment that ``url`` drops.
-    """
-
+class _RequestFields(NamedTuple):
     url: URL
     method: str
     headers: CIMultiDictProxy[str]
     real_url: URL
+
+
+class RequestInfo(_RequestFields):
+    """What was asked: available as ``ClientResponse.request_info``.
+
+    ``real_url`` keeps the fragment that ``url`` drops; it is ``url`` when
+    not given, as when building one for an exception by hand.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        url: URL,
+        method: str,
+        headers: CIMultiDictProxy[str],
+        real_url: URL | None = None,
+    ) -> RequestInfo:
+        return super().__new__(cls, url, method, headers, url if real_url is None else real_url)
 
 
 class ClientRequest:
@@ -55,7 +69,8 @@ class ClientRequest:
         body: the payload, or None.
         auth: credentials for ``Authorization: Basic``.
         version: ``HttpVersion11`` or ``HttpVersion10``.
-        chunked: force chunked framing of the body.
+        chunked: force chunked framing of the body; a body of unknown size
+            is chunked unless ``headers`` give its Content-Length.
         expect100: send ``Expect: 100-continue`` and wait before the body.
         ssl: the TLS setting for https (True, False or an ``SSLContext``).
         server_hostname: the name to send in SNI and check the certificate for.
@@ -64,6 +79,8 @@ class ClientRequest:
         proxy_auth: credentials for the proxy (``Proxy-Authorization``).
         proxy_headers: headers for the proxy: sent with the request itself
             for plain http, with the CONNECT request for a tunnel.
+        force_close: the connection closes after this exchange, so an
+            HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
     """
 
     __slots__ = (
@@ -81,6 +98,7 @@ class ClientRequest:
         "proxy",
         "proxy_auth",
         "proxy_headers",
+        "keep_alive",
         "_request_info",
     )
 
@@ -102,6 +120,7 @@ class ClientRequest:
         proxy: URL | None = None,
         proxy_auth: BasicAuth | None = None,
         proxy_headers: CIMultiDict[str] | None = None,
+        force_close: bool = False,
     ) -> None:
         scheme = url.scheme
         if scheme not in ALLOWED_SCHEMES:
@@ -120,7 +139,13 @@ class ClientRequest:
             self.url = self.url.with_user(None)
         self.body = body
         self.version = version
-        self.chunked = bool(chunked) or (body is not None and body.size is None)
+        self.chunked = bool(chunked) or (
+            body is not None
+            and body.size is None
+            and (headers is None or "Content-Length" not in headers)
+        )
+        if body is not None and headers is not None and "Transfer-Encoding" in headers:
+            self.chunked = _framed_by_caller(headers, chunked)
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -142,7 +167,12 @@ class ClientRequest:
             hash(tuple(proxy_headers.items())) if proxy_headers else None,
         )
         self.headers = self._build_headers(
-            headers, frozenset(skip_auto_headers), auth, accept_encoding
+            headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
+        )
+        connection = self.headers.get("Connection")
+        # False when this request asks for the connection to close after its response.
+        self.keep_alive = connection is None or "close" not in (
+            token.strip() for token in connection.lower().split(",")
         )
         self._request_info: RequestInfo | None = None
 
@@ -168,9 +198,9 @@ class ClientRequest:
         """The method, URL and headers, for responses and exceptions."""
         info = self._request_info
         if info is None:
-            info = self._request_info = RequestInfo(
-                self.url, self.method, CIMultiDictProxy(self.headers), self.original_url
-            )
+            # tuple.__new__ skips RequestInfo.__new__'s defaulting: every field is known.
+            fields = (self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
+            info = self._request_info = tuple.__new__(RequestInfo, fields)
         return info
 
     def head_bytes(self) -> bytes:
@@ -209,6 +239,7 @@ class ClientRequest:
         skip: frozenset[str],
         auth: BasicAuth | None,
         accept_encoding: str,
+        force_close: bool,
     ) -> CIMultiDict[str]:
         headers: CIMultiDict[str] = CIMultiDict()
         skip_ci = {name.lower() for name in skip} if skip else ()
@@ -230,8 +261,12 @@ class ClientRequest:
                 headers.extend(self.proxy_headers)
             if self.proxy_auth is not None and "Proxy-Authorization" not in headers:
                 headers["Proxy-Authorization"] = self.proxy_auth.encode()
-        if self.version == HttpVersion10 and "Connection" not in headers:
-            headers["Connection"] = "keep-alive"
+        if "Connection" not in headers:
+            if force_close:
+                if self.version == HttpVersion11:
+                    headers["Connection"] = "close"  # HTTP/1.0 closes without being told
+            elif self.version == HttpVersion10:
+                headers["Connection"] = "keep-alive"
         body = self.body
         if body is not None:
             if (
@@ -243,7 +278,13 @@ class ClientRequest:
             if self.chunked:
                 if "Content-Length" in headers:
                     raise ValueError("chunked can not be set if Content-Length header is set")
-                headers["Transfer-Encoding"] = "chunked"
+                if self.version == HttpVersion10:
+                    # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
+                    raise ValueError(
+                        "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
+                    )
+                if "Transfer-Encoding" not in headers:
+                    headers["Transfer-Encoding"] = "chunked"
             elif "Content-Length" not in headers:
                 headers["Content-Length"] = str(body.size)
         elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
@@ -251,3 +292,20 @@ class ClientRequest:
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
+
+
+def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
+    """Accept a Transfer-Encoding header given with a body, which then goes out chunked.
+
+    Raises:
+        ValueError: ``chunked`` is set too, a Content-Length is given beside it
+            (RFC 9112 section 6.2), or its last coding is not chunked (section 6.1).
+    """
+    if chunked:
+        raise ValueError("chunked can not be set if Transfer-Encoding header is set")
+    if "Content-Length" in headers:
+        raise ValueError("Transfer-Encoding and Content-Length headers can not both be set")
+    codings = ",".join(headers.getall("Transfer-Encoding")).split(",")
+    if codings[-1].strip().lower() != "chunked":
+        raise ValueError("A Transfer-Encoding header must end with chunked")
+    return True

@@ -259,7 +259,8 @@ class ClientResponse:
                     self.request_info,
                     self.history,
                     status=self.status,
-                    message=f"Attempt to decode JSON with unexpected mimetype: {actual}",
+                    message="Attempt to decode JSON with unexpected mimetype: "
+                    + self.headers.get("Content-Type", "").lower(),
                     headers=self.headers,
                 )
         text = body.decode(encoding or self.get_encoding()).strip()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from ._auth import BasicAuth
+from ._auth import BasicAuth, netrc_auth
 from ._connection import ResponseHeadError
 from ._connector import BaseConnector, Connection
 from ._contexts import RequestContextManager
@@ -112,6 +112,7 @@ class ClientSession:
         self._plugins = plugins
         self._connector = connector if connector is not None else plugins.new_connector()
         self._connector_owner = connector_owner
+        self._force_close = self._connector.force_close
         self._cookie_jar = cookie_jar if cookie_jar is not None else plugins.new_cookie_jar()
         self._uses_cookies = not isinstance(self._cookie_jar, DummyCookieJar)
         if cookies is not None:
@@ -210,8 +211,12 @@ class ClientSession:
 
     @property
     def requote_redirect_url(self) -> bool:
-        """True when redirect locations are re-encoded."""
+        """True when redirect locations are re-encoded; settable, for later requests."""
         return self._requote_redirect_url
+
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        self._requote_redirect_url = value
 
     @property
     def version(self) -> HttpVersion:
@@ -373,6 +378,13 @@ class ClientSession:
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
+        if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
+            auth = await self._implicit_auth(url, merged)
+        if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument"
+                " or credentials encoded in URL"
+            )
         body = self._body_for(data, json, encoding, compress, merged)
         skip = (
             self._skip_auto_headers.union(istr(name) for name in skip_auto_headers)
@@ -418,6 +430,7 @@ class ClientSession:
                 "proxy": self._proxy if proxy is None else URL(proxy),
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
+                "force_close": self._force_close,
             },
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is _NOT_SET else retry,
@@ -431,7 +444,7 @@ class ClientSession:
                 url,
                 merged,
                 body,
-                auth or self._default_auth,
+                auth,
                 options,
                 (sys.maxsize if max_redirects is None else max_redirects)
                 if allow_redirects
@@ -453,6 +466,17 @@ class ClientSession:
             info = resp.request_info
             await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
+
+    async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
+        """Credentials for a request that brings none: the session's ``auth``, within
+        ``base_url``'s origin only, else with ``trust_env`` the netrc entry for the host."""
+        if self._default_auth is not None and (
+            self._base_url is None or url.origin() == self._base_url.origin()
+        ):
+            return self._default_auth
+        if self._trust_env and url.raw_host and "Authorization" not in headers:
+            return await asyncio.to_thread(netrc_auth, url.raw_host)
+        return None
 
     def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
         from .tracing import make_traces  # loaded only by sessions that trace
@@ -478,6 +502,8 @@ class ClientSession:
         if coding:
             if "Content-Encoding" in headers:
                 raise ValueError("compress can not be set if Content-Encoding header is set")
+            if "Content-Length" in headers:
+                raise ValueError("compress can not be set if Content-Length header is set")
             body = compress_payload(body, coding)
             headers["Content-Encoding"] = coding
         return body
@@ -500,6 +526,11 @@ class ClientSession:
                 resp = await self._send_once(req, options, history)
             else:
                 resp = await self._send_with_policy(req, options, history, options.retry)
+            if resp.status == 417 and req.expect100 and (body is None or body.reusable):
+                # RFC 9110 section 10.1.1: repeat the request without the expectation.
+                resp.release()
+                options.req_kwargs = {**options.req_kwargs, "expect100": False}
+                continue
             if max_redirects is None or resp.status not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("Location") or resp.headers.get("URI")
@@ -522,7 +553,7 @@ class ClientSession:
             method, body, headers, auth = next_request(
                 resp.status, method, body, headers, auth, url, new_url
             )
-            if auth is None and new_url.raw_user is not None:
+            if new_url.raw_user is not None:  # they supersede earlier credentials
                 auth = BasicAuth.from_url(new_url)
             if new_url.origin() != url.origin():
                 options.request_cookies = None  # the caller's cookies were for the first origin
@@ -637,6 +668,7 @@ class ClientSession:
                 expect_continue=req.expect100,
                 read_until_eof=options.read_until_eof,
                 max_body_size=options.limits.max_body_size,
+                keep_alive=req.keep_alive,
             )
             await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()

@@ -9,7 +9,7 @@ __all__ = ["DEFAULT_TIMEOUT", "ClientTimeout", "as_timeout"]
 
 @dataclass(frozen=True, slots=True)
 class ClientTimeout:
-    """Timeouts in seconds; None disables one.
+    """Timeouts in seconds; None or 0 disables one.
 
     Attributes:
         total: the whole operation, connection set-up through the last byte
@@ -25,6 +25,12 @@ class ClientTimeout:
     sock_read: float | None = None
     sock_connect: float | None = None
     ceil_threshold: float = 5
+
+    def __post_init__(self) -> None:
+        # 0 is stored as None, so every reader of a field sees one "no limit".
+        for name in ("total", "connect", "sock_read", "sock_connect"):
+            if getattr(self, name) == 0:
+                object.__setattr__(self, name, None)
 
 
 DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)

@@ -129,7 +129,7 @@ class ClientResponseError(ClientError):
         self.message = message
         self.headers = headers
         self.history = tuple(history)
-        super().__init__(request_info)
+        super().__init__(request_info, self.history)
 
     @property
     def code(self) -> int:

@@ -139,13 +139,13 @@ class ClientWebSocketResponse:
 
     # --- sending -------------------------------------------------------------
 
-    async def ping(self, message: bytes = b"") -> None:
-        """Send a PING frame."""
-        await self.send_frame(message, WSMsgType.PING)
+    async def ping(self, message: bytes | str = b"") -> None:
+        """Send a PING frame; a ``str`` message goes as UTF-8."""
+        await self.send_frame(_as_bytes(message), WSMsgType.PING)
 
-    async def pong(self, message: bytes = b"") -> None:
-        """Send a PONG frame (needed only with ``autoping=False``)."""
-        await self.send_frame(message, WSMsgType.PONG)
+    async def pong(self, message: bytes | str = b"") -> None:
+        """Send a PONG frame (needed only with ``autoping=False``); a ``str`` goes as UTF-8."""
+        await self.send_frame(_as_bytes(message), WSMsgType.PONG)
 
     async def send_str(self, data: str, compress: int | None = None) -> None:
         """Send a TEXT message.
@@ -515,3 +515,7 @@ def _parse_close_payload(payload: bytes) -> tuple[int | None, str]:
     reason = payload[2:].decode("utf-8")
     _check_close(code, reason)
     return code, reason
+
+
+def _as_bytes(message: bytes | str) -> bytes:
+    return message.encode("utf-8") if isinstance(message, str) else message

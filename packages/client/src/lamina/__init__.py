@@ -119,6 +119,8 @@ if TYPE_CHECKING:
         ws_connect,
     )
 
+    from . import hdrs as hdrs
+
 __all__ = [
     "EMPTY_PAYLOAD",
     "AsyncIterablePayload",
@@ -214,6 +216,7 @@ __all__ = [
     "WebSocketError",
     "WebSocketMessageTooBig",
     "WebSocketMessageTooLarge",
+    "hdrs",
     "hookimpl",
     "hookspec",
     "request",
@@ -265,6 +268,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "hdrs":  # a submodule, imported on first use as well
+        return importlib.import_module("lamina.hdrs")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lamina' has no attribute {name!r}")

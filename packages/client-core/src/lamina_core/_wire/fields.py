@@ -6,8 +6,10 @@ parser and the httptools adapter accept and refuse the same bytes:
 
 * field name: ``token`` (RFC 9110 section 5.6.2);
 * field value: HTAB, SP, VCHAR and obs-text (0x80-0xff); no NUL, no bare
-  CR or LF, no other control character, no obs-fold (RFC 9112 section 5.2
-  lets a client refuse it, and both parsers do);
+  CR or LF, no other control character. An obs-fold fails this grammar;
+  the shared framing code then unfolds the block with :func:`unfold` and
+  parses it again, since RFC 9112 section 5.2 has a user agent replace
+  each obs-fold with SP;
 * reason phrase: HTAB, SP, VCHAR and obs-text. llhttp would let NUL and
   other controls through here; lamina refuses them in both parsers.
 
@@ -31,6 +33,7 @@ __all__ = [
     "match_field_line",
     "parse_status_line",
     "read_framing",
+    "unfold",
 ]
 
 _TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
@@ -98,6 +101,20 @@ def _parse_status_line(line: bytes) -> tuple[tuple[int, int], int, str]:
             raise WireError(f"Invalid reason phrase {reason[:40]!r}: control character")
         return version, int(code), reason.decode("utf-8", "surrogateescape")
     return version, int(code), ""
+
+
+# obs-fold = OWS CRLF RWS (RFC 9112 section 5.2).
+_obs_fold = re.compile(rb"[ \t]*\r\n[ \t]+")
+
+
+def unfold(block: bytes) -> bytes | None:
+    """``block`` with each obs-fold replaced by one SP, or None when it has none.
+
+    A line led by whitespace right after the status line is no fold (there
+    is no field to continue) and stays, for the grammar to refuse.
+    """
+    unfolded = _obs_fold.sub(b" ", block)
+    return None if len(unfolded) == len(block) else unfolded
 
 
 def explain_bad_field(line: bytes) -> str:

@@ -49,6 +49,7 @@ from .fields import (
     match_field_line,
     parse_status_line,
     read_framing,
+    unfold,
 )
 
 __all__ = ["ResponseParserBase"]
@@ -282,21 +283,23 @@ class ResponseParserBase:
             # Cheap guards first: the block (each line with its CRLF) can
             # only hold a line over the limit if it is longer than the
             # limit, and only too many lines if it is 4 bytes a line long.
-            if len(block) > self._max_field + 2 and (
-                max(map(len, block.split(b"\r\n"))) > self._max_field
-            ):
-                raise WireError(
-                    f"Got more than {self._max_field} bytes when reading a header line",
-                    limit="max_field_size",
-                    value=self._max_field,
-                )
+            if len(block) > self._max_field + 2:
+                self._check_field_sizes(block)
             if len(block) > 4 * self._max_headers and block.count(b"\r\n") > self._max_headers:
                 raise WireError(
                     f"Too many headers: more than {self._max_headers}",
                     limit="max_headers",
                     value=self._max_headers,
                 )
-            headers = self._parse_fields(head, block)
+            try:
+                headers = self._parse_fields(head, block)
+            except WireError:
+                # RFC 9112 section 5.2: a user agent replaces obs-fold with SP.
+                unfolded = unfold(block)
+                if unfolded is None:
+                    raise
+                self._check_field_sizes(unfolded)
+                headers = self._parse_fields(head[: line_end + 2] + unfolded + b"\r\n", unfolded)
         else:
             headers = ()
         framing = read_framing(headers)
@@ -355,6 +358,14 @@ class ResponseParserBase:
         )
         if self._state == _DONE:
             events.append(_END_OF_CONTENT)
+
+    def _check_field_sizes(self, block: bytes) -> None:
+        if max(map(len, block.split(b"\r\n"))) > self._max_field:
+            raise WireError(
+                f"Got more than {self._max_field} bytes when reading a header line",
+                limit="max_field_size",
+                value=self._max_field,
+            )
 
     def _parse_fields(self, head: bytes, block: bytes) -> RawHeaders:
         """Turn the header block into raw pairs, refusing bad syntax.

@@ -1,7 +1,8 @@
 """The httptools (llhttp) adapter: llhttp tokenizes and checks the header block.
 
 What llhttp does here, in C: the field grammar (token names, value bytes,
-no obs-fold, no bare CR or LF), and its own refusal of repeated
+no obs-fold, which the shared code then unfolds and feeds again, no bare
+CR or LF), and its own refusal of repeated
 Content-Length and of Content-Length beside Transfer-Encoding. What it is
 *not* asked to do, because httptools cannot do it right for a client (each
 point checked against httptools 0.9's ``parser.pyx``):
