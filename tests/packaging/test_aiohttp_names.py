@@ -34,13 +34,9 @@ NOT_CLIENT_API = {
 
 # aiohttp client names lamina does not provide (docs/migration.md, "Imports").
 NOT_PROVIDED = {
-    # Multipart reading, and the Content-Disposition parsing that goes with it.
+    # Multipart reading.
     "MultipartReader": "reading multipart bodies is not implemented",
     "BodyPartReader": "reading multipart bodies is not implemented",
-    "BadContentDispositionHeader": "no Content-Disposition parsing",
-    "BadContentDispositionParam": "no Content-Disposition parsing",
-    "content_disposition_filename": "no Content-Disposition parsing",
-    "parse_content_disposition": "no Content-Disposition parsing",
     # Client middlewares (aiohttp 3.12+): lamina extends sessions through hooks.
     "ClientHandlerType": "no client middlewares",
     "ClientMiddlewareType": "no client middlewares",
@@ -71,6 +67,7 @@ NOT_PROVIDED = {
 LAMINA_ONLY = {
     "BasicTCPConnector": "lamina-core's plain TCP/TLS connector, the default without plugins",
     "BodyTooLarge": "a ClientLimits violation (max_body_size)",
+    "ContentDisposition": "ClientResponse.content_disposition's type (aiohttp.client_reqrep)",
     "ClientLimits": "lamina's bounds on what a server can make the client hold",
     "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
     "ExponentialRetry": "lamina's opt-in retry policy (retry=)",

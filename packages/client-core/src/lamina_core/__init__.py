@@ -71,6 +71,13 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from ._content_disposition import (
+        BadContentDispositionHeader,
+        BadContentDispositionParam,
+        ContentDisposition,
+        content_disposition_filename,
+        parse_content_disposition,
+    )
     from ._formdata import FormData
     from ._multipart import MultipartWriter
     from ._retry import ExponentialRetry, RetryPolicy
@@ -98,6 +105,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EMPTY_PAYLOAD",
     "AsyncIterablePayload",
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
@@ -123,6 +132,7 @@ __all__ = [
     "ClientTimeout",
     "Connection",
     "ConnectionTimeoutError",
+    "ContentDisposition",
     "ContentTypeError",
     "DecompressionLimitExceeded",
     "DummyCookieJar",
@@ -176,8 +186,10 @@ __all__ = [
     "WSServerHandshakeError",
     "WebSocketMessageTooLarge",
     "__version__",
+    "content_disposition_filename",
     "hookimpl",
     "hookspec",
+    "parse_content_disposition",
     "request",
 ]
 
@@ -185,6 +197,11 @@ __all__ = [
 # cost import time (tracing defines sixteen parameter classes; the hook
 # markers load pluggy and importlib.metadata).
 _LAZY = {
+    "BadContentDispositionHeader": "._content_disposition",
+    "BadContentDispositionParam": "._content_disposition",
+    "ContentDisposition": "._content_disposition",
+    "content_disposition_filename": "._content_disposition",
+    "parse_content_disposition": "._content_disposition",
     "ExponentialRetry": "._retry",
     "RetryPolicy": "._retry",
     "hookimpl": ".hookspecs",

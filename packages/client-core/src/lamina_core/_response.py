@@ -13,7 +13,7 @@ import codecs
 import json
 from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
@@ -26,6 +26,7 @@ from .exceptions import ClientResponseError, ContentTypeError
 
 if TYPE_CHECKING:
     from ._connector import Connection
+    from ._content_disposition import ContentDisposition
     from ._request import RequestInfo
     from ._wire import ResponseHead
     from .tracing import Trace
@@ -167,6 +168,23 @@ class ClientResponse:
     def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
         """The ``Link`` header (RFC 8288) keyed by ``rel``, targets resolved against ``url``."""
         return parse_links(self.headers.getall("Link", ()), self.url)
+
+    @property
+    def content_disposition(self) -> ContentDisposition | None:
+        """The parsed ``Content-Disposition`` header (RFC 6266), or None without one."""
+        raw = self.headers.get("Content-Disposition")
+        if raw is None:
+            return None
+        from ._content_disposition import (  # on first use: few responses carry one
+            ContentDisposition,
+            content_disposition_filename,
+            parse_content_disposition,
+        )
+
+        disptype, params = parse_content_disposition(raw)
+        return ContentDisposition(
+            disptype, MappingProxyType(params), content_disposition_filename(params)
+        )
 
     @property
     def charset(self) -> str | None:

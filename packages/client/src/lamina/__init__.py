@@ -87,6 +87,9 @@ if TYPE_CHECKING:
         CookieJar,
     )
     from lamina_core import (
+        BadContentDispositionHeader,
+        BadContentDispositionParam,
+        ContentDisposition,
         FormData,
         MultipartWriter,
         TraceConfig,
@@ -106,6 +109,8 @@ if TYPE_CHECKING:
         TraceRequestRedirectParams,
         TraceRequestStartParams,
         TraceResponseChunkReceivedParams,
+        content_disposition_filename,
+        parse_content_disposition,
     )
     from lamina_websocket import (
         ClientWebSocketResponse,
@@ -125,6 +130,8 @@ __all__ = [
     "EMPTY_PAYLOAD",
     "AsyncIterablePayload",
     "AsyncResolver",
+    "BadContentDispositionHeader",
+    "BadContentDispositionParam",
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
@@ -152,6 +159,7 @@ __all__ = [
     "ClientWebSocketResponse",
     "Connection",
     "ConnectionTimeoutError",
+    "ContentDisposition",
     "ContentTypeError",
     "CookieJar",
     "DecompressionLimitExceeded",
@@ -216,15 +224,22 @@ __all__ = [
     "WebSocketError",
     "WebSocketMessageTooBig",
     "WebSocketMessageTooLarge",
+    "content_disposition_filename",
     "hdrs",
     "hookimpl",
     "hookspec",
+    "parse_content_disposition",
     "request",
     "ws_connect",
 ]
 
 # name -> the distribution's module that holds it, imported on first use.
 _LAZY = {
+    "BadContentDispositionHeader": "lamina_core",
+    "BadContentDispositionParam": "lamina_core",
+    "ContentDisposition": "lamina_core",
+    "content_disposition_filename": "lamina_core",
+    "parse_content_disposition": "lamina_core",
     "ExponentialRetry": "lamina_core",
     "RetryPolicy": "lamina_core",
     "hookimpl": "lamina_core",
