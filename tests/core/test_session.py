@@ -195,6 +195,24 @@ async def test_redirects(http_server):
             await session.get(http_server / "redirect/5", max_redirects=2)
 
 
+@pytest.mark.parametrize(
+    ("max_redirects", "hops", "followed"),
+    [(2, 1, 1), (2, 2, None), (2, 3, None), (1, 1, None), (10, 9, 9), (10, 10, None), (0, 12, 12)],
+)
+async def test_max_redirects_counts_as_aiohttp_does(http_server, max_redirects, hops, followed):
+    # The max_redirects-th redirect raises instead of being followed; 0 is no limit.
+    async with ClientSession() as session:
+        url = http_server / f"redirect/{hops}"
+        if followed is None:
+            with pytest.raises(TooManyRedirects) as info:
+                await session.get(url, max_redirects=max_redirects)
+            assert len(info.value.history) == max_redirects
+        else:
+            async with session.get(url, max_redirects=max_redirects) as resp:
+                assert resp.status == 200
+                assert len(resp.history) == followed
+
+
 async def test_module_level_request(http_server):
     async with request("GET", http_server / "hello") as resp:
         assert resp.status == 200

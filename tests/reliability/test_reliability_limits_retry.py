@@ -116,7 +116,7 @@ def test_redirect_limit_is_a_too_many_redirects() -> None:
     error = RedirectLimitExceeded(request_info, (), value=10, status=302)
     assert isinstance(error, TooManyRedirects)
     assert error.limit == "max_redirects"
-    assert "More than 10 redirects" in error.message
+    assert "10 redirects reached" in error.message
 
 
 def test_messages_never_use_exponent_notation() -> None:

@@ -92,8 +92,9 @@ class ClientLimits:
             Default 8 MiB.
         max_content_codings: codings listed in ``Content-Encoding``.
             Default 5 (real servers send one, very rarely two).
-        max_redirects: redirects followed by one request (aiohttp's
-            ``max_redirects``). Default 10.
+        max_redirects: the redirect count at which a request stops with
+            ``RedirectLimitExceeded``, aiohttp's ``max_redirects`` (so at most
+            one fewer is followed). Default 10.
         max_ws_message_size: bytes of one WebSocket message, after
             reassembly and decompression (aiohttp's ``max_msg_size``).
             Default 4 MiB.
@@ -318,6 +319,6 @@ class RedirectLimitExceeded(TooManyRedirects, LimitExceeded):
             request_info,
             history,
             status=status,
-            message=f"More than {_num(value)} redirects: {_advice('max_redirects', value)}",
+            message=f"{_num(value)} redirects reached: {_advice('max_redirects', value)}",
             headers=headers,
         )

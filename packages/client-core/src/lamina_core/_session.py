@@ -446,7 +446,7 @@ class ClientSession:
                 body,
                 auth,
                 options,
-                (sys.maxsize if max_redirects is None else max_redirects)
+                (max_redirects or sys.maxsize)  # None or 0: no limit, as in aiohttp
                 if allow_redirects
                 else None,
             )
@@ -539,7 +539,8 @@ class ClientSession:
             for trace in options.traces:
                 await trace.send_request_redirect(method, url, headers, resp)
             history.append(resp)
-            if len(history) > max_redirects:
+            # aiohttp's count: the max_redirects-th redirect is refused, not followed.
+            if len(history) >= max_redirects:
                 resp.close()
                 raise RedirectLimitExceeded(
                     history[0].request_info,
