@@ -21,7 +21,8 @@ aiohttp, aiohttp-py (AIOHTTP_NO_EXTENSIONS=1), httpx, floor.
 
 The "upload" row POSTs a 64 MiB file (generated in nginx's temporary root,
 its path handed to client.py) with the file object as the body, at full
-size in quick runs too. The "cookies" row does no I/O: it times
+size in quick runs too, to ``sink.py`` rather than nginx, which would be
+the bottleneck. The "cookies" row does no I/O: it times
 ``filter_cookies`` on a 1,000-cookie jar (``cookies/bench_cookies.py``) in
 microseconds per call, where lower is better, for lamina (lamina-cookies'
 jar) and aiohttp only: httpx has no such call, the jar has no C path for
@@ -61,7 +62,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from servers import BIG_SIZE, UPLOAD_SIZE, ensure_nginx, nginx_server  # noqa: E402
+from servers import BIG_SIZE, UPLOAD_SIZE, ensure_nginx, nginx_server, sink_server  # noqa: E402
 
 RESULTS = HERE / "results"
 SERVER_CORE, CLIENT_CORE = 0, 1
@@ -513,6 +514,8 @@ def main() -> None:
         )
         server = stack.enter_context(nginx_server(SERVER_CORE if pin else None))
         ports = {w.name: server.port for w in workloads}
+        if any(w.name == "upload" for w in workloads):
+            ports["upload"] = stack.enter_context(sink_server(SERVER_CORE if pin else None))
         if ws is not None:
             ws_port = stack.enter_context(ws[1](SERVER_CORE if pin else None))
             ports.update({w.name: ws_port for w in ws[0]})

@@ -5,8 +5,11 @@ temporary prefix: ``nginx.conf`` beside this file is copied there with the
 port and document root filled in, the data files (among them the 64 MiB file
 the upload workload sends) are generated there, and nginx runs in the
 foreground (``daemon off``) as a child of the harness, pinned to its own core
-with ``taskset``. The WebSocket echo server is owned
-by ``benchmarks/ws/`` and started the same way when that folder provides it.
+with ``taskset``. The upload workload goes to ``sink.py`` instead, a
+raw asyncio server on the same core that counts each body into a reused
+buffer (nginx caps the upload near 1.1 GB/s, see that file). The WebSocket
+echo server is owned by ``benchmarks/ws/`` and started the same way when
+that folder provides it.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ __all__ = [
     "ensure_nginx",
     "free_port",
     "nginx_server",
+    "sink_server",
 ]
 
 HERE = Path(__file__).resolve().parent
 BIG_SIZE = 256 * 1024 * 1024
 UPLOAD_SIZE = 64 * 1024 * 1024
-UPLOAD_NAME = "upload.bin"  # in the document root; the upload workload POSTs it to /post
+UPLOAD_NAME = "upload.bin"  # in the document root; the upload workload POSTs it to the sink
 CHUNKED_SIZE = 64 * 1024
 
 
@@ -148,3 +152,25 @@ def nginx_server(core: int | None) -> Iterator[NginxServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def sink_server(core: int | None) -> Iterator[int]:
+    """Run ``sink.py`` in its own process (pinned to ``core``); yields its port."""
+    port = free_port()
+    cmd = [sys.executable, str(HERE / "sink.py"), str(port)]
+    if core is not None:
+        cmd = ["taskset", "-c", str(core), *cmd]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the upload sink did not start")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
