@@ -34,6 +34,7 @@ __all__ = [
     "ensure_nginx",
     "free_port",
     "nginx_server",
+    "script_server",
     "sink_server",
 ]
 
@@ -155,17 +156,18 @@ def nginx_server(core: int | None) -> Iterator[NginxServer]:
 
 
 @contextlib.contextmanager
-def sink_server(core: int | None) -> Iterator[int]:
-    """Run ``sink.py`` in its own process (pinned to ``core``); yields its port."""
+def script_server(script: Path, core: int | None, what: str) -> Iterator[int]:
+    """Run ``script PORT`` in its own process (pinned to ``core``) until it prints
+    ``ready``; yields the port and stops the process after the block."""
     port = free_port()
-    cmd = [sys.executable, str(HERE / "sink.py"), str(port)]
+    cmd = [sys.executable, str(script), str(port)]
     if core is not None:
         cmd = ["taskset", "-c", str(core), *cmd]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     try:
         assert process.stdout is not None
         if process.stdout.readline().strip() != "ready":
-            raise RuntimeError("the upload sink did not start")
+            raise RuntimeError(f"the {what} did not start")
         yield port
     finally:
         process.terminate()
@@ -174,3 +176,8 @@ def sink_server(core: int | None) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def sink_server(core: int | None) -> contextlib.AbstractContextManager[int]:
+    """Run ``sink.py`` (the upload workload's server) pinned to ``core``; yields its port."""
+    return script_server(HERE / "sink.py", core, "upload sink")

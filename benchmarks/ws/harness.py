@@ -8,12 +8,10 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from servers import script_server
 
 HERE = Path(__file__).resolve().parent
 SMALL_SIZE = 32
@@ -54,29 +52,6 @@ WORKLOADS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def server(core: int | None) -> Iterator[int]:
+def server(core: int | None) -> contextlib.AbstractContextManager[int]:
     """Run the echo server in its own process (pinned to ``core``); yields its port."""
-    port = _free_port()
-    cmd = [sys.executable, str(HERE / "echo_server.py"), str(port)]
-    if core is not None:
-        cmd = ["taskset", "-c", str(core), *cmd]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stdout is not None
-        if process.stdout.readline().strip() != "ready":
-            raise RuntimeError("the WebSocket echo server did not start")
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return script_server(HERE / "echo_server.py", core, "WebSocket echo server")
