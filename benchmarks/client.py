@@ -2,21 +2,21 @@
 
 Run by ``run.py`` as ``python client.py CLIENT WORKLOAD PORT N CONCURRENCY
 UPLOAD_FILE`` (the file the upload workload POSTs) with the parser switches
-(``LAMINA_NO_EXTENSIONS``, ``AIOHTTP_NO_EXTENSIONS``) already in the
+(``LAMELLA_NO_EXTENSIONS``, ``AIOHTTP_NO_EXTENSIONS``) already in the
 environment, pinned to the client core. It imports only the library it
 measures, warms up (connections opened, code paths taken once), then times N
 operations and prints one JSON line: wall seconds, CPU seconds of this
 process (``resource.getrusage``), operations, body bytes, peak RSS and page
 faults.
 
-Clients: ``lamina`` (parser chosen by LAMINA_NO_EXTENSIONS), ``aiohttp``
+Clients: ``lamella`` (parser chosen by LAMELLA_NO_EXTENSIONS), ``aiohttp``
 (AIOHTTP_NO_EXTENSIONS), ``httpx``, and ``floor``: an asyncio
 ``BufferedProtocol`` that writes pre-built requests (the upload's body with
 ``loop.sendfile``) and counts Content-Length (or chunk sizes): the least any
 asyncio client can do.
 
 The "cookies" workload does no I/O: ``filter_cookies`` on a 1,000-cookie
-jar (``cookies/bench_cookies.py``) for ``lamina`` (lamina-cookies' jar) and
+jar (``cookies/bench_cookies.py``) for ``lamella`` (lamella-cookies' jar) and
 ``aiohttp`` (aiohttp's).
 """
 
@@ -38,13 +38,13 @@ POST_DOC = {"items": [{"id": i, "name": f"item-{i}", "price": i * 1.25} for i in
 # --- what each workload does per operation, per client ----------------------------
 
 
-def lamina_ops(
+def lamella_ops(
     port: int, concurrency: int, upload: str
 ) -> tuple[Any, Callable[[str], Awaitable[int]]]:
-    import lamina
+    import lamella
 
-    connector_cls = getattr(lamina, "TCPConnector", None) or lamina.BasicTCPConnector
-    session = lamina.ClientSession(connector=connector_cls(limit=max(concurrency, 1)))
+    connector_cls = getattr(lamella, "TCPConnector", None) or lamella.BasicTCPConnector
+    session = lamella.ClientSession(connector=connector_cls(limit=max(concurrency, 1)))
     return session, _aiohttp_like(session, port, upload)
 
 
@@ -58,7 +58,7 @@ def aiohttp_ops(
 
 
 def _aiohttp_like(session: Any, port: int, upload: str) -> Callable[[str], Awaitable[int]]:
-    """The same calls for lamina and aiohttp: lamina mirrors aiohttp's API."""
+    """The same calls for lamella and aiohttp: lamella mirrors aiohttp's API."""
     base = f"http://127.0.0.1:{port}"
     upload_size = _file_size(upload)
     small, js, big, chunked, post, sink = (
@@ -340,7 +340,7 @@ def _post_head(host: str, path: str, content_type: str, length: int) -> bytes:
     ).encode()
 
 
-CLIENTS = {"lamina": lamina_ops, "aiohttp": aiohttp_ops, "httpx": httpx_ops, "floor": floor_ops}
+CLIENTS = {"lamella": lamella_ops, "aiohttp": aiohttp_ops, "httpx": httpx_ops, "floor": floor_ops}
 
 # --- driving a workload ---------------------------------------------------------------
 
@@ -412,8 +412,8 @@ async def _measure(timed: Callable[[], Awaitable[int]], n: int, impl: str) -> di
 
 def _implementation(client: str) -> str:
     """Which parser the client really used, so a wrong switch shows in the results."""
-    if client == "lamina":
-        from lamina_core import _extensions
+    if client == "lamella":
+        from lamella_core import _extensions
 
         return _extensions.response_parser_class().__name__
     if client == "aiohttp":

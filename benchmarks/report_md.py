@@ -78,7 +78,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append("")
     targets = report.get("targets")
     if targets:
-        lines.append("**Targets** (lamina ÷ aiohttp with its extensions, medians of this run)\n")
+        lines.append("**Targets** (lamella ÷ aiohttp with its extensions, medians of this run)\n")
         lines.append("| target | measured | |")
         lines.append("|---|---:|---|")
         for t in targets:

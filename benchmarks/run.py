@@ -1,4 +1,4 @@
-"""lamina's benchmarks, side by side with aiohttp, httpx and a raw-asyncio floor.
+"""lamella's benchmarks, side by side with aiohttp, httpx and a raw-asyncio floor.
 
     hatch run bench:all      # the full run (about 10 minutes on 2 cores)
     hatch run bench:quick    # the same workloads, fewer repetitions and requests (< 2 min)
@@ -16,7 +16,7 @@ noise affects least). Then import time and RSS of each library, each from
 fresh interpreters. Everything is also written as JSON (and a PNG chart)
 under benchmarks/results/.
 
-Clients: lamina (httptools parser), lamina-py (LAMINA_NO_EXTENSIONS=1),
+Clients: lamella (httptools parser), lamella-py (LAMELLA_NO_EXTENSIONS=1),
 aiohttp, aiohttp-py (AIOHTTP_NO_EXTENSIONS=1), httpx, floor.
 
 The "upload" row POSTs a 64 MiB file (generated in nginx's temporary root,
@@ -24,11 +24,11 @@ its path handed to client.py) with the file object as the body, at full
 size in quick runs too, to ``sink.py`` rather than nginx, which would be
 the bottleneck. The "cookies" row does no I/O: it times
 ``filter_cookies`` on a 1,000-cookie jar (``cookies/bench_cookies.py``) in
-microseconds per call, where lower is better, for lamina (lamina-cookies'
+microseconds per call, where lower is better, for lamella (lamella-cookies'
 jar) and aiohttp only: httpx has no such call, the jar has no C path for
-lamina-py to leave out, and the floor has no jar.
+lamella-py to leave out, and the floor has no jar.
 
-``--ref REV`` measures lamina as committed at REV (``git archive`` into a
+``--ref REV`` measures lamella as committed at REV (``git archive`` into a
 temporary folder, put first on PYTHONPATH) instead of the working tree.
 
 WebSocket rows: ``benchmarks/ws/`` (owned separately) plugs in by providing
@@ -88,15 +88,15 @@ class Client:
 
 
 CLIENTS = [
-    Client("lamina", "lamina", {}),
-    Client("lamina-py", "lamina", {"LAMINA_NO_EXTENSIONS": "1"}),
+    Client("lamella", "lamella", {}),
+    Client("lamella-py", "lamella", {"LAMELLA_NO_EXTENSIONS": "1"}),
     Client("aiohttp", "aiohttp", {}),
     Client("aiohttp-py", "aiohttp", {"AIOHTTP_NO_EXTENSIONS": "1"}),
     Client("httpx", "httpx", {}),
     Client("floor", "floor", {}),
 ]
 REFERENCE = "aiohttp"
-_NO_HTTPX = ("lamina", "lamina-py", "aiohttp", "aiohttp-py", "floor")
+_NO_HTTPX = ("lamella", "lamella-py", "aiohttp", "aiohttp-py", "floor")
 TIME_UNIT = "us/call"
 MEMORY_ROWS = ("download", "upload")  # rows that show peak RSS and page faults
 
@@ -118,7 +118,7 @@ WORKLOADS = [
         20_000,
         1,
         TIME_UNIT,
-        clients=("lamina", "aiohttp"),
+        clients=("lamella", "aiohttp"),
     ),
 ]
 # Scale curve: small GETs at growing concurrency (full runs only; httpx is
@@ -137,7 +137,7 @@ for _c in (1, 8, 64, 256, 1024):
             clients=_NO_HTTPX,
         )
     )
-IMPORTS = ["lamina_core", "lamina", "aiohttp", "httpx"]
+IMPORTS = ["lamella_core", "lamella", "aiohttp", "httpx"]
 
 
 # --- running one measurement ----------------------------------------------------------
@@ -147,7 +147,7 @@ def _client_env(client: Client, pythonpath: str | None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("LAMINA_NO_EXTENSIONS", "AIOHTTP_NO_EXTENSIONS", "PYTHONPATH")
+        if k not in ("LAMELLA_NO_EXTENSIONS", "AIOHTTP_NO_EXTENSIONS", "PYTHONPATH")
     }
     env.update(client.env)
     paths = [str(HERE)]
@@ -211,12 +211,12 @@ def import_sample(module: str, pythonpath: str | None, pin: bool) -> dict[str, f
     }
 
 
-# --- lamina as committed at a revision ------------------------------------------------
+# --- lamella as committed at a revision ------------------------------------------------
 
 
 @contextlib.contextmanager
-def lamina_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
-    """PYTHONPATH for lamina at ``ref`` (None: the installed working tree), and its label.
+def lamella_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
+    """PYTHONPATH for lamella at ``ref`` (None: the installed working tree), and its label.
 
     The sources are byte-compiled first, as installing a wheel does: with
     ``PYTHONDONTWRITEBYTECODE`` set, an editable or archived tree would
@@ -237,7 +237,7 @@ def lamina_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
         _byte_compile(REPO / "packages")
         yield None, f"working tree at {head}" + (" (with uncommitted changes)" if dirty else "")
         return
-    with tempfile.TemporaryDirectory(prefix="lamina-src-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lamella-src-") as tmp:
         archive = subprocess.run(
             ["git", "-C", str(REPO), "archive", ref, "packages"], capture_output=True, check=True
         ).stdout
@@ -350,7 +350,7 @@ def print_tables(report: dict[str, Any]) -> None:
             )
     targets = report.get("targets")
     if targets:
-        print("\n## targets of issue 4 (lamina / aiohttp, medians of this run)")
+        print("\n## targets of issue 4 (lamella / aiohttp, medians of this run)")
         for t in targets:
             print(f"  [{'met' if t['met'] else 'NOT met':>7}] {t['what']}: {t['measured']}")
 
@@ -372,29 +372,29 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         if value is not None and ok is not None:
             out.append({"what": what, "measured": fmt.format(value), "met": ok})
 
-    r = ratio("concurrent", "lamina", "aiohttp")
+    r = ratio("concurrent", "lamella", "aiohttp")
     add("64-way small GETs, req/s >= 2.0x", r, r is not None and r >= 2.0)
-    r = ratio("concurrent", "lamina", "aiohttp", "cpu_us_median")
+    r = ratio("concurrent", "lamella", "aiohttp", "cpu_us_median")
     add("64-way small GETs, CPU/req <= 0.5x", r, r is not None and r <= 0.5)
-    r = ratio("sequential", "lamina", "aiohttp")
+    r = ratio("sequential", "lamella", "aiohttp")
     add("sequential small GETs, req/s >= 1.0x", r, r is not None and r >= 1.0)
-    r = ratio("sequential", "lamina", "aiohttp", "cpu_us_median")
+    r = ratio("sequential", "lamella", "aiohttp", "cpu_us_median")
     add("sequential small GETs, CPU/req <= 0.75x", r, r is not None and r <= 0.75)
-    r = ratio("download", "lamina", "aiohttp")
+    r = ratio("download", "lamella", "aiohttp")
     add("streamed download, MB/s >= 2.0x", r, r is not None and r >= 2.0)
-    r = ratio("download", "lamina", "aiohttp", "maxrss_kib")
+    r = ratio("download", "lamella", "aiohttp", "maxrss_kib")
     add("streamed download, peak RSS <= aiohttp's", r, r is not None and r <= 1.0)
     imports = report.get("imports", {})
     if "aiohttp" in imports:
-        for mod, limit in (("lamina_core", 0.5), ("lamina", 0.6)):
+        for mod, limit in (("lamella_core", 0.5), ("lamella", 0.6)):
             if mod in imports:
                 r = imports[mod]["ms_median"] / imports["aiohttp"]["ms_median"]
                 add(f"import {mod} <= {limit}x aiohttp's", r, r <= limit)
     for wl in report["workloads"]:
         rows = wl["clients"]
-        if "lamina-py" in rows and "aiohttp-py" in rows:
-            r = speedup(wl["unit"], rows["lamina-py"], rows["aiohttp-py"])
-            add(f"pure-Python paths, {wl['name']}: lamina-py >= aiohttp-py", r, r >= 1.0)
+        if "lamella-py" in rows and "aiohttp-py" in rows:
+            r = speedup(wl["unit"], rows["lamella-py"], rows["aiohttp-py"])
+            add(f"pure-Python paths, {wl['name']}: lamella-py >= aiohttp-py", r, r >= 1.0)
     return out
 
 
@@ -448,7 +448,7 @@ def chart(report: dict[str, Any], path: Path) -> bool:
         ax2.set_ylabel("client CPU per request (us)")
         ax2.set_title("Scale curve: client CPU per small GET (lower is better)")
         ax2.legend(fontsize=8)
-    fig.suptitle(f"lamina benchmarks - {report['lamina']} - {report['when']}", fontsize=9)
+    fig.suptitle(f"lamella benchmarks - {report['lamella']} - {report['when']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -477,7 +477,7 @@ def main() -> None:
     parser.add_argument(
         "--workloads", help="comma-separated subset of: " + ", ".join(w.name for w in WORKLOADS)
     )
-    parser.add_argument("--ref", help="benchmark lamina as committed at this git revision")
+    parser.add_argument("--ref", help="benchmark lamella as committed at this git revision")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time rows")
     parser.add_argument("--out", type=Path, help="JSON file to write (default: results/run-*.json)")
@@ -505,9 +505,9 @@ def main() -> None:
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     failures: list[str] = []
-    with lamina_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
+    with lamella_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
         print(
-            f"lamina: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
+            f"lamella: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
             f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
             f"{'' if pin else ' (not pinned)'}",
             flush=True,
@@ -541,7 +541,7 @@ def main() -> None:
 
         report: dict[str, Any] = {
             "when": when,
-            "lamina": label,
+            "lamella": label,
             "quick": args.quick,
             "reps": reps,
             "machine": {

@@ -80,7 +80,7 @@ def _json_document() -> bytes:
 
 def _write_data(root: Path) -> None:
     (root / "data.json").write_bytes(_json_document())
-    line = b"lamina chunked response body, one line of text repeated.\n"
+    line = b"lamella chunked response body, one line of text repeated.\n"
     (root / "chunked.txt").write_bytes((line * (CHUNKED_SIZE // len(line) + 1))[:CHUNKED_SIZE])
     _write_filler(root / "big.bin", BIG_SIZE)
     _write_filler(root / UPLOAD_NAME, UPLOAD_SIZE)
@@ -128,7 +128,7 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float 
 def nginx_server(core: int | None) -> Iterator[NginxServer]:
     """Run nginx from a temporary prefix, pinned to ``core``, for the block."""
     binary = ensure_nginx()
-    with tempfile.TemporaryDirectory(prefix="lamina-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lamella-bench-") as tmp:
         prefix = Path(tmp)
         root = prefix / "www"
         root.mkdir()

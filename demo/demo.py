@@ -1,11 +1,11 @@
-"""lamina's demo: a tour of the client against loopback servers it starts itself.
+"""lamella's demo: a tour of the client against loopback servers it starts itself.
 
 Run it with ``hatch run demo:run``. It needs no network: an HTTP server (a
 small ASGI application served by uvicorn) and a WebSocket echo server (the
 ``websockets`` package) listen on 127.0.0.1, on ports the OS picks. The tour:
 
 1. a GET, and a POST of JSON;
-2. cookies kept across requests by lamina's ``CookieJar``;
+2. cookies kept across requests by lamella's ``CookieJar``;
 3. a chain of redirects, seen through ``response.history``;
 4. a streamed download with a progress bar;
 5. a WebSocket echo.
@@ -27,7 +27,7 @@ from typing import Any
 import uvicorn
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-import lamina
+import lamella
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -164,14 +164,14 @@ async def start_ws_server() -> tuple[Server, str]:
 # -- the tour -------------------------------------------------------------------
 
 
-async def get_and_post(session: lamina.ClientSession, base: str) -> None:
+async def get_and_post(session: lamella.ClientSession, base: str) -> None:
     title("1. GET, and a POST of JSON")
     async with session.get(f"{base}/hello") as resp:
         body = await resp.json()
         print(f"  GET  /hello -> {resp.status} {resp.reason}, {resp.content_type}: {body}")
         check(resp.status == 200 and "greeting" in body, "the server greeted us")
 
-    payload = {"name": "lamina", "numbers": [1, 2, 3]}
+    payload = {"name": "lamella", "numbers": [1, 2, 3]}
     async with session.post(f"{base}/echo", json=payload) as resp:
         answer = await resp.json()
         print(f"  POST /echo  json={payload}")
@@ -179,7 +179,7 @@ async def get_and_post(session: lamina.ClientSession, base: str) -> None:
         check(answer == {"you_sent": payload}, "the JSON came back unchanged")
 
 
-async def cookies(session: lamina.ClientSession, base: str) -> None:
+async def cookies(session: lamella.ClientSession, base: str) -> None:
     title("2. Cookies kept across requests")
     async with session.post(f"{base}/login") as resp:
         print(f"  POST /login  -> {resp.status}, Set-Cookie: {resp.headers['Set-Cookie']}")
@@ -191,7 +191,7 @@ async def cookies(session: lamina.ClientSession, base: str) -> None:
         check(who == {"session": "c0ffee"}, "the jar sent the cookie back by itself")
 
 
-async def redirects(session: lamina.ClientSession, base: str) -> None:
+async def redirects(session: lamella.ClientSession, base: str) -> None:
     title("3. Redirects, seen through response.history")
     async with session.get(f"{base}/redirect/3") as resp:
         for hop in resp.history:
@@ -211,7 +211,7 @@ def draw_bar(done: int, total: int, started: float) -> str:
     )
 
 
-async def download(session: lamina.ClientSession, base: str) -> None:
+async def download(session: lamella.ClientSession, base: str) -> None:
     title("4. A streamed download with a progress bar")
     digest = hashlib.sha256()
     async with session.get(f"{base}/download") as resp:
@@ -233,11 +233,11 @@ async def download(session: lamina.ClientSession, base: str) -> None:
     check(done == total and digest.hexdigest() == expected, "every byte arrived, sha256 matches")
 
 
-async def websocket(session: lamina.ClientSession, ws_base: str) -> None:
+async def websocket(session: lamella.ClientSession, ws_base: str) -> None:
     title("5. A WebSocket echo")
     async with session.ws_connect(f"{ws_base}/echo") as ws:
         print(f"  connected to {ws_base}/echo")
-        for text in ("hello", "lamina speaks WebSocket"):
+        for text in ("hello", "lamella speaks WebSocket"):
             await ws.send_str(text)
             answer = await ws.receive_str()
             print(f"  sent {text!r:<28} received {answer!r}")
@@ -252,14 +252,14 @@ async def websocket(session: lamina.ClientSession, ws_base: str) -> None:
 async def main() -> int:
     http_server, http_task, base = await start_http_server()
     ws_server, ws_base = await start_ws_server()
-    print(f"lamina {lamina.__version__}, talking to loopback servers it started:")
+    print(f"lamella {lamella.__version__}, talking to loopback servers it started:")
     print(f"  HTTP      uvicorn on {base}")
     print(f"  WebSocket websockets on {ws_base}")
     try:
-        # The servers are addressed by IP; like aiohttp's, lamina's CookieJar
+        # The servers are addressed by IP; like aiohttp's, lamella's CookieJar
         # ignores cookies from IP addresses unless told otherwise (unsafe=True).
-        jar = lamina.CookieJar(unsafe=True)
-        async with lamina.ClientSession(cookie_jar=jar) as session:
+        jar = lamella.CookieJar(unsafe=True)
+        async with lamella.ClientSession(cookie_jar=jar) as session:
             await get_and_post(session, base)
             await cookies(session, base)
             await redirects(session, base)
@@ -272,7 +272,7 @@ async def main() -> int:
         await ws_server.wait_closed()
         http_server.should_exit = True
         await http_task
-    print(f"\n{style('all five steps went through lamina.ClientSession.', '1;32')}")
+    print(f"\n{style('all five steps went through lamella.ClientSession.', '1;32')}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Coverage-guided fuzz target for lamina's content decoders.
+"""Coverage-guided fuzz target for lamella's content decoders.
 
 Arbitrary bytes go through gzip, deflate and two-coding chains, fed in
 pieces, with and without output bounds. The only acceptable failure is
@@ -15,8 +15,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from lamina_core._decoders import ZlibDecoder, chain, limited
-    from lamina_core.exceptions import ClientPayloadError
+    from lamella_core._decoders import ZlibDecoder, chain, limited
+    from lamella_core.exceptions import ClientPayloadError
 
 CODINGS = (("gzip",), ("deflate",), ("x-gzip",), ("gzip", "deflate"), ("deflate", "gzip"))
 BOUND = 1 << 16

@@ -1,4 +1,4 @@
-"""Coverage-guided fuzz target for lamina's two HTTP/1.1 response parsers.
+"""Coverage-guided fuzz target for lamella's two HTTP/1.1 response parsers.
 
 Each input is split into a method selector, a split point and response bytes.
 Both parsers are fed the same bytes (whole, then in two pieces) and must
@@ -17,16 +17,16 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from lamina_core._wire import Body, ChunkEnd, PyResponseParser, WireError
-    from lamina_core._wire.htparser import HttptoolsResponseParser
+    from lamella_core._wire import Body, ChunkEnd, PyResponseParser, WireError
+    from lamella_core._wire.htparser import HttptoolsResponseParser
 
 METHODS = ("GET", "HEAD", "CONNECT", "POST")
 
-if os.environ.get("LAMINA_FUZZ_LINEAR_FIELDS"):
+if os.environ.get("LAMELLA_FUZZ_LINEAR_FIELDS"):
     # The fuzzer's first finding was exponential backtracking in the pure-Python
     # header regex (see docs/reliability.md), since fixed in core. This swaps
     # in the fixed regex, to replay the run made before the fix shipped.
-    from lamina_core._wire import pyparser
+    from lamella_core._wire import pyparser
 
     _TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
     _FIELD = (

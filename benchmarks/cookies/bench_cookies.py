@@ -3,13 +3,13 @@
     hatch run bench:python benchmarks/cookies/bench_cookies.py
     hatch run bench:python benchmarks/cookies/bench_cookies.py --quick
 
-Both jars (lamina-cookies' ``CookieJar`` and aiohttp's) get the same 1,000
+Both jars (lamella-cookies' ``CookieJar`` and aiohttp's) get the same 1,000
 cookies, stored as responses from 100 sites set them: per site, 4 host-only
 cookies on ``www``, 3 domain cookies for the site and 3 cookies scoped to
 ``/app``. Then ``filter_cookies`` is timed for requests that match cookies
 (``https://www.siteN.example/app/page``, 10 cookies each) and for a host the
 jar has nothing for. Prints the median microseconds per call of several
-repetitions and the ratio to aiohttp (below 1 means lamina is faster), and
+repetitions and the ratio to aiohttp (below 1 means lamella is faster), and
 ``--json`` writes them out.
 
 The harness's "cookies" row (``benchmarks/run.py``) measures the matching
@@ -30,7 +30,7 @@ from typing import Any
 from yarl import URL
 
 SITES = 100
-JARS = ("lamina", "aiohttp")
+JARS = ("lamella", "aiohttp")
 MATCHING = [URL(f"https://www.site{i}.example/app/page") for i in range(SITES)]
 NO_MATCH = [URL("https://elsewhere.example/")]
 
@@ -49,14 +49,14 @@ def _fill(jar: Any) -> None:
 
 
 async def make_jar(client: str) -> Any:
-    """The filled ``CookieJar`` of ``client``'s library, "lamina" or "aiohttp"."""
+    """The filled ``CookieJar`` of ``client``'s library, "lamella" or "aiohttp"."""
     # async: aiohttp's jar wants a running loop when it is built.
     if client == "aiohttp":
         import aiohttp
 
         jar = aiohttp.CookieJar()
     else:
-        from lamina_cookies import CookieJar
+        from lamella_cookies import CookieJar
 
         jar = CookieJar()
     _fill(jar)
@@ -96,7 +96,7 @@ def main() -> None:
     # Same answer from both jars before timing anything.
     for group in groups.values():
         for url in group:
-            ours = {k: m.value for k, m in jars["lamina"].filter_cookies(url).items()}
+            ours = {k: m.value for k, m in jars["lamella"].filter_cookies(url).items()}
             theirs = {k: m.value for k, m in jars["aiohttp"].filter_cookies(url).items()}
             assert ours == theirs, (url, ours, theirs)
 
@@ -109,10 +109,10 @@ def main() -> None:
         results[name] = {client: statistics.median(values) for client, values in samples.items()}
 
     print(f"filter_cookies, jar of {SITES * 10} cookies across {SITES} sites (µs per call, median)")
-    print(f"{'request':<22}{'lamina':>10}{'aiohttp':>10}{'ratio':>8}")
+    print(f"{'request':<22}{'lamella':>10}{'aiohttp':>10}{'ratio':>8}")
     for name, row in results.items():
-        ratio = row["lamina"] / row["aiohttp"]
-        print(f"{name:<22}{row['lamina']:>10.2f}{row['aiohttp']:>10.2f}{ratio:>8.2f}")
+        ratio = row["lamella"] / row["aiohttp"]
+        print(f"{name:<22}{row['lamella']:>10.2f}{row['aiohttp']:>10.2f}{ratio:>8.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
             json.dump(results, file, indent=1)

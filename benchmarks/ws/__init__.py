@@ -1,1 +1,1 @@
-"""WebSocket benchmarks: lamina's ws_connect beside aiohttp's (see bench_ws.py)."""
+"""WebSocket benchmarks: lamella's ws_connect beside aiohttp's (see bench_ws.py)."""

@@ -1,4 +1,4 @@
-"""WebSocket benchmark, standalone: lamina's client beside aiohttp's and a floor, same server.
+"""WebSocket benchmark, standalone: lamella's client beside aiohttp's and a floor, same server.
 
     hatch run bench:ws            # full
     hatch run bench:ws --quick    # fewer messages and repetitions
@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from ws.harness import WORKLOADS, server  # noqa: E402
 
-CLIENTS = ("lamina", "aiohttp", "floor")
+CLIENTS = ("lamella", "aiohttp", "floor")
 _CPUS = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
 PIN = len(_CPUS) >= 2  # server on one core, client on another
 

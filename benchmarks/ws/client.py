@@ -1,7 +1,7 @@
 """One WebSocket measurement: ``run(client, workload, port, n, concurrency)``.
 
 Called in a fresh process (by ``benchmarks/client.py`` or ``bench_ws.py``).
-lamina and aiohttp are driven by the same code, since lamina mirrors
+lamella and aiohttp are driven by the same code, since lamella mirrors
 aiohttp's API: one connection, compression off on both sides, each
 operation one echo round trip (``send_*`` then ``receive()``). ``floor`` is
 the least an asyncio client can do for the same round trip: an
@@ -126,8 +126,8 @@ async def _floor(workload: str, port: int, n: int) -> dict[str, Any]:
 async def run(client: str, workload: str, port: int, n: int, concurrency: int) -> dict[str, Any]:
     if client == "floor":
         return await _floor(workload, port, n)
-    if client == "lamina":
-        import lamina as lib
+    if client == "lamella":
+        import lamella as lib
     elif client == "aiohttp":
         import aiohttp as lib  # type: ignore[no-redef]
     else:

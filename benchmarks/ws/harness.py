@@ -29,7 +29,7 @@ class Workload:
     concurrency: int
     unit: str
     full_only: bool = False
-    clients: tuple[str, ...] | None = ("lamina", "aiohttp", "floor")
+    clients: tuple[str, ...] | None = ("lamella", "aiohttp", "floor")
 
 
 WORKLOADS = [

@@ -1,4 +1,4 @@
-"""Running the ``lamina`` command in a subprocess, piped or on a pseudo-terminal."""
+"""Running the ``lamella`` command in a subprocess, piped or on a pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -39,17 +39,17 @@ class Servers:
 
 def command_env() -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("NO_COLOR", "FORCE_COLOR", "LAMINA_DISABLE_PLUGIN_AUTOLOAD"):
+    for name in ("NO_COLOR", "FORCE_COLOR", "LAMELLA_DISABLE_PLUGIN_AUTOLOAD"):
         env.pop(name, None)
     return env
 
 
-def lamina(
+def lamella(
     *args: str, input: bytes | None = None, timeout: float = 30
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m lamina._cli ARGS`` with stdout and stderr piped."""
+    """Run ``python -m lamella._cli ARGS`` with stdout and stderr piped."""
     return subprocess.run(
-        [sys.executable, "-m", "lamina._cli", *args],
+        [sys.executable, "-m", "lamella._cli", *args],
         input=input.decode() if input is not None else "",
         capture_output=True,
         text=True,
@@ -58,11 +58,11 @@ def lamina(
     )
 
 
-def lamina_on_tty(*args: str, timeout: float = 30) -> tuple[int, str]:
+def lamella_on_tty(*args: str, timeout: float = 30) -> tuple[int, str]:
     """Run the command with stdout and stderr on a pseudo-terminal; return (status, output)."""
     controller, terminal = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lamina._cli", *args],
+        [sys.executable, "-m", "lamella._cli", *args],
         stdin=subprocess.DEVNULL,
         stdout=terminal,
         stderr=terminal,

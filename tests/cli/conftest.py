@@ -1,4 +1,4 @@
-"""Loopback peers for the ``lamina`` command, served from a background thread.
+"""Loopback peers for the ``lamella`` command, served from a background thread.
 
 The command runs in a subprocess, so the servers live in a thread with an
 event loop of their own and the tests stay plain synchronous functions:

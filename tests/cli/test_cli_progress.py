@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from lamina._cli._progress import Progress, format_duration, format_size, render
-from lamina._cli._style import Style
+from lamella._cli._progress import Progress, format_duration, format_size, render
+from lamella._cli._style import Style
 
 
 @pytest.mark.parametrize(

@@ -1,24 +1,24 @@
-"""``lamina ws URL``: stdin lines out, received messages on stdout."""
+"""``lamella ws URL``: stdin lines out, received messages on stdout."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from cli_helpers import Servers, command_env, lamina, lamina_on_tty
+from cli_helpers import Servers, command_env, lamella, lamella_on_tty
 
 
 def test_piped_lines_are_echoed(servers: Servers) -> None:
-    result = lamina("ws", f"{servers.ws}/ws", input=b"hello\nlamina speaks WebSocket\n")
+    result = lamella("ws", f"{servers.ws}/ws", input=b"hello\nlamella speaks WebSocket\n")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "hello\nlamina speaks WebSocket\n"
+    assert result.stdout == "hello\nlamella speaks WebSocket\n"
     assert result.stderr == ""
 
 
 def test_interactive_session(servers: Servers) -> None:
     """A line is answered before the next is typed; closing stdin ends the session."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lamina._cli", "ws", "--wait", "0.2", f"{servers.ws}/ws"],
+        [sys.executable, "-m", "lamella._cli", "ws", "--wait", "0.2", f"{servers.ws}/ws"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -47,7 +47,7 @@ def test_binary_message_and_server_close(servers: Servers) -> None:
     # The server sends one binary message and closes with 1000: the command
     # ends by itself although stdin is still open.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lamina._cli", "ws", "-v", f"{servers.ws}/ws-binary"],
+        [sys.executable, "-m", "lamella._cli", "ws", "-v", f"{servers.ws}/ws-binary"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -64,13 +64,13 @@ def test_binary_message_and_server_close(servers: Servers) -> None:
 
 
 def test_abnormal_close_exits_1(servers: Servers) -> None:
-    result = lamina("ws", f"{servers.ws}/ws-fail", input=b"anything\n")
+    result = lamella("ws", f"{servers.ws}/ws-fail", input=b"anything\n")
     assert result.returncode == 1
     assert "closed with code 1011" in result.stderr
 
 
 def test_verbose_shows_the_handshake(servers: Servers) -> None:
-    result = lamina("ws", "-v", "-H", "X-Token: 1", f"{servers.ws}/ws", input=b"hi\n")
+    result = lamella("ws", "-v", "-H", "X-Token: 1", f"{servers.ws}/ws", input=b"hi\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hi\n"
     lines = result.stderr.splitlines()
@@ -81,19 +81,19 @@ def test_verbose_shows_the_handshake(servers: Servers) -> None:
 
 
 def test_failed_handshake_exits_1(servers: Servers) -> None:
-    result = lamina("ws", f"{servers.ws}/text", input=b"")
+    result = lamella("ws", f"{servers.ws}/text", input=b"")
     assert result.returncode == 1
     assert "WSServerHandshakeError" in result.stderr
 
 
 def test_handshake_timeout_exits_28(servers: Servers) -> None:
-    result = lamina("ws", "--timeout", "0.3", f"{servers.ws}/slow", input=b"")
+    result = lamella("ws", "--timeout", "0.3", f"{servers.ws}/slow", input=b"")
     assert result.returncode == 28
     assert "no WebSocket handshake within 0.3 s" in result.stderr
 
 
 def test_on_a_terminal_messages_are_marked_and_coloured(servers: Servers) -> None:
-    status, output = lamina_on_tty("ws", f"{servers.ws}/ws-binary")
+    status, output = lamella_on_tty("ws", f"{servers.ws}/ws-binary")
     assert status == 0
     assert "connected to" in output
     assert "\x1b[2m< \x1b[0m\x1b[35m[binary, 3 bytes] 00 01 02\x1b[0m" in output

@@ -3,7 +3,7 @@
 In the spirit of datasette's ``test_plugin_hooks_are_documented``: the
 signature shown in the guide is parsed and compared, decorator, parameters,
 annotations and return type, with the specification in
-``lamina_core/hookspecs.py``, so the two cannot drift apart.
+``lamella_core/hookspecs.py``, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-import lamina_core.hookspecs
+import lamella_core.hookspecs
 
 PLUGINS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
-SPEC_TREE = ast.parse(inspect.getsource(lamina_core.hookspecs))
+SPEC_TREE = ast.parse(inspect.getsource(lamella_core.hookspecs))
 SPECS = {
     node.name: node
     for node in SPEC_TREE.body
-    if isinstance(node, ast.FunctionDef) and node.name.startswith("lamina_")
+    if isinstance(node, ast.FunctionDef) and node.name.startswith("lamella_")
 }
 
 
@@ -50,7 +50,7 @@ def _documented(name: str) -> ast.FunctionDef | None:
 
 
 def test_specs_are_found() -> None:
-    assert set(SPECS) == {n for n in lamina_core.hookspecs.__all__ if n.startswith("lamina_")}
+    assert set(SPECS) == {n for n in lamella_core.hookspecs.__all__ if n.startswith("lamella_")}
     assert len(SPECS) >= 6
 
 

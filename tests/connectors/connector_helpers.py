@@ -14,7 +14,7 @@ import trustme
 from aiohttp import web
 from yarl import URL
 
-from lamina_core.abc import AbstractResolver, ResolveResult
+from lamella_core.abc import AbstractResolver, ResolveResult
 
 
 class FixedResolver(AbstractResolver):
@@ -114,7 +114,7 @@ def unix_path(tmp_path: Path) -> str:
     path = str(tmp_path / "s.sock")
     if len(path) < 100:
         return path
-    return str(Path(tempfile.mkdtemp(prefix="lamina-")) / "s.sock")
+    return str(Path(tempfile.mkdtemp(prefix="lamella-")) / "s.sock")
 
 
 def free_port() -> int:

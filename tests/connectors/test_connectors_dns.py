@@ -8,10 +8,10 @@ import socket
 import pytest
 from connector_helpers import FixedResolver
 
-from lamina_connectors import AsyncResolver, DefaultResolver, TCPConnector, ThreadedResolver
-from lamina_core import ClientSession
-from lamina_core.abc import AbstractResolver
-from lamina_core.exceptions import ClientConnectorDNSError
+from lamella_connectors import AsyncResolver, DefaultResolver, TCPConnector, ThreadedResolver
+from lamella_core import ClientSession
+from lamella_core.abc import AbstractResolver
+from lamella_core.exceptions import ClientConnectorDNSError
 
 
 def test_default_resolver_is_the_threaded_one():
@@ -159,7 +159,7 @@ async def test_clear_dns_cache(plain_server):
 
 
 async def test_dns_trace_signals(plain_server):
-    from lamina_core import TraceConfig
+    from lamella_core import TraceConfig
 
     events: list[tuple[str, str]] = []
     config = TraceConfig()

@@ -7,8 +7,8 @@ import base64
 import pytest
 from yarl import URL
 
-from lamina_connectors import TCPConnector
-from lamina_core import BasicAuth, ClientSession
+from lamella_connectors import TCPConnector
+from lamella_core import BasicAuth, ClientSession
 
 
 def proxy_for(url: str):

@@ -1,4 +1,4 @@
-"""The public names of lamina-connectors and lamina-socks."""
+"""The public names of lamella-connectors and lamella-socks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import importlib
 
 import pytest
 
-import lamina_connectors
+import lamella_connectors
 
 
-def test_lamina_connectors_all():
-    assert lamina_connectors.__all__ == sorted(lamina_connectors.__all__)
-    assert set(lamina_connectors.__all__) == {
+def test_lamella_connectors_all():
+    assert lamella_connectors.__all__ == sorted(lamella_connectors.__all__)
+    assert set(lamella_connectors.__all__) == {
         "AsyncResolver",
         "DefaultResolver",
         "Fingerprint",
@@ -19,24 +19,24 @@ def test_lamina_connectors_all():
         "ThreadedResolver",
         "UnixConnector",
     }
-    for name in lamina_connectors.__all__:
-        assert getattr(lamina_connectors, name) is not None
+    for name in lamella_connectors.__all__:
+        assert getattr(lamella_connectors, name) is not None
 
 
 @pytest.mark.parametrize(
     "module",
     [
-        "lamina_connectors._dns",
-        "lamina_connectors._env",
-        "lamina_connectors._fingerprint",
-        "lamina_connectors._plugin",
-        "lamina_connectors._proxy",
-        "lamina_connectors._resolver",
-        "lamina_connectors._tcp",
-        "lamina_connectors._unix",
-        "lamina_socks",
-        "lamina_socks._connector",
-        "lamina_socks._plugin",
+        "lamella_connectors._dns",
+        "lamella_connectors._env",
+        "lamella_connectors._fingerprint",
+        "lamella_connectors._plugin",
+        "lamella_connectors._proxy",
+        "lamella_connectors._resolver",
+        "lamella_connectors._tcp",
+        "lamella_connectors._unix",
+        "lamella_socks",
+        "lamella_socks._connector",
+        "lamella_socks._plugin",
     ],
 )
 def test_every_module_declares_all(module):
@@ -47,21 +47,21 @@ def test_every_module_declares_all(module):
 
 
 def test_the_meta_package_reexports_the_connectors():
-    import lamina
+    import lamella
 
-    for name in lamina_connectors.__all__:
-        assert getattr(lamina, name) is getattr(lamina_connectors, name)
+    for name in lamella_connectors.__all__:
+        assert getattr(lamella, name) is getattr(lamella_connectors, name)
 
 
 def test_discovering_the_plugins_is_cheap():
-    # What lamina-core's plugin manager imports at discovery must not load
+    # What lamella-core's plugin manager imports at discovery must not load
     # the connectors themselves, aiohappyeyeballs or python-socks.
     import subprocess
     import sys
 
     script = (
-        "import sys, lamina_connectors._plugin, lamina_socks._plugin\n"
-        "heavy = [m for m in ('lamina_connectors._tcp', 'aiohappyeyeballs', 'python_socks')"
+        "import sys, lamella_connectors._plugin, lamella_socks._plugin\n"
+        "heavy = [m for m in ('lamella_connectors._tcp', 'aiohappyeyeballs', 'python_socks')"
         " if m in sys.modules]\n"
         "print(heavy)\n"
     )

@@ -9,9 +9,9 @@ import pytest
 from connector_helpers import FixedResolver, free_port
 from yarl import URL
 
-from lamina_connectors import TCPConnector, UnixConnector
-from lamina_core import BasicAuth, BasicTCPConnector, ClientSession
-from lamina_core.exceptions import (
+from lamella_connectors import TCPConnector, UnixConnector
+from lamella_core import BasicAuth, BasicTCPConnector, ClientSession
+from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorError,
     ClientHttpProxyError,

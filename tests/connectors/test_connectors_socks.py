@@ -1,8 +1,8 @@
-"""lamina-socks, a third-party plugin kept in plugins/, against pproxy's SOCKS server.
+"""lamella-socks, a third-party plugin kept in plugins/, against pproxy's SOCKS server.
 
-lamina-socks is installed into the test environment like any distribution;
-nothing here imports it to make it work: lamina finds it through its entry
-point in the ``lamina`` group.
+lamella-socks is installed into the test environment like any distribution;
+nothing here imports it to make it work: lamella finds it through its entry
+point in the ``lamella`` group.
 """
 
 from __future__ import annotations
@@ -17,23 +17,23 @@ import pytest
 from connector_helpers import FixedResolver, free_port
 from yarl import URL
 
-from lamina_core import BasicAuth, ClientSession, plugins
-from lamina_core.exceptions import ClientConnectorError, ClientProxyConnectionError
+from lamella_core import BasicAuth, ClientSession, plugins
+from lamella_core.exceptions import ClientConnectorError, ClientProxyConnectionError
 
 LARGE = bytes(range(256)) * 4096
 
 
 def test_the_plugin_is_found_through_its_entry_point():
-    (point,) = [ep for ep in importlib.metadata.entry_points(group="lamina") if ep.name == "socks"]
-    assert point.value == "lamina_socks._plugin"
+    (point,) = [ep for ep in importlib.metadata.entry_points(group="lamella") if ep.name == "socks"]
+    assert point.value == "lamella_socks._plugin"
     assert point.dist is not None
-    assert point.dist.name == "lamina-socks"
+    assert point.dist.name == "lamella-socks"
     registered = plugins.get_plugin_manager().get_plugin("socks")
     assert registered is not None
-    assert registered.__name__ == "lamina_socks._plugin"
-    import lamina_socks
+    assert registered.__name__ == "lamella_socks._plugin"
+    import lamella_socks
 
-    assert lamina_socks.__version__ == importlib.metadata.version("lamina-socks")
+    assert lamella_socks.__version__ == importlib.metadata.version("lamella-socks")
 
 
 @pytest.mark.parametrize("scheme", ["socks5", "socks5h"])
@@ -62,7 +62,7 @@ async def test_names_resolve_at_the_proxy_with_socks5h(socks_proxy, tls_server, 
 
 async def test_names_resolve_locally_with_socks5(socks_proxy, plain_server):
     proxy = socks_proxy().url
-    from lamina_socks import SocksConnector
+    from lamella_socks import SocksConnector
 
     resolver = FixedResolver(("127.0.0.1", plain_server.port))
     connector = SocksConnector(proxy, resolver=resolver)
@@ -113,7 +113,7 @@ async def test_an_unreachable_socks_proxy(plain_server):
 
 
 async def test_the_connector_can_be_used_directly(socks_proxy, plain_server):
-    from lamina_socks import SocksConnector
+    from lamella_socks import SocksConnector
 
     connector = SocksConnector.from_url(socks_proxy().url, limit=3)
     assert connector.proxy_url == socks_proxy().url
@@ -143,7 +143,7 @@ def test_without_autoloaded_plugins_socks5_names_the_scheme():
     script = textwrap.dedent(
         """
         import asyncio
-        from lamina_core import ClientSession
+        from lamella_core import ClientSession
 
         async def main():
             async with ClientSession() as session:
@@ -155,7 +155,7 @@ def test_without_autoloaded_plugins_socks5_names_the_scheme():
         asyncio.run(main())
         """
     )
-    env = {**os.environ, "LAMINA_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env = {**os.environ, "LAMELLA_DISABLE_PLUGIN_AUTOLOAD": "1"}
     out = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )

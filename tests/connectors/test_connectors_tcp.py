@@ -11,9 +11,9 @@ import pytest
 from connector_helpers import FixedResolver
 from yarl import URL
 
-from lamina_connectors import TCPConnector
-from lamina_core import ClientSession, ClientTimeout, plugins, request
-from lamina_core.exceptions import (
+from lamella_connectors import TCPConnector
+from lamella_core import ClientSession, ClientTimeout, plugins, request
+from lamella_core.exceptions import (
     ClientConnectorDNSError,
     ClientConnectorError,
     ConnectionTimeoutError,
@@ -56,7 +56,7 @@ async def test_installed_connectors_make_tcpconnector_the_default(plain_server):
 
 async def test_one_shot_request_gets_a_force_close_tcpconnector(plain_server):
     hook = plugins.get_plugin_manager().hook
-    connector = hook.lamina_default_connector(connector_kwargs={"force_close": True})
+    connector = hook.lamella_default_connector(connector_kwargs={"force_close": True})
     assert isinstance(connector, TCPConnector)
     assert connector.force_close
     await connector.close()

@@ -9,9 +9,9 @@ import ssl
 import pytest
 from connector_helpers import certificate_digest, serve, server_context
 
-from lamina_connectors import Fingerprint, TCPConnector
-from lamina_core import ClientSession
-from lamina_core.exceptions import (
+from lamella_connectors import Fingerprint, TCPConnector
+from lamella_core import ClientSession
+from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorSSLError,
     ClientSSLError,

@@ -8,9 +8,9 @@ import pytest
 from aiohttp import web
 from connector_helpers import unix_path
 
-from lamina_connectors import UnixConnector
-from lamina_core import ClientSession
-from lamina_core.exceptions import ClientConnectorError, UnixClientConnectorError
+from lamella_connectors import UnixConnector
+from lamella_core import ClientSession
+from lamella_core.exceptions import ClientConnectorError, UnixClientConnectorError
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 

@@ -1,4 +1,4 @@
-"""Fixtures for the lamina-cookies tests: jars on a fake clock and a cookie-setting server."""
+"""Fixtures for the lamella-cookies tests: jars on a fake clock and a cookie-setting server."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiohttp import web
 from cookie_helpers import Clock
 from multidict import CIMultiDict
 
-from lamina_cookies import CookieJar
+from lamella_cookies import CookieJar
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for the lamina-cookies tests: a controllable clock, the Cookie header a jar
+"""Helpers for the lamella-cookies tests: a controllable clock, the Cookie header a jar
 would send, and a connector that reaches named hosts on loopback.
 
 Cookie rules depend on host names (``app.test`` versus ``other.test``), yet
@@ -16,8 +16,8 @@ from typing import Any
 
 from yarl import URL
 
-from lamina_cookies import CookieJar
-from lamina_core import BasicTCPConnector, HTTP11Connection
+from lamella_cookies import CookieJar
+from lamella_core import BasicTCPConnector, HTTP11Connection
 
 
 class Clock:

@@ -17,8 +17,8 @@ from aiohttp import web
 from cookie_helpers import LoopbackConnector
 from yarl import URL
 
-from lamina_cookies import CookieJar
-from lamina_core import ClientSession
+from lamella_cookies import CookieJar
+from lamella_core import ClientSession
 
 
 def _url(port: int, host: str = "app.test", path: str = "/", scheme: str = "http") -> URL:

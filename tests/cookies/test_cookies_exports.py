@@ -1,21 +1,21 @@
-"""lamina-cookies' public surface: explicit, complete, and every module declares ``__all__``."""
+"""lamella-cookies' public surface: explicit, complete, and every module declares ``__all__``."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
-import lamina_cookies
+import lamella_cookies
 
 
 def test_public_names() -> None:
-    assert lamina_cookies.__all__ == ["CookieJar", "CookieJarFormatError", "CookieLimits"]
-    for name in lamina_cookies.__all__:
-        assert getattr(lamina_cookies, name).__module__.startswith("lamina_cookies._")
+    assert lamella_cookies.__all__ == ["CookieJar", "CookieJarFormatError", "CookieLimits"]
+    for name in lamella_cookies.__all__:
+        assert getattr(lamella_cookies, name).__module__.startswith("lamella_cookies._")
 
 
 def test_every_module_declares_all() -> None:
-    for info in pkgutil.walk_packages(lamina_cookies.__path__, "lamina_cookies."):
+    for info in pkgutil.walk_packages(lamella_cookies.__path__, "lamella_cookies."):
         module = importlib.import_module(info.name)
         assert isinstance(getattr(module, "__all__", None), list), info.name
 
@@ -25,7 +25,7 @@ def test_matches_aiohttp_constructor() -> None:
 
     from aiohttp import CookieJar as AiohttpJar
 
-    ours = inspect.signature(lamina_cookies.CookieJar).parameters
+    ours = inspect.signature(lamella_cookies.CookieJar).parameters
     theirs = inspect.signature(AiohttpJar).parameters
     for name, parameter in theirs.items():
         assert name in ours, name

@@ -14,7 +14,7 @@ import pytest
 from cookie_helpers import Clock, sent
 from yarl import URL
 
-from lamina_cookies import CookieJar
+from lamella_cookies import CookieJar
 
 # (id, Set-Cookie fields, response URL, request URL, expected Cookie header)
 RULES = [

@@ -6,7 +6,7 @@ import pytest
 from cookie_helpers import sent
 from yarl import URL
 
-from lamina_cookies import CookieLimits
+from lamella_cookies import CookieLimits
 
 
 def test_defaults() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
 
-from lamina_cookies._matching import (
+from lamella_cookies._matching import (
     canonical_domain,
     default_path,
     domain_match,
@@ -21,7 +21,7 @@ from lamina_cookies._matching import (
     prefix_allows,
     registrable_domain,
 )
-from lamina_cookies._parsing import parse_set_cookie
+from lamella_cookies._parsing import parse_set_cookie
 
 
 @pytest.mark.parametrize(

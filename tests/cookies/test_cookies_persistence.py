@@ -12,8 +12,8 @@ import pytest
 from cookie_helpers import sent
 from yarl import URL
 
-from lamina_cookies import CookieJar, CookieJarFormatError
-from lamina_cookies import _persistence as persistence
+from lamella_cookies import CookieJar, CookieJarFormatError
+from lamella_cookies import _persistence as persistence
 
 
 def _filled(make_jar):
@@ -60,7 +60,7 @@ def test_file_is_documented_json(make_jar, tmp_path: Path) -> None:
     path = tmp_path / "cookies.json"
     _filled(make_jar).save(path)
     document = json.loads(path.read_text("utf-8"))
-    assert document["format"] == "lamina-cookie-jar"
+    assert document["format"] == "lamella-cookie-jar"
     assert document["version"] == 1
     names = [c["name"] for c in document["cookies"]]
     assert names == ["host", "dom", "sec", "__Host-id", "shared"]  # creation order
@@ -123,7 +123,7 @@ def _cookie(**changes: object) -> dict[str, object]:
 
 def _doc(*cookies: dict[str, object], **changes: object) -> dict[str, object]:
     document: dict[str, object] = {
-        "format": "lamina-cookie-jar",
+        "format": "lamella-cookie-jar",
         "version": 1,
         "cookies": list(cookies),
     }
@@ -238,7 +238,7 @@ def test_loading_never_imports_or_calls_file_contents(make_jar, tmp_path: Path) 
 
 
 def test_loaded_cookies_obey_the_jar_limits(make_jar, tmp_path: Path) -> None:
-    from lamina_cookies import CookieLimits
+    from lamella_cookies import CookieLimits
 
     cookies = [_cookie(name=f"c{i}") for i in range(10)]
     path = tmp_path / "c.json"

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from yarl import URL
 
-from lamina_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection, HttpVersion10
-from lamina_core.exceptions import (
+from lamella_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection, HttpVersion10
+from lamella_core.exceptions import (
     ClientConnectorError,
     ClientPayloadError,
     ConnectionTimeoutError,

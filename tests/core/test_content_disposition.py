@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from lamina_core import (
+from lamella_core import (
     BadContentDispositionHeader,
     BadContentDispositionParam,
     ClientSession,

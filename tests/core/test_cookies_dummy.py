@@ -1,4 +1,4 @@
-"""Tests for ``lamina_core._cookies.DummyCookieJar`` and the ``lamina_core.abc`` interfaces."""
+"""Tests for ``lamella_core._cookies.DummyCookieJar`` and the ``lamella_core.abc`` interfaces."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from http.cookies import BaseCookie, Morsel, SimpleCookie
 import pytest
 from yarl import URL
 
-from lamina_core import abc
-from lamina_core._cookies import DummyCookieJar
-from lamina_core.abc import (
+from lamella_core import abc
+from lamella_core._cookies import DummyCookieJar
+from lamella_core.abc import (
     AbstractCookieJar,
     AbstractResolver,
     ClearCookiePredicate,

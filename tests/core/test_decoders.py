@@ -1,4 +1,4 @@
-"""Tests for ``lamina_core._decoders``: gzip/deflate decoding, chains and the registry."""
+"""Tests for ``lamella_core._decoders``: gzip/deflate decoding, chains and the registry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lamina_core._decoders import (
+from lamella_core._decoders import (
     ChainDecoder,
     ContentDecoder,
     DecoderRegistry,
@@ -21,7 +21,7 @@ from lamina_core._decoders import (
     chain,
     parse_content_codings,
 )
-from lamina_core.exceptions import ClientPayloadError
+from lamella_core.exceptions import ClientPayloadError
 
 PAYLOAD = b"The quick brown fox jumps over the lazy dog. " * 20
 

@@ -10,8 +10,8 @@ import aiohttp.client_exceptions
 import pytest
 from yarl import URL
 
-from lamina_core import RequestInfo, exceptions
-from lamina_core._connector import ConnectionKey
+from lamella_core import RequestInfo, exceptions
+from lamella_core._connector import ConnectionKey
 
 STDLIB = (
     OSError,
@@ -24,8 +24,8 @@ STDLIB = (
 )
 
 
-# lamina's own: the ClientLimits violations, which aiohttp does not have.
-LAMINA_ONLY = {
+# lamella's own: the ClientLimits violations, which aiohttp does not have.
+LAMELLA_ONLY = {
     "BodyTooLarge",
     "DecompressionLimitExceeded",
     "RedirectLimitExceeded",
@@ -35,7 +35,7 @@ LAMINA_ONLY = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(set(exceptions.__all__) - LAMINA_ONLY))
+@pytest.mark.parametrize("name", sorted(set(exceptions.__all__) - LAMELLA_ONLY))
 def test_same_lineage_as_aiohttp(name):
     ours = getattr(exceptions, name)
     theirs = getattr(aiohttp, name, None) or getattr(aiohttp.client_exceptions, name)

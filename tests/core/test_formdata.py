@@ -12,10 +12,10 @@ from aiohttp import web
 from multidict import MultiDict
 from yarl import URL
 
-from lamina_core import ClientSession
-from lamina_core._formdata import FormData
-from lamina_core._multipart import MultipartWriter
-from lamina_core._payloads import CHUNK_SIZE, IOPayload, payload_for
+from lamella_core import ClientSession
+from lamella_core._formdata import FormData
+from lamella_core._multipart import MultipartWriter
+from lamella_core._payloads import CHUNK_SIZE, IOPayload, payload_for
 
 # --- a server that parses forms -----------------------------------------------------
 

@@ -1,11 +1,11 @@
-"""``lamina_core.hdrs``: the constants code ported from ``aiohttp.hdrs`` imports."""
+"""``lamella_core.hdrs``: the constants code ported from ``aiohttp.hdrs`` imports."""
 
 from __future__ import annotations
 
 import aiohttp.hdrs
 from multidict import CIMultiDict, istr
 
-from lamina_core import ClientSession, hdrs
+from lamella_core import ClientSession, hdrs
 
 
 def test_every_aiohttp_name_constant_is_there_with_the_same_value() -> None:

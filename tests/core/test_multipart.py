@@ -14,9 +14,9 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from lamina_core import ClientSession
-from lamina_core._multipart import MultipartWriter, content_disposition_header
-from lamina_core._payloads import CHUNK_SIZE, BytesPayload, Payload, StringPayload, payload_for
+from lamella_core import ClientSession
+from lamella_core._multipart import MultipartWriter, content_disposition_header
+from lamella_core._payloads import CHUNK_SIZE, BytesPayload, Payload, StringPayload, payload_for
 
 
 async def _collect(payload: Payload) -> bytes:
@@ -231,7 +231,7 @@ async def test_parts_of_unknown_size_make_the_writer_chunked() -> None:
 
 async def test_encoded_parts_are_compressed_and_base64_encoded() -> None:
     writer = MultipartWriter(boundary="b")
-    raw = b"lamina " * 100
+    raw = b"lamella " * 100
     writer.append(raw, {"Content-Encoding": "deflate"})
     writer.append(raw, {"Content-Transfer-Encoding": "base64"})
     assert writer.size is None
@@ -294,7 +294,7 @@ async def test_server_parses_mixed_parts(parser) -> None:
 
 async def test_server_decodes_encoded_parts(parser) -> None:
     writer = MultipartWriter("mixed")
-    raw = "lamina " * 200
+    raw = "lamella " * 200
     writer.append(raw, {"Content-Encoding": "deflate"})
     writer.append(raw, {"Content-Encoding": "gzip"})
     writer.append(raw, {"Content-Transfer-Encoding": "base64"})

@@ -21,10 +21,10 @@ from aiohttp import web
 from multidict import MultiDict
 from yarl import URL
 
-from lamina_core import ClientSession
-from lamina_core._formdata import FormData
-from lamina_core._multipart import MultipartWriter
-from lamina_core._payloads import (
+from lamella_core import ClientSession
+from lamella_core._formdata import FormData
+from lamella_core._multipart import MultipartWriter
+from lamella_core._payloads import (
     CHUNK_SIZE,
     AsyncIterablePayload,
     BytesPayload,
@@ -363,8 +363,8 @@ def test_compress_coding_mirrors_aiohttp() -> None:
     [("deflate", zlib.decompress), ("gzip", gzip.decompress)],
 )
 async def test_in_memory_bodies_are_compressed_once(coding, decompress) -> None:
-    body = b"lamina " * 1000
-    payload = compress_payload(StringPayload("lamina " * 1000), coding)
+    body = b"lamella " * 1000
+    payload = compress_payload(StringPayload("lamella " * 1000), coding)
     assert payload.data is not None
     assert decompress(payload.data) == body
     assert payload.size == len(payload.data) < len(body)
@@ -411,8 +411,8 @@ async def test_form_dict_reaches_the_server_urlencoded(receiver) -> None:
     app = web.Application()
     app.router.add_post("/form", form)
     async with _serve(app) as url:
-        got = await _send(url / "form", {"name": "lamina", "q": "a&b=c é"})
-    assert got == {"name": "lamina", "q": "a&b=c é"}
+        got = await _send(url / "form", {"name": "lamella", "q": "a&b=c é"})
+    assert got == {"name": "lamella", "q": "a&b=c é"}
 
 
 async def test_large_file_upload_streams_with_content_length(receiver, big_file) -> None:
@@ -468,7 +468,7 @@ async def test_file_bodies_are_replayed_on_307_and_308(receiver, tmp_path, code)
 @pytest.mark.parametrize("coding", ["deflate", "gzip"])
 async def test_compressed_bodies_are_decoded_by_the_server(receiver, big_file, coding) -> None:
     path, content = big_file
-    small = b"lamina " * 5000
+    small = b"lamella " * 5000
     got = await _send(
         receiver / "digest",
         compress_payload(BytesPayload(small), coding),
@@ -546,7 +546,7 @@ async def test_plain_tcp_file_uploads_use_the_kernels_sendfile(receiver, big_fil
 
 
 async def test_traced_file_uploads_report_their_chunks(receiver, big_file) -> None:
-    from lamina_core.tracing import TraceConfig
+    from lamella_core.tracing import TraceConfig
 
     path, content = big_file
     sent: list[int] = []
@@ -596,7 +596,7 @@ async def test_a_server_that_drops_the_connection_mid_upload_is_a_connection_err
     import socket
     import struct
 
-    from lamina_core import ClientConnectionError
+    from lamella_core import ClientConnectionError
 
     async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lamina_core import (
+from lamella_core import (
     BasicTCPConnector,
     ClientSession,
     DummyCookieJar,
@@ -15,7 +15,7 @@ from lamina_core import (
     hookspecs,
     plugins,
 )
-from lamina_core.abc import AbstractCookieJar
+from lamella_core.abc import AbstractCookieJar
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def register() -> Iterator:
 def test_manager_is_built_once_with_core_fallbacks():
     manager = plugins.get_plugin_manager()
     assert manager is plugins.get_plugin_manager()
-    assert manager.get_plugin("lamina_core") is not None
+    assert manager.get_plugin("lamella_core") is not None
     manager.check_pending()
 
 
@@ -44,19 +44,21 @@ def test_every_hook_has_a_test_here():
     hooks = [
         name
         for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
-        if name.startswith("lamina_")
+        if name.startswith("lamella_")
     ]
     tests = {name for name in globals() if name.startswith("test_hook_")}
     assert {f"test_hook_{name}" for name in hooks} <= tests
-    assert sorted(hooks) == sorted(name for name in hookspecs.__all__ if name.startswith("lamina_"))
+    assert sorted(hooks) == sorted(
+        name for name in hookspecs.__all__ if name.startswith("lamella_")
+    )
 
 
-async def test_hook_lamina_default_connector(register):
+async def test_hook_lamella_default_connector(register):
     made: list[BasicTCPConnector] = []
 
     class Plugin:
         @hookimpl
-        def lamina_default_connector(self, connector_kwargs):
+        def lamella_default_connector(self, connector_kwargs):
             connector = BasicTCPConnector(limit=3, **connector_kwargs)
             made.append(connector)
             return connector
@@ -67,13 +69,13 @@ async def test_hook_lamina_default_connector(register):
         assert session.connector.limit == 3
 
 
-async def test_hook_lamina_default_cookie_jar(register):
+async def test_hook_lamella_default_cookie_jar(register):
     class Jar(DummyCookieJar):
         pass
 
     class Plugin:
         @hookimpl
-        def lamina_default_cookie_jar(self):
+        def lamella_default_cookie_jar(self):
             return Jar()
 
     register(Plugin())
@@ -82,12 +84,12 @@ async def test_hook_lamina_default_cookie_jar(register):
         assert isinstance(session.cookie_jar, AbstractCookieJar)
 
 
-async def test_hook_lamina_session_created(register):
+async def test_hook_lamella_session_created(register):
     seen: list[ClientSession] = []
 
     class Plugin:
         @hookimpl
-        def lamina_session_created(self, session):
+        def lamella_session_created(self, session):
             seen.append(session)
 
     register(Plugin())
@@ -95,8 +97,8 @@ async def test_hook_lamina_session_created(register):
         assert seen == [session]
 
 
-async def test_hook_lamina_proxy_connector(register, http_server):
-    # socks6: a scheme no installed plugin claims (lamina-socks, installed in
+async def test_hook_lamella_proxy_connector(register, http_server):
+    # socks6: a scheme no installed plugin claims (lamella-socks, installed in
     # the test environment, claims socks4, socks4a, socks5 and socks5h).
     async with ClientSession() as session:
         with pytest.raises(ValueError, match="'socks6'"):
@@ -105,7 +107,7 @@ async def test_hook_lamina_proxy_connector(register, http_server):
 
     class Plugin:
         @hookimpl
-        def lamina_proxy_connector(self, proxy_url):
+        def lamella_proxy_connector(self, proxy_url):
             asked.append(proxy_url.scheme)
             return None
 
@@ -116,7 +118,7 @@ async def test_hook_lamina_proxy_connector(register, http_server):
     assert asked == ["socks6"]
 
 
-async def test_hook_lamina_websocket_support(register, http_server):
+async def test_hook_lamella_websocket_support(register, http_server):
     calls = []
 
     def ws_connect(session, url, **kwargs):
@@ -125,7 +127,7 @@ async def test_hook_lamina_websocket_support(register, http_server):
 
     class Plugin:
         @hookimpl(tryfirst=True)
-        def lamina_websocket_support(self):
+        def lamella_websocket_support(self):
             return ws_connect
 
     register(Plugin())
@@ -134,7 +136,7 @@ async def test_hook_lamina_websocket_support(register, http_server):
         assert calls == [(session, "ws://127.0.0.1/", {"heartbeat": 5})]
 
 
-async def test_hook_lamina_content_decoders(register, raw_server):
+async def test_hook_lamella_content_decoders(register, raw_server):
     class Rot13:
         def decompress(self, data: bytes) -> bytes:
             return data.translate(
@@ -146,7 +148,7 @@ async def test_hook_lamina_content_decoders(register, raw_server):
 
     class Plugin:
         @hookimpl
-        def lamina_content_decoders(self, register):
+        def lamella_content_decoders(self, register):
             register("x-rot13", Rot13)
 
     register(Plugin())
@@ -161,7 +163,7 @@ async def test_hook_lamina_content_decoders(register, raw_server):
 async def test_duplicate_decoder_token_is_refused(register):
     class Plugin:
         @hookimpl
-        def lamina_content_decoders(self, register):
+        def lamella_content_decoders(self, register):
             register("gzip", object)
 
     register(Plugin())
@@ -170,16 +172,16 @@ async def test_duplicate_decoder_token_is_refused(register):
 
 
 def test_autoload_can_be_switched_off(monkeypatch):
-    monkeypatch.setenv("LAMINA_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("LAMELLA_DISABLE_PLUGIN_AUTOLOAD", "1")
     manager = plugins._build()
     names = {name for name, _ in manager.list_name_plugin()}
-    assert names == {"lamina_core"}
+    assert names == {"lamella_core"}
 
 
 def test_entry_points_are_loaded():
     import importlib.metadata
 
     manager = plugins._build()
-    declared = {ep.name for ep in importlib.metadata.entry_points(group="lamina")} - {"core"}
+    declared = {ep.name for ep in importlib.metadata.entry_points(group="lamella")} - {"core"}
     loaded = {name for name, _ in manager.list_name_plugin()}
     assert declared <= loaded

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict, MultiDict
 
-from lamina_core import BasicAuth, ClientSession, HttpVersion10
-from lamina_core.exceptions import (
+from lamella_core import BasicAuth, ClientSession, HttpVersion10
+from lamella_core.exceptions import (
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
@@ -396,8 +396,8 @@ async def test_request_cookies_do_not_follow_to_another_origin(http_server, raw_
 
 
 async def test_client_limits_from_the_session_and_per_request(http_server, raw_server):
-    from lamina_core import ClientLimits
-    from lamina_core.exceptions import (
+    from lamella_core import ClientLimits
+    from lamella_core.exceptions import (
         BodyTooLarge,
         ClientPayloadError,
         ClientResponseError,
@@ -438,8 +438,8 @@ async def test_client_limits_from_the_session_and_per_request(http_server, raw_s
 async def test_retry_policy_retries_statuses_and_unsent_requests(raw_server):
     import random
 
-    from lamina_core import ExponentialRetry
-    from lamina_core.exceptions import ClientConnectorError
+    from lamella_core import ExponentialRetry
+    from lamella_core.exceptions import ClientConnectorError
 
     busy = b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
     ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
@@ -467,7 +467,7 @@ async def test_retry_policy_retries_statuses_and_unsent_requests(raw_server):
 
 
 async def test_max_headers_as_aiohttp_takes_it(raw_server):
-    from lamina_core.exceptions import ResponseHeadTooLarge
+    from lamella_core.exceptions import ResponseHeadTooLarge
 
     reply = b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 5 + b"Content-Length: 2\r\n\r\nok"
     server = await raw_server([reply], cycle=True)

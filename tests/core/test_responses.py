@@ -12,8 +12,8 @@ import gzip
 
 import pytest
 
-from lamina_core import BasicTCPConnector, ClientSession, ClientTimeout
-from lamina_core.exceptions import (
+from lamella_core import BasicTCPConnector, ClientSession, ClientTimeout
+from lamella_core.exceptions import (
     ClientPayloadError,
     ClientResponseError,
     ServerDisconnectedError,

@@ -9,7 +9,7 @@ import pytest
 from multidict import CIMultiDict
 from yarl import URL
 
-from lamina_core import (
+from lamella_core import (
     ClientResponse,
     ClientSession,
     ClientTimeout,
@@ -19,8 +19,8 @@ from lamina_core import (
     RequestInfo,
     request,
 )
-from lamina_core.abc import AbstractCookieJar
-from lamina_core.exceptions import (
+from lamella_core.abc import AbstractCookieJar
+from lamella_core.exceptions import (
     ClientResponseError,
     ContentTypeError,
     InvalidURL,
@@ -257,26 +257,26 @@ async def test_data_and_json_together_is_an_error(http_server):
 
 
 def test_ws_connect_needs_the_websocket_distribution():
-    # Without plugins (as with lamina-core alone), ws_connect names what to install.
+    # Without plugins (as with lamella-core alone), ws_connect names what to install.
     import os
     import subprocess
     import sys
 
     code = (
-        "import asyncio, lamina_core\n"
+        "import asyncio, lamella_core\n"
         "async def main():\n"
-        "    async with lamina_core.ClientSession() as session:\n"
+        "    async with lamella_core.ClientSession() as session:\n"
         "        try:\n"
         "            session.ws_connect('ws://127.0.0.1:1/')\n"
         "        except RuntimeError as exc:\n"
         "            print(exc)\n"
         "asyncio.run(main())\n"
     )
-    env = {**os.environ, "LAMINA_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env = {**os.environ, "LAMELLA_DISABLE_PLUGIN_AUTOLOAD": "1"}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    assert "lamina-websocket" in out.stdout
+    assert "lamella-websocket" in out.stdout
 
 
 async def test_sock_read_timeout(http_server):

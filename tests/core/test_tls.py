@@ -10,8 +10,8 @@ import trustme
 from aiohttp import web
 from yarl import URL
 
-from lamina_core import BasicTCPConnector, ClientSession
-from lamina_core.exceptions import (
+from lamella_core import BasicTCPConnector, ClientSession
+from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorSSLError,
     ClientSSLError,
@@ -56,8 +56,8 @@ async def tls_server(ca: trustme.CA) -> AsyncIterator[URL]:
 
 @pytest.fixture
 async def other_name_server(ca: trustme.CA) -> AsyncIterator[URL]:
-    """An https server on 127.0.0.1 whose certificate names only lamina.test."""
-    async for url in _serve(ca.issue_cert("lamina.test")):
+    """An https server on 127.0.0.1 whose certificate names only lamella.test."""
+    async for url in _serve(ca.issue_cert("lamella.test")):
         yield url
 
 
@@ -102,7 +102,7 @@ async def test_host_name_is_checked(other_name_server, trusting):
 async def test_server_hostname_sets_sni_and_the_checked_name(other_name_server, trusting):
     async with (
         ClientSession() as session,
-        session.get(other_name_server, ssl=trusting, server_hostname="lamina.test") as resp,
+        session.get(other_name_server, ssl=trusting, server_hostname="lamella.test") as resp,
     ):
         assert resp.status == 200
 

@@ -1,4 +1,4 @@
-"""Tests for ``lamina_core.tracing``: aiohttp's tracing API, checked against aiohttp."""
+"""Tests for ``lamella_core.tracing``: aiohttp's tracing API, checked against aiohttp."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from multidict import CIMultiDict
 from yarl import URL
 
-from lamina_core import tracing
-from lamina_core.tracing import Signal, Trace, TraceConfig, make_traces
+from lamella_core import tracing
+from lamella_core.tracing import Signal, Trace, TraceConfig, make_traces
 
 SESSION: Any = object()  # callbacks receive it untouched; no real session needed
 URL_ = URL("http://example.com/path?q=1")
@@ -228,7 +228,7 @@ def test_signal_repr():
     config.on_request_end.append(Recorder())
     config.freeze()
     text = repr(config.on_request_end)
-    assert text.startswith("<Signal owner=<lamina_core.tracing.TraceConfig")
+    assert text.startswith("<Signal owner=<lamella_core.tracing.TraceConfig")
     assert "frozen=True" in text
     assert "Recorder" in text
 
@@ -327,7 +327,7 @@ async def test_send_without_callbacks_is_a_no_op(method, signal_name, args):
 def test_trace_repr():
     config = TraceConfig()
     trace = Trace(SESSION, config, config.trace_config_ctx(trace_request_ctx="req"))
-    assert repr(trace).startswith("<Trace config=<lamina_core.tracing.TraceConfig")
+    assert repr(trace).startswith("<Trace config=<lamella_core.tracing.TraceConfig")
     assert "trace_request_ctx='req'" in repr(trace)
 
 

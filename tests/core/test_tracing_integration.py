@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from lamina_core import BasicTCPConnector, ClientSession, TraceConfig
-from lamina_core.exceptions import ClientConnectorError
+from lamella_core import BasicTCPConnector, ClientSession, TraceConfig
+from lamella_core.exceptions import ClientConnectorError
 
 SIGNALS = [
     "on_request_start",

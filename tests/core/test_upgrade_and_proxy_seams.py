@@ -6,7 +6,7 @@ import asyncio
 
 from yarl import URL
 
-from lamina_core import (
+from lamella_core import (
     BasicAuth,
     BasicTCPConnector,
     ClientSession,
@@ -91,7 +91,7 @@ async def test_a_plugin_supplies_the_connector_for_its_proxy_scheme(raw_server):
 
     class Plugin:
         @hookimpl
-        def lamina_proxy_connector(self, proxy_url):
+        def lamella_proxy_connector(self, proxy_url):
             if proxy_url.scheme != "x-relay":
                 return None
 
@@ -116,14 +116,14 @@ async def test_a_plugin_supplies_the_connector_for_its_proxy_scheme(raw_server):
 
 
 async def test_connect_requests_use_authority_form():
-    from lamina_core import ClientRequest
+    from lamella_core import ClientRequest
 
     req = ClientRequest("CONNECT", URL("https://origin.test:8443/"))
     assert req.head_bytes().startswith(b"CONNECT origin.test:8443 HTTP/1.1\r\n")
 
 
 async def test_non_http_proxies_get_origin_form_and_no_proxy_credentials():
-    from lamina_core import ClientRequest
+    from lamella_core import ClientRequest
 
     req = ClientRequest(
         "GET",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import lamina_core._wire as wire
+import lamella_core._wire as wire
 
 WIRE_DIR = Path(wire.__file__).parent
 ALLOWED = {"__future__", "re", "enum", "dataclasses", "typing", "multidict", "yarl"}
@@ -58,7 +58,7 @@ def test_the_check_catches_forbidden_imports(tmp_path: Path) -> None:
 
 
 def _run(code: str, **env: str) -> str:
-    environ = {k: v for k, v in os.environ.items() if k != "LAMINA_NO_EXTENSIONS"}
+    environ = {k: v for k, v in os.environ.items() if k != "LAMELLA_NO_EXTENSIONS"}
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**environ, **env},
@@ -69,7 +69,7 @@ def _run(code: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-PICK = "from lamina_core._extensions import response_parser_class as r; print(r().__name__)"
+PICK = "from lamella_core._extensions import response_parser_class as r; print(r().__name__)"
 
 
 def test_httptools_is_picked_by_default() -> None:
@@ -79,19 +79,19 @@ def test_httptools_is_picked_by_default() -> None:
 
 @pytest.mark.parametrize("value", ["1", "yes", "0"])
 def test_no_extensions_forces_pure_python(value: str) -> None:
-    assert _run(PICK, LAMINA_NO_EXTENSIONS=value) == "PyResponseParser"
+    assert _run(PICK, LAMELLA_NO_EXTENSIONS=value) == "PyResponseParser"
 
 
 def test_empty_no_extensions_is_unset() -> None:
     pytest.importorskip("httptools")
-    assert _run(PICK, LAMINA_NO_EXTENSIONS="") == "HttptoolsResponseParser"
+    assert _run(PICK, LAMELLA_NO_EXTENSIONS="") == "HttptoolsResponseParser"
 
 
 def test_wire_imports_without_httptools() -> None:
     code = (
         "import sys; sys.modules['httptools'] = None\n"
-        "import lamina_core._wire as w\n"
-        "from lamina_core._extensions import response_parser_class as r\n"
+        "import lamella_core._wire as w\n"
+        "from lamella_core._extensions import response_parser_class as r\n"
         "print(r().__name__)\n"
         "try:\n    w.HttptoolsResponseParser\nexcept ImportError:\n    print('lazy')\n"
     )

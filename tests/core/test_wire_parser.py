@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wire_helpers import ERROR, PARSERS, feed_chunks, outcome, splittings, success
 
-from lamina_core._wire import (
+from lamella_core._wire import (
     Body,
     Informational,
     ResponseEnd,

@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
-from lamina_core._wire import serialize_request_head
+from lamella_core._wire import serialize_request_head
 
 HEADERS = [
     ("Host", "example.com"),
-    ("User-Agent", "lamina"),
+    ("User-Agent", "lamella"),
     ("Accept", "*/*"),
     ("Content-Length", "2"),
 ]
@@ -19,7 +19,7 @@ HEADERS = [
 
 def test_exact_bytes_in_the_given_order() -> None:
     assert serialize_request_head("POST", "/p?q=1", HEADERS) == (
-        b"POST /p?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: lamina\r\n"
+        b"POST /p?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: lamella\r\n"
         b"Accept: */*\r\nContent-Length: 2\r\n\r\n"
     )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from lamina_core._wire import Body, ChunkEnd, Event, PyResponseParser, ResponseParser, WireError
+from lamella_core._wire import Body, ChunkEnd, Event, PyResponseParser, ResponseParser, WireError
 
 try:
-    from lamina_core._wire.htparser import HttptoolsResponseParser
+    from lamella_core._wire.htparser import HttptoolsResponseParser
 except ImportError:  # pragma: no cover - httptools is installed in CI
     PARSERS: list[type[ResponseParser]] = [PyResponseParser]
 else:

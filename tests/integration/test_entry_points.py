@@ -1,4 +1,4 @@
-"""Every lamina distribution registers itself in the ``lamina`` entry-point group."""
+"""Every lamella distribution registers itself in the ``lamella`` entry-point group."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ import importlib.metadata
 import pytest
 
 EXPECTED = {
-    "lamina-core": ("core", "lamina_core._defaults"),
-    "lamina-connectors": ("connectors", "lamina_connectors._plugin"),
-    "lamina-websocket": ("websocket", "lamina_websocket._plugin"),
-    "lamina-cookies": ("cookies", "lamina_cookies._plugin"),
-    "lamina": ("lamina", "lamina._plugin"),
+    "lamella-core": ("core", "lamella_core._defaults"),
+    "lamella-connectors": ("connectors", "lamella_connectors._plugin"),
+    "lamella-websocket": ("websocket", "lamella_websocket._plugin"),
+    "lamella-cookies": ("cookies", "lamella_cookies._plugin"),
+    "lamella": ("lamella", "lamella._plugin"),
 }
 
 
-def _lamina_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
-    return {ep.name: ep for ep in importlib.metadata.entry_points(group="lamina")}
+def _lamella_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group="lamella")}
 
 
 @pytest.mark.parametrize("distribution", sorted(EXPECTED))
 def test_distribution_registers_its_plugin(distribution: str) -> None:
     name, module = EXPECTED[distribution]
-    points = _lamina_entry_points()
+    points = _lamella_entry_points()
     assert name in points, f"{distribution} registers no `{name}` entry point"
     assert points[name].value == module
     assert points[name].dist is not None
@@ -40,11 +40,11 @@ def test_plugin_module_imports(distribution: str) -> None:
 @pytest.mark.parametrize(
     ("distribution", "package"),
     [
-        ("lamina-core", "lamina_core"),
-        ("lamina-connectors", "lamina_connectors"),
-        ("lamina-websocket", "lamina_websocket"),
-        ("lamina-cookies", "lamina_cookies"),
-        ("lamina", "lamina"),
+        ("lamella-core", "lamella_core"),
+        ("lamella-connectors", "lamella_connectors"),
+        ("lamella-websocket", "lamella_websocket"),
+        ("lamella-cookies", "lamella_cookies"),
+        ("lamella", "lamella"),
     ],
 )
 def test_version_matches_metadata(distribution: str, package: str) -> None:

@@ -1,8 +1,8 @@
-"""Runs inside a fresh virtualenv that holds only the lamina-core wheel.
+"""Runs inside a fresh virtualenv that holds only the lamella-core wheel.
 
 Started by ``test_core_alone.py`` with that venv's interpreter. It imports
-nothing but the stdlib and ``lamina_core`` (the venv has no aiohttp, no test
-tools), serves HTTP on loopback from a thread, observes what lamina-core does
+nothing but the stdlib and ``lamella_core`` (the venv has no aiohttp, no test
+tools), serves HTTP on loopback from a thread, observes what lamella-core does
 alone, and prints the observations as one JSON object on stdout for the test
 to judge.
 """
@@ -66,15 +66,15 @@ async def observe(base: str) -> dict[str, Any]:
     """Each step is recorded separately, so one failure does not hide the others."""
     seen: dict[str, Any] = {"errors": {}}
     seen["entry_points"] = sorted(
-        f"{ep.name}={ep.value}" for ep in importlib.metadata.entry_points(group="lamina")
+        f"{ep.name}={ep.value}" for ep in importlib.metadata.entry_points(group="lamella")
     )
-    seen["lamina_distributions"] = sorted(
+    seen["lamella_distributions"] = sorted(
         name
         for dist in importlib.metadata.distributions()
-        if (name := dist.metadata["Name"]).startswith("lamina")
+        if (name := dist.metadata["Name"]).startswith("lamella")
     )
     seen["imports"] = {}
-    for name in ("lamina_connectors", "lamina_cookies", "lamina_websocket", "lamina"):
+    for name in ("lamella_connectors", "lamella_cookies", "lamella_websocket", "lamella"):
         try:
             importlib.import_module(name)
         except ImportError as exc:
@@ -82,14 +82,14 @@ async def observe(base: str) -> dict[str, Any]:
         else:
             seen["imports"][name] = "imported"
 
-    import lamina_core
+    import lamella_core
 
-    seen["lamina_core_file"] = lamina_core.__file__
+    seen["lamella_core_file"] = lamella_core.__file__
 
-    async with lamina_core.ClientSession() as session:
+    async with lamella_core.ClientSession() as session:
         jar = session.cookie_jar
         seen["cookie_jar"] = f"{type(jar).__module__}.{type(jar).__qualname__}"
-        seen["cookie_jar_is_dummy"] = isinstance(jar, lamina_core.DummyCookieJar)
+        seen["cookie_jar_is_dummy"] = isinstance(jar, lamella_core.DummyCookieJar)
 
         try:
             async with session.get(f"{base}/first") as resp:
@@ -100,7 +100,7 @@ async def observe(base: str) -> dict[str, Any]:
             seen["errors"]["get"] = _describe(exc)
 
         try:
-            body = b'{"hello": "lamina"}'
+            body = b'{"hello": "lamella"}'
             headers = {"Content-Type": "application/json"}
             async with session.post(f"{base}/echo", data=body, headers=headers) as resp:
                 seen["post_status"] = resp.status

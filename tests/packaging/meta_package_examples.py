@@ -1,12 +1,12 @@
-"""aiohttp's client reference examples, run on the installed ``lamina`` wheel.
+"""aiohttp's client reference examples, run on the installed ``lamella`` wheel.
 
 Started by ``test_meta_package.py`` with the interpreter of a fresh virtualenv
-that holds lamina's five wheels, built locally, and their third-party
+that holds lamella's five wheels, built locally, and their third-party
 dependencies (no aiohttp, no test tools). The examples are those of aiohttp's
 client reference and quickstart, unchanged except for the import line below
 and the URLs, which point at loopback servers started here: an HTTP server
 (stdlib, in a thread) and a WebSocket echo server (``websockets``' threaded
-server; ``websockets`` is a dependency of lamina-websocket). The observations
+server; ``websockets`` is a dependency of lamella-websocket). The observations
 go to stdout as one JSON object, for the test to judge.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from websockets.sync.server import ServerConnection, serve
 
-import lamina as aiohttp  # the one changed line: was `import aiohttp`
+import lamella as aiohttp  # the one changed line: was `import aiohttp`
 
 seen: dict[str, Any] = {"errors": {}}
 
@@ -154,8 +154,8 @@ async def main(base: str, ws_base: str) -> None:
 
 
 def command_line(base: str) -> None:
-    """The ``lamina`` console script of the installed wheel."""
-    script = Path(sys.executable).with_name("lamina")
+    """The ``lamella`` console script of the installed wheel."""
+    script = Path(sys.executable).with_name("lamella")
     run = subprocess.run(
         [str(script), "-v", f"{base}/cli"], capture_output=True, text=True, timeout=60
     )
@@ -166,10 +166,10 @@ if __name__ == "__main__":
     seen["distributions"] = sorted(
         f"{dist.metadata['Name']}=={dist.version}"
         for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"].startswith("lamina")
+        if dist.metadata["Name"].startswith("lamella")
     )
     seen["aiohttp_installed"] = importlib.util.find_spec("aiohttp") is not None
-    seen["lamina_file"] = aiohttp.__file__
+    seen["lamella_file"] = aiohttp.__file__
     http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     http.daemon_threads = True
     threading.Thread(target=http.serve_forever, daemon=True).start()

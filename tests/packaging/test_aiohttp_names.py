@@ -1,11 +1,11 @@
-"""lamina's public names against aiohttp's: every difference is listed here.
+"""lamella's public names against aiohttp's: every difference is listed here.
 
-``lamina.__all__`` is compared with ``aiohttp.__all__`` (tests may import
+``lamella.__all__`` is compared with ``aiohttp.__all__`` (tests may import
 aiohttp; product code never does). aiohttp's top-level names are its client
 API plus a few things that are not (the Gunicorn workers, server helpers,
 parser plumbing); both kinds of absence are listed with a reason, and so is
-every name lamina has that aiohttp has not. A name aiohttp adds in a new
-release fails the first test until it is classified here (and, when lamina
+every name lamella has that aiohttp has not. A name aiohttp adds in a new
+release fails the first test until it is classified here (and, when lamella
 does not provide it, in docs/migration.md).
 
 No wheel is built, so this module runs with the main suite (``hatch test``),
@@ -19,7 +19,7 @@ import inspect
 import aiohttp
 import aiohttp.client
 
-import lamina
+import lamella
 
 # aiohttp names that are not part of its client API.
 NOT_CLIENT_API = {
@@ -32,12 +32,12 @@ NOT_CLIENT_API = {
     "EofStream": "plumbing of aiohttp's parsers and server",
 }
 
-# aiohttp client names lamina does not provide (docs/migration.md, "Imports").
+# aiohttp client names lamella does not provide (docs/migration.md, "Imports").
 NOT_PROVIDED = {
     # Multipart reading.
     "MultipartReader": "reading multipart bodies is not implemented",
     "BodyPartReader": "reading multipart bodies is not implemented",
-    # Client middlewares (aiohttp 3.12+): lamina extends sessions through hooks.
+    # Client middlewares (aiohttp 3.12+): lamella extends sessions through hooks.
     "ClientHandlerType": "no client middlewares",
     "ClientMiddlewareType": "no client middlewares",
     "DigestAuthMiddleware": "no client middlewares",
@@ -46,13 +46,13 @@ NOT_PROVIDED = {
     "UploadAbortedError": "no upload_tracker= on requests",
     # Connectors and their typing aliases.
     "NamedPipeConnector": "Windows named pipes are not supported",
-    "AddrInfoType": "resolver typing alias; lamina_core.abc types resolvers",
+    "AddrInfoType": "resolver typing alias; lamella_core.abc types resolvers",
     "SocketFactoryType": "no socket_factory= on TCPConnector",
-    # The payload registry: lamina's payload classes are its own (docs/reference/payloads.md).
+    # The payload registry: lamella's payload classes are its own (docs/reference/payloads.md).
     "PAYLOAD_REGISTRY": "no payload registry",
     "get_payload": "no payload registry",
     "payload_type": "no payload registry",
-    "streamer": "deprecated in aiohttp; async iterables are bodies in lamina",
+    "streamer": "deprecated in aiohttp; async iterables are bodies in lamella",
     "BufferedReaderPayload": "one IOPayload covers every file object",
     "BytesIOPayload": "one IOPayload covers every file object",
     "IOBasePayload": "one IOPayload covers every file object",
@@ -60,17 +60,17 @@ NOT_PROVIDED = {
     "TextIOPayload": "one IOPayload covers every file object",
     # Utilities.
     "encode_basic_auth": "BasicAuth.encode() does it",
-    "set_zlib_backend": "lamina uses the stdlib's zlib",
+    "set_zlib_backend": "lamella uses the stdlib's zlib",
 }
 
-# Names lamina exports that aiohttp's __all__ does not have.
-LAMINA_ONLY = {
-    "BasicTCPConnector": "lamina-core's plain TCP/TLS connector, the default without plugins",
+# Names lamella exports that aiohttp's __all__ does not have.
+LAMELLA_ONLY = {
+    "BasicTCPConnector": "lamella-core's plain TCP/TLS connector, the default without plugins",
     "BodyTooLarge": "a ClientLimits violation (max_body_size)",
     "ContentDisposition": "ClientResponse.content_disposition's type (aiohttp.client_reqrep)",
-    "ClientLimits": "lamina's bounds on what a server can make the client hold",
+    "ClientLimits": "lamella's bounds on what a server can make the client hold",
     "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
-    "ExponentialRetry": "lamina's opt-in retry policy (retry=)",
+    "ExponentialRetry": "lamella's opt-in retry policy (retry=)",
     "RetryPolicy": "the interface of retry policies",
     "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",
     "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
@@ -79,41 +79,41 @@ LAMINA_ONLY = {
     "WebSocketMessageTooBig": "a message over max_msg_size: a WebSocketError and the limit error",
     "Connection": "documented in aiohttp's client reference, but not in its __all__",
     "HTTP11Connection": "the connection interface between pool and session (HTTP/2 ready)",
-    "IOPayload": "lamina's one payload for file objects",
+    "IOPayload": "lamella's one payload for file objects",
     "UnixClientConnectorError": "aiohttp has it, in aiohttp.client_exceptions only",
     "hookimpl": "pluggy marker for plugins",
     "hookspec": "pluggy marker for plugins",
-    "ws_connect": "a WebSocket without a session of one's own, like lamina.request()",
+    "ws_connect": "a WebSocket without a session of one's own, like lamella.request()",
 }
 
 AIOHTTP = set(aiohttp.__all__)
-LAMINA = set(lamina.__all__)
+LAMELLA = set(lamella.__all__)
 
 
 def test_every_aiohttp_name_is_provided_or_listed() -> None:
-    unclassified = AIOHTTP - LAMINA - set(NOT_PROVIDED) - set(NOT_CLIENT_API)
+    unclassified = AIOHTTP - LAMELLA - set(NOT_PROVIDED) - set(NOT_CLIENT_API)
     assert unclassified == set(), (
-        f"aiohttp {aiohttp.__version__} exports names lamina neither has nor lists: "
+        f"aiohttp {aiohttp.__version__} exports names lamella neither has nor lists: "
         f"{sorted(unclassified)}"
     )
 
 
 def test_the_client_module_is_covered() -> None:
-    missing = set(aiohttp.client.__all__) - LAMINA
+    missing = set(aiohttp.client.__all__) - LAMELLA
     assert missing <= set(NOT_PROVIDED), sorted(missing - set(NOT_PROVIDED))
 
 
 def test_listed_absences_are_still_absent() -> None:
-    # A name lamina has learnt to export comes off the lists (and the migration page).
-    assert set(NOT_PROVIDED) & LAMINA == set()
-    assert set(NOT_CLIENT_API) & LAMINA == set()
+    # A name lamella has learnt to export comes off the lists (and the migration page).
+    assert set(NOT_PROVIDED) & LAMELLA == set()
+    assert set(NOT_CLIENT_API) & LAMELLA == set()
     assert set(NOT_PROVIDED) & set(NOT_CLIENT_API) == set()
 
 
-def test_lamina_only_names_are_listed() -> None:
-    only_lamina = LAMINA - AIOHTTP
-    assert only_lamina == set(LAMINA_ONLY) - AIOHTTP, sorted(only_lamina ^ set(LAMINA_ONLY))
-    assert set(LAMINA_ONLY) <= LAMINA
+def test_lamella_only_names_are_listed() -> None:
+    only_lamella = LAMELLA - AIOHTTP
+    assert only_lamella == set(LAMELLA_ONLY) - AIOHTTP, sorted(only_lamella ^ set(LAMELLA_ONLY))
+    assert set(LAMELLA_ONLY) <= LAMELLA
 
 
 def _kind(obj: object) -> str:
@@ -126,8 +126,8 @@ def _kind(obj: object) -> str:
 
 def test_shared_names_are_the_same_kind_of_thing() -> None:
     kinds = {
-        name: (_kind(getattr(aiohttp, name)), _kind(getattr(lamina, name)))
-        for name in sorted(AIOHTTP & LAMINA)
+        name: (_kind(getattr(aiohttp, name)), _kind(getattr(lamella, name)))
+        for name in sorted(AIOHTTP & LAMELLA)
     }
     assert {name: pair for name, pair in kinds.items() if pair[0] != pair[1]} == {}
 
@@ -145,10 +145,10 @@ def _bases(cls: type, package: str) -> set[str]:
 def test_shared_exceptions_keep_aiohttp_bases() -> None:
     """``except OSError`` or ``except aiohttp.ClientConnectionError`` catches the same errors."""
     missing = {}
-    for name in sorted(AIOHTTP & LAMINA):
+    for name in sorted(AIOHTTP & LAMELLA):
         theirs = getattr(aiohttp, name)
         if inspect.isclass(theirs) and issubclass(theirs, BaseException):
-            lost = _bases(theirs, "aiohttp") - _bases(getattr(lamina, name), "lamina")
+            lost = _bases(theirs, "aiohttp") - _bases(getattr(lamella, name), "lamella")
             if lost:
                 missing[name] = sorted(lost)
     assert missing == {}

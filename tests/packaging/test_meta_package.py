@@ -1,11 +1,11 @@
-"""The ``lamina`` meta-package installed from its wheel, as users get it.
+"""The ``lamella`` meta-package installed from its wheel, as users get it.
 
 Builds the five wheels, installs the meta-package's (with its ``cli`` extra)
-into a fresh virtualenv, giving pip every lamina wheel as a local file so that
-no lamina distribution can come from an index (their third-party dependencies
+into a fresh virtualenv, giving pip every lamella wheel as a local file so that
+no lamella distribution can come from an index (their third-party dependencies
 do), and runs ``meta_package_examples.py`` there: aiohttp's client reference
-examples with ``import lamina as aiohttp``, against loopback servers, and the
-``lamina`` console script.
+examples with ``import lamella as aiohttp``, against loopback servers, and the
+``lamella`` console script.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ import pytest
 pytestmark = pytest.mark.packaging
 
 EXAMPLES = Path(__file__).with_name("meta_package_examples.py")
-LAMINA_DISTRIBUTIONS = [
-    "lamina",
-    "lamina-connectors",
-    "lamina-cookies",
-    "lamina-core",
-    "lamina-websocket",
+LAMELLA_DISTRIBUTIONS = [
+    "lamella",
+    "lamella-connectors",
+    "lamella-cookies",
+    "lamella-core",
+    "lamella-websocket",
 ]
 
 
@@ -59,7 +59,7 @@ def venv_python(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
 def clean_env() -> dict[str, str]:
     """The environment without the workspace's editable installs or the hatch env."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    for name in ("LAMINA_DISABLE_PLUGIN_AUTOLOAD", "NO_COLOR"):
+    for name in ("LAMELLA_DISABLE_PLUGIN_AUTOLOAD", "NO_COLOR"):
         env.pop(name, None)
     return env
 
@@ -79,26 +79,26 @@ def seen(venv_python: Path) -> dict[str, Any]:
     return result
 
 
-def test_every_lamina_distribution_comes_from_a_local_wheel(
+def test_every_lamella_distribution_comes_from_a_local_wheel(
     venv_python: Path, wheels: dict[str, Path]
 ) -> None:
     code = (
         "import importlib.metadata as m, json; print(json.dumps({"
         "d.metadata['Name']: d.read_text('direct_url.json') for d in m.distributions() "
-        "if d.metadata['Name'].startswith('lamina')}))"
+        "if d.metadata['Name'].startswith('lamella')}))"
     )
     out = subprocess.run(
         [str(venv_python), "-I", "-c", code], capture_output=True, text=True, check=True
     )
     origins = {name: json.loads(url)["url"] for name, url in json.loads(out.stdout).items()}
-    assert sorted(origins) == LAMINA_DISTRIBUTIONS
+    assert sorted(origins) == LAMELLA_DISTRIBUTIONS
     local = {path.as_uri() for path in wheels.values()}
     assert set(origins.values()) == local
 
 
 def test_installed_from_the_wheels(seen: dict[str, Any]) -> None:
-    assert sorted(d.split("==")[0] for d in seen["distributions"]) == LAMINA_DISTRIBUTIONS
-    assert "site-packages" in seen["lamina_file"]
+    assert sorted(d.split("==")[0] for d in seen["distributions"]) == LAMELLA_DISTRIBUTIONS
+    assert "site-packages" in seen["lamella_file"]
     assert not seen["aiohttp_installed"]
 
 
@@ -122,9 +122,9 @@ def test_dummy_cookie_jar_keeps_nothing(seen: dict[str, Any]) -> None:
     assert seen["dummy_jar_len"] == 0
 
 
-def test_tcp_connector_is_lamina_connectors(seen: dict[str, Any]) -> None:
+def test_tcp_connector_is_lamella_connectors(seen: dict[str, Any]) -> None:
     module, status = seen["connector"]
-    assert module.startswith("lamina_connectors")
+    assert module.startswith("lamella_connectors")
     assert status == 200
 
 

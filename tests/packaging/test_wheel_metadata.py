@@ -22,13 +22,13 @@ from packaging.utils import canonicalize_name
 
 pytestmark = pytest.mark.packaging
 
-# folder under packages/ -> (distribution, import name, lamina entry-point name)
+# folder under packages/ -> (distribution, import name, lamella entry-point name)
 DISTRIBUTIONS = {
-    "client-core": ("lamina-core", "lamina_core", "core"),
-    "client-connectors": ("lamina-connectors", "lamina_connectors", "connectors"),
-    "client-websocket": ("lamina-websocket", "lamina_websocket", "websocket"),
-    "client-cookies": ("lamina-cookies", "lamina_cookies", "cookies"),
-    "client": ("lamina", "lamina", "lamina"),
+    "client-core": ("lamella-core", "lamella_core", "core"),
+    "client-connectors": ("lamella-connectors", "lamella_connectors", "connectors"),
+    "client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
+    "client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
+    "client": ("lamella", "lamella", "lamella"),
 }
 
 # top-level import name -> distribution that provides it. An import missing
@@ -50,15 +50,15 @@ IMPORT_TO_DISTRIBUTION = {
     "h2": "h2",
     "publicsuffixlist": "publicsuffixlist",
     "python_socks": "python-socks",
-    "lamina_socks": "lamina-socks",
-    "lamina_core": "lamina-core",
-    "lamina_connectors": "lamina-connectors",
-    "lamina_websocket": "lamina-websocket",
-    "lamina_cookies": "lamina-cookies",
-    "lamina": "lamina",
+    "lamella_socks": "lamella-socks",
+    "lamella_core": "lamella-core",
+    "lamella_connectors": "lamella-connectors",
+    "lamella_websocket": "lamella-websocket",
+    "lamella_cookies": "lamella-cookies",
+    "lamella": "lamella",
 }
 
-SIBLINGS = {"lamina-core", "lamina-connectors", "lamina-websocket", "lamina-cookies"}
+SIBLINGS = {"lamella-core", "lamella-connectors", "lamella-websocket", "lamella-cookies"}
 
 FOLDERS = list(DISTRIBUTIONS)
 
@@ -118,13 +118,13 @@ def test_declares_exactly_what_it_imports(wheels: dict[str, Path], folder: str) 
         declared = requires_dist(wheel)
         optional = requires_dist(wheel, extras=True) - declared
         imported = imported_distributions(wheel, package)
-    if dist == "lamina":
+    if dist == "lamella":
         # The meta-package depends on every sibling by definition, whether or
         # not it imports from it yet; it must import nothing else.
         assert declared == SIBLINGS
         assert imported <= declared, f"imported but not declared: {imported - declared}"
     else:
-        # An import of an optional dependency (lamina-connectors' aiodns) is
+        # An import of an optional dependency (lamella-connectors' aiodns) is
         # declared through an extra; everything else unconditionally.
         assert declared <= imported, f"declared but not imported: {sorted(declared - imported)}"
         assert imported <= declared | optional, (
@@ -141,7 +141,7 @@ def test_upper_distributions_use_compatible_ranges_of_core(
         metadata = HeaderParser().parsestr(_dist_info(wheel, "METADATA"))
     siblings = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
     siblings = [r for r in siblings if canonicalize_name(r.name) in SIBLINGS]
-    if dist == "lamina-core":
+    if dist == "lamella-core":
         assert siblings == []  # core depends on none of its siblings
     for req in siblings:
         assert str(req.specifier) == "<0.2,>=0.1", f"{dist}: {req}"
@@ -161,21 +161,21 @@ def test_ships_py_typed_and_version(wheels: dict[str, Path], folder: str) -> Non
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
-def test_registers_a_lamina_entry_point(wheels: dict[str, Path], folder: str) -> None:
+def test_registers_a_lamella_entry_point(wheels: dict[str, Path], folder: str) -> None:
     _, package, entry_name = DISTRIBUTIONS[folder]
     with zipfile.ZipFile(wheels[folder]) as wheel:
         parser = configparser.ConfigParser()
         parser.read_string(_dist_info(wheel, "entry_points.txt"))
         names = set(wheel.namelist())
-    assert parser.has_section("lamina"), f"{folder}: no [lamina] entry points"
-    points = dict(parser.items("lamina"))
+    assert parser.has_section("lamella"), f"{folder}: no [lamella] entry points"
+    points = dict(parser.items("lamella"))
     assert list(points) == [entry_name]
     module = points[entry_name]
     assert module.startswith(f"{package}.")
     assert f"{module.replace('.', '/')}.py" in names, f"entry point {module} is not in the wheel"
 
 
-# --- lamina-socks: the third-party plugin kept in plugins/ -------------------------------
+# --- lamella-socks: the third-party plugin kept in plugins/ -------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def socks_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("socks-wheel")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out)],
-        cwd=root / "plugins" / "lamina-socks",
+        cwd=root / "plugins" / "lamella-socks",
         check=True,
         capture_output=True,
     )
@@ -197,15 +197,15 @@ def socks_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_socks_plugin_wheel(socks_wheel: Path) -> None:
     with zipfile.ZipFile(socks_wheel) as wheel:
         declared = requires_dist(wheel)
-        imported = imported_distributions(wheel, "lamina_socks")
+        imported = imported_distributions(wheel, "lamella_socks")
         names = set(wheel.namelist())
         parser = configparser.ConfigParser()
         parser.read_string(_dist_info(wheel, "entry_points.txt"))
         metadata = HeaderParser().parsestr(_dist_info(wheel, "METADATA"))
-        version_src = wheel.read("lamina_socks/_version.py").decode()
-    assert declared == imported == {"lamina-core", "lamina-connectors", "python-socks", "yarl"}
-    assert dict(parser.items("lamina")) == {"socks": "lamina_socks._plugin"}
-    assert "lamina_socks/py.typed" in names
+        version_src = wheel.read("lamella_socks/_version.py").decode()
+    assert declared == imported == {"lamella-core", "lamella-connectors", "python-socks", "yarl"}
+    assert dict(parser.items("lamella")) == {"socks": "lamella_socks._plugin"}
+    assert "lamella_socks/py.typed" in names
     assert f'__version__ = "{metadata["Version"]}"' in version_src
     for req in map(Requirement, metadata.get_all("Requires-Dist") or []):
         if canonicalize_name(req.name) in SIBLINGS:

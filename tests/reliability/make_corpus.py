@@ -453,7 +453,7 @@ case(
 )
 
 # --- content codings -----------------------------------------------------------------
-TEXT = b"lamina " * 300
+TEXT = b"lamella " * 300
 for name, coding, data in [
     ("gzip", b"gzip", gz(TEXT)),
     ("x_gzip", b"x-gzip", gz(TEXT)),

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from lamina_core import _extensions
-from lamina_core._wire import PyResponseParser, ResponseParser
+from lamella_core import _extensions
+from lamella_core._wire import PyResponseParser, ResponseParser
 
 try:
-    from lamina_core._wire.htparser import HttptoolsResponseParser
+    from lamella_core._wire.htparser import HttptoolsResponseParser
 except ImportError:  # pragma: no cover - httptools is a test dependency
     PARSERS: list[type[ResponseParser]] = [PyResponseParser]
 else:
@@ -34,7 +34,7 @@ def use_parser(monkeypatch: pytest.MonkeyPatch, cls: type[ResponseParser]) -> No
 
     ``HTTP11Connection.begin`` asks ``_extensions.response_parser_class()``,
     which returns this module global: the choice made at import is
-    overridden without ``LAMINA_NO_EXTENSIONS`` or a new process.
+    overridden without ``LAMELLA_NO_EXTENSIONS`` or a new process.
     """
     monkeypatch.setattr(_extensions, "_RESPONSE_PARSER", cls)
 

@@ -18,7 +18,7 @@ import pytest
 from reliability_helpers import PARSERS, read_request, use_parser
 from yarl import URL
 
-from lamina import ClientSession, ClientTimeout, TCPConnector, TraceConfig
+from lamella import ClientSession, ClientTimeout, TCPConnector, TraceConfig
 
 
 class LateServer:

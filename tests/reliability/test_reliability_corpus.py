@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from reliability_helpers import FOLLOW, PARSERS, scripted_server, use_parser
 
-import lamina_core._limits as limits_module
-import lamina_core.exceptions as exceptions_module
-from lamina_core import ClientSession, ClientTimeout
+import lamella_core._limits as limits_module
+import lamella_core.exceptions as exceptions_module
+from lamella_core import ClientSession, ClientTimeout
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES: dict[str, dict[str, Any]] = json.loads((CORPUS / "cases.json").read_text("utf-8"))

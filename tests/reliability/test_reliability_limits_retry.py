@@ -12,7 +12,7 @@ import pytest
 from multidict import CIMultiDict
 from yarl import URL
 
-from lamina_core._limits import (
+from lamella_core._limits import (
     DEFAULT_LIMITS,
     BodyTooLarge,
     ClientLimits,
@@ -24,9 +24,9 @@ from lamina_core._limits import (
     TooManyContentCodings,
     WebSocketMessageTooLarge,
 )
-from lamina_core._request import RequestInfo
-from lamina_core._retry import ExponentialRetry, parse_retry_after
-from lamina_core.exceptions import (
+from lamella_core._request import RequestInfo
+from lamella_core._retry import ExponentialRetry, parse_retry_after
+from lamella_core.exceptions import (
     ClientConnectorError,
     ClientPayloadError,
     ClientResponseError,

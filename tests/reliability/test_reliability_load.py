@@ -1,7 +1,7 @@
 """Load under injected faults: every request ends with the right body or a
 documented exception, and nothing leaks.
 
-The size is ``LAMINA_LOAD_REQUESTS`` requests (2,000 in the normal suite;
+The size is ``LAMELLA_LOAD_REQUESTS`` requests (2,000 in the normal suite;
 ``hatch run fuzz:load`` runs 10,000) from 200 tasks against
 ``fault_server.FaultServer`` with a fixed seed. Checked afterwards: no wrong
 body ever, the pool back to idle (nothing lent, opening or waiting, every
@@ -23,13 +23,13 @@ import pytest
 from fault_server import FaultServer, expected_body
 from reliability_helpers import PARSERS, live_transports, socket_fds, use_parser
 
-from lamina import ClientSession, ClientTimeout, TCPConnector
-from lamina_core.exceptions import (
+from lamella import ClientSession, ClientTimeout, TCPConnector
+from lamella_core.exceptions import (
     ClientConnectionError,
     ClientPayloadError,
 )
 
-REQUESTS = int(os.environ.get("LAMINA_LOAD_REQUESTS", "2000"))
+REQUESTS = int(os.environ.get("LAMELLA_LOAD_REQUESTS", "2000"))
 TASKS = 200
 SEED = 20240611
 

@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import PARSERS
 
-from lamina_core._decoders import ZlibDecoder, chain, limited
-from lamina_core._limits import DecompressionLimitExceeded
-from lamina_core._wire import (
+from lamella_core._decoders import ZlibDecoder, chain, limited
+from lamella_core._limits import DecompressionLimitExceeded
+from lamella_core._wire import (
     Body,
     ChunkEnd,
     Informational,
@@ -39,7 +39,7 @@ from lamina_core._wire import (
     WireError,
     serialize_request_head,
 )
-from lamina_core.exceptions import ClientPayloadError
+from lamella_core.exceptions import ClientPayloadError
 
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -285,7 +285,7 @@ def test_unbounded_limited_is_the_decoder_itself() -> None:
 
 _REDOS = textwrap.dedent(
     """
-    from lamina_core._wire import PyResponseParser, WireError
+    from lamella_core._wire import PyResponseParser, WireError
     parser = PyResponseParser()
     parser.start("GET")
     try:

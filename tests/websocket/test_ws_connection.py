@@ -24,9 +24,9 @@ from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import Protocol, Side, State
 from ws_peers import Peer, eventually, frame, switching
 
-from lamina_core import ClientSession
-from lamina_websocket import WebSocketError, WSCloseCode, WSMessage, WSMsgType
-from lamina_websocket._connection import EOF, ClientProtocol, WebSocketConnection
+from lamella_core import ClientSession
+from lamella_websocket import WebSocketError, WSCloseCode, WSMessage, WSMsgType
+from lamella_websocket._connection import EOF, ClientProtocol, WebSocketConnection
 
 
 class _Transport(asyncio.Transport):

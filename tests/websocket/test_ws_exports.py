@@ -1,4 +1,4 @@
-"""lamina-websocket's public names and its plugin."""
+"""lamella-websocket's public names and its plugin."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ import importlib
 import subprocess
 import sys
 
-import lamina_websocket
-from lamina_core import ClientSession, plugins
+import lamella_websocket
+from lamella_core import ClientSession, plugins
 
 MODULES = ["_connect", "_errors", "_models", "_response"]
 
 
 def test_all_is_sorted_and_complete() -> None:
-    assert lamina_websocket.__all__ == sorted(lamina_websocket.__all__)
-    for name in lamina_websocket.__all__:
-        assert hasattr(lamina_websocket, name), name
+    assert lamella_websocket.__all__ == sorted(lamella_websocket.__all__)
+    for name in lamella_websocket.__all__:
+        assert hasattr(lamella_websocket, name), name
 
 
 def test_every_module_declares_all() -> None:
     for name in [*MODULES, "_connection", "_handshake", "_compression", "_plugin"]:
-        module = importlib.import_module(f"lamina_websocket.{name}")
+        module = importlib.import_module(f"lamella_websocket.{name}")
         assert isinstance(module.__all__, list), name
 
 
@@ -35,27 +35,27 @@ def test_names_aiohttp_users_expect() -> None:
         "WebSocketError",
         "ws_connect",
     }
-    # lamina's own addition: the max_msg_size error, also a ClientLimits error.
-    assert expected | {"WebSocketMessageTooBig"} == set(lamina_websocket.__all__)
+    # lamella's own addition: the max_msg_size error, also a ClientLimits error.
+    assert expected | {"WebSocketMessageTooBig"} == set(lamella_websocket.__all__)
 
 
 def test_the_hook_answers_for_every_session() -> None:
-    from lamina_websocket._plugin import _ws_connect
+    from lamella_websocket._plugin import _ws_connect
 
     pm = plugins.get_plugin_manager()
     pm.check_pending()
-    assert pm.hook.lamina_websocket_support() is _ws_connect
+    assert pm.hook.lamella_websocket_support() is _ws_connect
 
 
 def test_the_plugin_module_is_cheap() -> None:
     code = (
-        "import sys, asyncio, lamina_core\n"
+        "import sys, asyncio, lamella_core\n"
         "async def main():\n"
-        "    async with lamina_core.ClientSession():\n"
+        "    async with lamella_core.ClientSession():\n"
         "        pass\n"
         "asyncio.run(main())\n"
-        "assert 'lamina_websocket._plugin' in sys.modules\n"
-        "print(sorted(m for m in ('websockets', 'lamina_websocket._response') if m in sys.modules))"
+        "assert 'lamella_websocket._plugin' in sys.modules\n"
+        "print(sorted(m for m in ('websockets', 'lamella_websocket._response') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -69,12 +69,12 @@ async def test_session_ws_connect_is_wired() -> None:
         manager.close()  # never awaited: closing the coroutine avoids a warning
 
 
-def test_lamina_reexports_the_websocket_names_lazily() -> None:
-    import lamina
+def test_lamella_reexports_the_websocket_names_lazily() -> None:
+    import lamella
 
-    for name in lamina_websocket.__all__:
-        assert name in lamina.__all__
-        assert getattr(lamina, name) is getattr(lamina_websocket, name)
-    code = "import sys, lamina; print('websockets' in sys.modules)"
+    for name in lamella_websocket.__all__:
+        assert name in lamella.__all__
+        assert getattr(lamella, name) is getattr(lamella_websocket, name)
+    code = "import sys, lamella; print('websockets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

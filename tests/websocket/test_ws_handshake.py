@@ -1,4 +1,4 @@
-"""The opening handshake: the request lamina sends and the answers it refuses."""
+"""The opening handshake: the request lamella sends and the answers it refuses."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from ws_peers import Peer, frame, switching
 from yarl import URL
 
-from lamina_core import BasicAuth, ClientSession, WSServerHandshakeError
-from lamina_websocket import WSMsgType, ws_connect
-from lamina_websocket._handshake import HandshakeFailure, accept_value, make_offer, negotiate
+from lamella_core import BasicAuth, ClientSession, WSServerHandshakeError
+from lamella_websocket import WSMsgType, ws_connect
+from lamella_websocket._handshake import HandshakeFailure, accept_value, make_offer, negotiate
 
 
 def test_accept_value_matches_rfc_6455_example() -> None:
@@ -197,7 +197,7 @@ async def test_a_bad_101_raises_and_closes(
 
     async def behaviour(reader, writer, headers):
         writer.write(switching(headers, extra, accept=accept))
-        await reader.read()  # until lamina closes the connection
+        await reader.read()  # until lamella closes the connection
         closed.set()
 
     url = await raw_ws(behaviour)
@@ -279,7 +279,7 @@ async def test_http_urls_work_too(start_peer) -> None:
 
 
 async def test_closed_port_raises_connector_error() -> None:
-    from lamina_core import ClientConnectorError
+    from lamella_core import ClientConnectorError
 
     async with ClientSession() as session:
         with pytest.raises(ClientConnectorError):

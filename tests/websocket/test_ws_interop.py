@@ -1,12 +1,12 @@
-"""lamina's WebSocket client against two independent servers, over ws:// and wss://."""
+"""lamella's WebSocket client against two independent servers, over ws:// and wss://."""
 
 from __future__ import annotations
 
 import pytest
 from ws_peers import KINDS, Peer, StartPeer, eventually
 
-from lamina_core import ClientSession
-from lamina_websocket import WSCloseCode, WSMsgType
+from lamella_core import ClientSession
+from lamella_websocket import WSCloseCode, WSMsgType
 
 
 async def test_text_and_binary_round_trip(peer: Peer) -> None:

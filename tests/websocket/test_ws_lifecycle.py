@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from ws_peers import eventually
 
-from lamina_core import BasicTCPConnector, ClientSession
-from lamina_websocket import WSMsgType, ws_connect
+from lamella_core import BasicTCPConnector, ClientSession
+from lamella_websocket import WSMsgType, ws_connect
 
 
 @pytest.mark.parametrize("kind", ["websockets", "aiohttp"])

@@ -8,8 +8,8 @@ import json
 import pytest
 from ws_peers import KINDS, Peer, StartPeer, frame, switching
 
-from lamina_core import ClientConnectionResetError, ClientError, ClientSession, ServerTimeoutError
-from lamina_websocket import (
+from lamella_core import ClientConnectionResetError, ClientError, ClientSession, ServerTimeoutError
+from lamella_websocket import (
     ClientWSTimeout,
     WebSocketError,
     WSCloseCode,
@@ -89,7 +89,7 @@ async def test_messages_over_max_msg_size(echo: Peer, compress: int) -> None:
 async def test_message_size_limit_is_also_the_client_limits_error(
     echo: Peer, compress: int
 ) -> None:
-    from lamina_core import ClientLimits, WebSocketMessageTooLarge
+    from lamella_core import ClientLimits, WebSocketMessageTooLarge
 
     limits = ClientLimits(max_ws_message_size=4000)
     async with ClientSession(limits=limits) as session:

@@ -1,0 +1,390 @@
+"""``TCPConnector``: TCP and TLS connections with DNS caching, happy eyeballs and proxies.
+
+Theory of operation: opening a connection is a ladder of small steps, each
+one overridable by a subclass:
+
+``_create_connection`` chooses the route: straight to the origin, or
+through an HTTP(S) proxy (see ``_proxy``). ``_connect(key, tls, timeout)``
+reaches one host: it resolves the name (``_resolve``: TTL cache and shared
+lookups in ``_dns``), then, within ``ClientTimeout.sock_connect``, opens the
+socket with aiohappyeyeballs (RFC 8305: the next address is tried when the
+previous one has not answered after ``happy_eyeballs_delay``) and wraps it
+(``_wrap_socket``: TLS handshake, fingerprint check, the protocol). A SOCKS
+connector overrides ``_connect`` alone and reuses the rest.
+
+Every failure is translated by lamella-core's ``mapped_connect_errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import aiohappyeyeballs
+
+from lamella_core._connect_errors import mapped_connect_errors
+from lamella_core._connection import HTTP11Connection
+from lamella_core._connector import BaseConnector, ConnectionKey
+from lamella_core._tcp import ssl_context_for
+from lamella_core.exceptions import ClientConnectorDNSError
+
+from ._dns import HostResolver
+from ._env import proxy_from_env
+from ._fingerprint import Fingerprint
+from ._proxy import open_tunnel, proxy_key, proxy_tls_setting
+from ._resolver import DefaultResolver
+
+if TYPE_CHECKING:
+    from types import MappingProxyType
+
+    from yarl import URL
+
+    from lamella_core import BasicAuth, ClientRequest, ClientTimeout
+    from lamella_core.abc import AbstractResolver, ResolveResult
+
+__all__ = ["TCPConnector", "TLSSettings"]
+
+_UNSET: Any = object()
+_PROXY_SCHEMES = frozenset({"http", "https"})
+
+
+class TLSSettings(NamedTuple):
+    """How to secure one connection: all None for plain TCP."""
+
+    context: ssl.SSLContext | None
+    server_hostname: str | None
+    fingerprint: Fingerprint | None
+
+    @classmethod
+    def from_setting(cls, setting: Any, server_hostname: str) -> TLSSettings:
+        """Settings for an ``ssl=`` value: True, False, an ``SSLContext`` or a ``Fingerprint``."""
+        if isinstance(setting, Fingerprint):
+            # Pinning replaces chain and host-name verification, as in aiohttp.
+            return cls(ssl_context_for(False), server_hostname, setting)
+        return cls(ssl_context_for(setting), server_hostname, None)
+
+
+PLAIN = TLSSettings(None, None, None)
+
+
+def _check_ssl(value: Any) -> Any:
+    if value is None:
+        return True
+    if isinstance(value, (bool, ssl.SSLContext, Fingerprint)):
+        return value
+    raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {value!r} instead.")
+
+
+def _socket_open(transport: asyncio.BaseTransport) -> bool:
+    sock = transport.get_extra_info("socket")
+    return sock is not None and sock.fileno() != -1
+
+
+async def _wait_closed(transports: list[asyncio.Transport], grace: float) -> None:
+    """Give closing transports ``grace`` seconds to release their sockets, then abort them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    pending = transports
+    while pending:
+        await asyncio.sleep(0)  # plain TCP transports finish closing within a turn
+        pending = [transport for transport in pending if _socket_open(transport)]
+        if not pending:
+            return
+        if loop.time() >= deadline:
+            for transport in pending:
+                transport.abort()
+            await asyncio.sleep(0)  # the abort closes the socket on the next turn
+            return
+        await asyncio.sleep(0.01)
+
+
+class TCPConnector(BaseConnector):
+    """TCP and TLS connections, pooled, with DNS caching, happy eyeballs and proxies.
+
+    Args:
+        ssl: the default TLS setting of https requests: True (verify), False
+            (no verification), an ``ssl.SSLContext`` or a :class:`Fingerprint`.
+        use_dns_cache: keep resolved addresses for ``ttl_dns_cache`` seconds.
+        ttl_dns_cache: seconds a resolved address stays cached (None: forever).
+        family: ``socket.AF_INET`` or ``AF_INET6`` to use only that family; 0 for both.
+        local_addr: ``(host, port)`` to bind the local end of connections to.
+        resolver: the resolver to use; a new ``DefaultResolver`` when None.
+        keepalive_timeout: seconds an idle connection is kept (15 by default).
+        force_close: close every connection after its response.
+        limit: connections open at once across hosts (0: no limit).
+        limit_per_host: connections open at once per host (0: no limit).
+        enable_cleanup_closed: accepted for compatibility; asyncio's TLS
+            transport aborts an unanswered TLS shutdown by itself.
+        loop: accepted for compatibility; the running loop is used.
+        timeout_ceil_threshold: accepted for compatibility; no effect.
+        happy_eyeballs_delay: seconds to wait before trying the next
+            address (RFC 8305); None tries addresses one after another.
+        interleave: how many addresses of the first family to try before
+            the other family (RFC 8305 "First Address Family Count").
+        socket_factory: builds the socket for an address tuple
+            ``(family, type, proto, canonname, sockaddr)``, e.g. to set options.
+    """
+
+    proxy_schemes: frozenset[str] = _PROXY_SCHEMES
+
+    #: Seconds :meth:`close` waits for TLS connections to shut down cleanly.
+    TLS_SHUTDOWN_GRACE: float = 0.5
+
+    def __init__(
+        self,
+        *,
+        ssl: Any = True,
+        use_dns_cache: bool = True,
+        ttl_dns_cache: float | None = 10,
+        family: int = 0,
+        local_addr: tuple[str, int] | None = None,
+        resolver: AbstractResolver | None = None,
+        keepalive_timeout: float | None = _UNSET,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+        timeout_ceil_threshold: float = 5,
+        happy_eyeballs_delay: float | None = 0.25,
+        interleave: int | None = None,
+        socket_factory: Callable[[aiohappyeyeballs.AddrInfoType], socket.socket] | None = None,
+    ) -> None:
+        pool: dict[str, Any] = {}
+        if keepalive_timeout is not _UNSET:
+            pool["keepalive_timeout"] = keepalive_timeout
+        super().__init__(
+            force_close=force_close,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            enable_cleanup_closed=enable_cleanup_closed,
+            loop=loop,
+            timeout_ceil_threshold=timeout_ceil_threshold,
+            **pool,
+        )
+        self._ssl = _check_ssl(ssl)
+        self._family = family
+        self._local_addr = local_addr
+        self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr)
+        self._resolver_owner = resolver is None
+        self._hosts = HostResolver(
+            DefaultResolver() if resolver is None else resolver,
+            use_cache=use_dns_cache,
+            ttl=ttl_dns_cache,
+            family=family,
+        )
+        self._use_dns_cache = use_dns_cache
+        self._happy_eyeballs_delay = happy_eyeballs_delay
+        self._interleave = interleave
+        self._socket_factory = socket_factory
+
+    # --- aiohttp's public attributes ------------------------------------------------
+
+    @property
+    def family(self) -> int:
+        """The address family connections use (0: any)."""
+        return self._family
+
+    @property
+    def use_dns_cache(self) -> bool:
+        """True when resolved addresses are cached."""
+        return self._use_dns_cache
+
+    @property
+    def dns_cache(self) -> bool:
+        """``use_dns_cache`` under the name aiohttp's client reference gives it."""
+        return self._use_dns_cache
+
+    @property
+    def cached_hosts(self) -> MappingProxyType[tuple[str, int], list[ResolveResult]]:
+        """The unexpired cached addresses, keyed by ``(host, port)``."""
+        return self._hosts.cached
+
+    def clear_dns_cache(self, host: str | None = None, port: int | None = None) -> None:
+        """Forget the cached addresses of ``(host, port)``, or all of them.
+
+        Raises:
+            ValueError: only one of ``host`` and ``port`` was given.
+        """
+        self._hosts.clear(host, port)
+
+    def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
+        """The proxy that ``HTTP_PROXY``, ``NO_PROXY``, ... name for ``url``, with credentials."""
+        return proxy_from_env(url)
+
+    async def close(self) -> None:
+        """Close every connection and, when the connector made it, the resolver.
+
+        TLS connections end with a close_notify exchange, which needs a few
+        turns of the event loop; ``close()`` waits for it up to
+        ``TLS_SHUTDOWN_GRACE`` seconds and then aborts what is left, so no
+        socket outlives the connector (aiohttp asks its users to sleep after
+        closing instead, or to set ``enable_cleanup_closed``).
+        """
+        if self.closed:
+            return
+        transports = [
+            protocol.transport
+            for protocol in (
+                *(protocol for conns in self._idle.values() for protocol, _ in conns),
+                *self._acquired,
+            )
+            if protocol.transport is not None
+        ]
+        await super().close()
+        # A resolver given by the caller is theirs to close.
+        await self._hosts.close(close_resolver=self._resolver_owner)
+        await _wait_closed(transports, self.TLS_SHUTDOWN_GRACE)
+
+    # --- opening connections ----------------------------------------------------------
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
+    ) -> HTTP11Connection:
+        proxy = req.proxy
+        if proxy is None:
+            return await self._create_direct_connection(req, timeout, traces)
+        if proxy.scheme in _PROXY_SCHEMES:
+            return await self._create_proxy_connection(req, proxy, timeout, traces)
+        raise ValueError(f"{type(self).__name__} does not speak {proxy.scheme!r} proxies")
+
+    async def _create_direct_connection(
+        self, req: ClientRequest, timeout: ClientTimeout, traces: Sequence[Any] = ()
+    ) -> HTTP11Connection:
+        key = req.connection_key
+        with mapped_connect_errors(key, what=f"host {req.url}"):
+            return await self._connect(key, self._tls_for(req), timeout, traces)
+
+    async def _create_proxy_connection(
+        self, req: ClientRequest, proxy: URL, timeout: ClientTimeout, traces: Sequence[Any] = ()
+    ) -> HTTP11Connection:
+        from lamella_core.exceptions import ClientProxyConnectionError
+
+        key = proxy_key(proxy)
+        tls = PLAIN
+        if key.is_ssl:
+            setting = proxy_tls_setting(req.connection_key.ssl, self._ssl)
+            tls = TLSSettings.from_setting(setting, key.host.rstrip("."))
+        with mapped_connect_errors(key, what=f"proxy {proxy}", os_error=ClientProxyConnectionError):
+            protocol = await self._connect(key, tls, timeout, traces)
+        if not req.is_ssl():
+            return protocol  # plain http: the request goes to the proxy in absolute form
+        origin = req.connection_key
+        try:
+            await open_tunnel(protocol, req, timeout)
+            origin_tls = self._tls_for(req)
+            with mapped_connect_errors(origin, what=f"host {req.url}"):
+                async with asyncio.timeout(timeout.sock_connect):
+                    await self._start_tls_in_tunnel(protocol, origin, origin_tls)
+        except BaseException:
+            protocol.close()
+            raise
+        return protocol
+
+    async def _start_tls_in_tunnel(
+        self, protocol: HTTP11Connection, key: ConnectionKey, tls: TLSSettings
+    ) -> None:
+        """Start TLS to the origin over a tunnel the proxy has opened."""
+        transport = protocol.transport
+        assert transport is not None
+        assert tls.context is not None
+        loop = self._get_loop()
+        tls_transport = await loop.start_tls(
+            transport, protocol, tls.context, server_hostname=tls.server_hostname
+        )
+        assert tls_transport is not None
+        protocol.switch_transport(tls_transport)
+        if tls.fingerprint is not None:
+            tls.fingerprint.check(tls_transport, key.host, key.port or 443)
+
+    # --- the steps subclasses reuse or override ------------------------------------------
+
+    async def _connect(
+        self,
+        key: ConnectionKey,
+        tls: TLSSettings,
+        timeout: ClientTimeout,
+        traces: Sequence[Any] = (),
+    ) -> HTTP11Connection:
+        """Open a connection to ``key.host:key.port``, with TLS when ``tls`` asks.
+
+        Raises stdlib errors (``OSError``, ``ssl.SSLError``, ``TimeoutError``)
+        or lamella's; the caller translates them. A SOCKS connector overrides
+        this step to reach the host through its proxy.
+        """
+        addrs = await self._resolve(key, traces)
+        async with asyncio.timeout(timeout.sock_connect):
+            sock = await self._open_socket(addrs)
+            return await self._wrap_socket(sock, key, tls)
+
+    async def _resolve(self, key: ConnectionKey, traces: Sequence[Any] = ()) -> list[ResolveResult]:
+        """The addresses of ``key.host``, through the DNS cache; ``traces`` hear of it.
+
+        Raises:
+            ClientConnectorDNSError: the name does not resolve.
+        """
+        try:
+            addrs = await self._hosts.resolve(key.host, key.port or 0, traces)
+        except OSError as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        if self._family:
+            addrs = [addr for addr in addrs if addr["family"] == self._family]
+            if not addrs:
+                raise ClientConnectorDNSError(
+                    key, OSError(None, f"{key.host} has no address of the requested family")
+                )
+        return addrs
+
+    async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:
+        """Connect a socket to the first address that answers (RFC 8305)."""
+        infos: list[aiohappyeyeballs.AddrInfoType] = []
+        for addr in addrs:
+            family = addr["family"]
+            sockaddr: tuple[Any, ...] = (
+                (addr["host"], addr["port"], 0, 0)
+                if family == socket.AF_INET6
+                else (addr["host"], addr["port"])
+            )
+            infos.append((family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr))
+        return await aiohappyeyeballs.start_connection(
+            infos,
+            local_addr_infos=self._local_addr_infos,
+            happy_eyeballs_delay=self._happy_eyeballs_delay,
+            interleave=self._interleave,
+            loop=self._get_loop(),
+            socket_factory=self._socket_factory,
+        )
+
+    async def _wrap_socket(
+        self, sock: socket.socket, key: ConnectionKey, tls: TLSSettings
+    ) -> HTTP11Connection:
+        """Run the TLS handshake if asked and bind the socket to a new protocol."""
+        loop = self._get_loop()
+        try:
+            transport, protocol = await loop.create_connection(
+                lambda: self._new_protocol(loop),
+                sock=sock,
+                ssl=tls.context,
+                server_hostname=tls.server_hostname,
+            )
+        except BaseException:
+            sock.close()
+            raise
+        if tls.fingerprint is not None:
+            tls.fingerprint.check(transport, key.host, key.port or 443)
+        return protocol
+
+    def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
+        """The protocol object of a new connection; subclasses may return a subclass."""
+        return HTTP11Connection(loop)
+
+    def _tls_for(self, req: ClientRequest) -> TLSSettings:
+        """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's."""
+        if not req.is_ssl():
+            return PLAIN
+        key = req.connection_key
+        setting = self._ssl if key.ssl is True or key.ssl is None else _check_ssl(key.ssl)
+        return TLSSettings.from_setting(setting, req.server_hostname or key.host.rstrip("."))

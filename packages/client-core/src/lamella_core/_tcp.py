@@ -1,0 +1,103 @@
+"""lamella-core's own TCP/TLS connector, used when no plugin supplies one.
+
+It connects with the event loop's resolver and ``create_connection``, and
+verifies TLS with the system's trust store by default. Happy eyeballs, DNS
+caching, proxies and fingerprint pinning come with lamella-connectors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from ._connect_errors import mapped_connect_errors
+from ._connection import HTTP11Connection
+from ._connector import BaseConnector
+
+if TYPE_CHECKING:
+    from ._request import ClientRequest
+    from ._timeouts import ClientTimeout
+
+__all__ = ["BasicTCPConnector", "ssl_context_for"]
+
+
+def _default_context() -> ssl.SSLContext:
+    # TLS 1.2 at least, set explicitly: some Python builds (Debian's 3.11) leave
+    # the default context at MINIMUM_SUPPORTED.
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+@cache
+def _verified_context() -> ssl.SSLContext:
+    # Building a default context loads the trust store: do it once.
+    return _default_context()
+
+
+@cache
+def _unverified_context() -> ssl.SSLContext:
+    context = _default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def ssl_context_for(setting: Any) -> ssl.SSLContext:
+    """Turn a request's ``ssl`` setting into the context to connect with.
+
+    ``True`` verifies certificates and host names, ``False`` skips both, and
+    an ``SSLContext`` is used as given.
+    """
+    if setting is True or setting is None:
+        return _verified_context()
+    if setting is False:
+        return _unverified_context()
+    if isinstance(setting, ssl.SSLContext):
+        return setting
+    raise TypeError(f"ssl must be True, False or an SSLContext, not {setting!r}")
+
+
+class BasicTCPConnector(BaseConnector):
+    """Plain TCP and TLS connections, with the pooling of ``BaseConnector``.
+
+    Args:
+        ssl: the default TLS setting for https requests: True (verify),
+            False (skip verification) or an ``ssl.SSLContext``.
+        local_addr: a ``(host, port)`` to bind the local end to.
+        **kwargs: passed on to :class:`BaseConnector`.
+    """
+
+    def __init__(
+        self, *, ssl: Any = True, local_addr: tuple[str, int] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        if ssl is not True:
+            ssl_context_for(ssl)  # refuse bad values now, not at the first request
+        self._ssl = ssl
+        self._local_addr = local_addr
+
+    async def _create_connection(
+        self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
+    ) -> HTTP11Connection:
+        key = req.connection_key
+        loop = self._get_loop()
+        context: ssl.SSLContext | None = None
+        server_hostname: str | None = None
+        if req.is_ssl():
+            setting = self._ssl if key.ssl is True or key.ssl is None else key.ssl
+            context = ssl_context_for(setting)
+            server_hostname = req.server_hostname or key.host.rstrip(".")
+        with mapped_connect_errors(key, what=f"host {req.url}"):
+            async with asyncio.timeout(timeout.sock_connect):
+                _, protocol = await loop.create_connection(
+                    lambda: HTTP11Connection(loop),
+                    key.host,
+                    key.port or (443 if context is not None else 80),
+                    ssl=context,
+                    server_hostname=server_hostname,
+                    local_addr=self._local_addr,
+                )
+        return protocol

@@ -1,0 +1,397 @@
+"""The client exception tree, shared by every lamella distribution.
+
+Names and base classes follow aiohttp's client reference, so ``except``
+clauses written for it keep working. Each leaf also inherits the stdlib
+error that users already catch (``OSError``, ``asyncio.TimeoutError``,
+``ValueError``, ``ssl.SSLError``)::
+
+    ClientError
+    ├── ClientConnectionError
+    │   ├── ClientConnectionResetError (+ ConnectionResetError)
+    │   ├── ClientOSError (+ OSError)
+    │   │   └── ClientConnectorError
+    │   │       ├── ClientConnectorDNSError
+    │   │       ├── ClientProxyConnectionError
+    │   │       ├── UnixClientConnectorError
+    │   │       └── ClientSSLError
+    │   │           ├── ClientConnectorCertificateError (+ ssl.CertificateError)
+    │   │           └── ClientConnectorSSLError (+ ssl.SSLError)
+    │   └── ServerConnectionError
+    │       ├── ServerDisconnectedError
+    │       ├── ServerTimeoutError (+ asyncio.TimeoutError)
+    │       │   ├── ConnectionTimeoutError
+    │       │   └── SocketTimeoutError
+    │       └── ServerFingerprintMismatch
+    ├── ClientResponseError
+    │   ├── ContentTypeError
+    │   ├── WSServerHandshakeError
+    │   ├── ClientHttpProxyError
+    │   ├── ResponseHeadTooLarge (a ClientLimits bound on the head)
+    │   └── TooManyRedirects
+    │       └── RedirectLimitExceeded
+    ├── ClientPayloadError
+    │   ├── BodyTooLarge, DecompressionLimitExceeded,
+    │   └── TooManyContentCodings, WebSocketMessageTooLarge
+    ├── RedirectClientError
+    ├── NonHttpUrlClientError
+    │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
+    └── InvalidURL (+ ValueError)
+        └── InvalidUrlClientError
+            └── InvalidUrlRedirectClientError (+ RedirectClientError)
+
+Connectors, WebSockets and cookie jars raise these classes or subclasses of
+them; no distribution defines a parallel root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from multidict import CIMultiDictProxy, MultiMapping
+
+if TYPE_CHECKING:
+    from ._limits import (
+        BodyTooLarge,
+        DecompressionLimitExceeded,
+        RedirectLimitExceeded,
+        ResponseHeadTooLarge,
+        TooManyContentCodings,
+        WebSocketMessageTooLarge,
+    )
+    from ._request import ConnectionKey, RequestInfo
+    from ._response import ClientResponse
+
+__all__ = [
+    "BodyTooLarge",
+    "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientConnectorCertificateError",
+    "ClientConnectorDNSError",
+    "ClientConnectorError",
+    "ClientConnectorSSLError",
+    "ClientError",
+    "ClientHttpProxyError",
+    "ClientOSError",
+    "ClientPayloadError",
+    "ClientProxyConnectionError",
+    "ClientResponseError",
+    "ClientSSLError",
+    "ConnectionTimeoutError",
+    "ContentTypeError",
+    "DecompressionLimitExceeded",
+    "InvalidURL",
+    "InvalidUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlClientError",
+    "NonHttpUrlRedirectClientError",
+    "RedirectClientError",
+    "RedirectLimitExceeded",
+    "ResponseHeadTooLarge",
+    "ServerConnectionError",
+    "ServerDisconnectedError",
+    "ServerFingerprintMismatch",
+    "ServerTimeoutError",
+    "SocketTimeoutError",
+    "TooManyContentCodings",
+    "TooManyRedirects",
+    "UnixClientConnectorError",
+    "WSServerHandshakeError",
+    "WebSocketMessageTooLarge",
+]
+
+
+class ClientError(Exception):
+    """Base class for every error lamella raises."""
+
+
+class ClientResponseError(ClientError):
+    """The server answered, but the answer cannot be used as asked.
+
+    Raised by ``raise_for_status()`` for statuses of 400 and above, for
+    malformed response heads, and by its subclasses for redirects, proxies,
+    WebSocket handshakes and content types.
+    """
+
+    def __init__(
+        self,
+        request_info: RequestInfo,
+        history: Sequence[ClientResponse] = (),
+        *,
+        status: int | None = None,
+        message: str = "",
+        headers: MultiMapping[str] | CIMultiDictProxy[str] | None = None,
+    ) -> None:
+        self.request_info = request_info
+        self.status = 0 if status is None else status
+        self.message = message
+        self.headers = headers
+        self.history = tuple(history)
+        super().__init__(request_info, self.history)
+
+    @property
+    def code(self) -> int:
+        """The status code, under the name older releases used."""
+        return self.status
+
+    def __str__(self) -> str:
+        return f"{self.status}, message={self.message!r}, url={str(self.request_info.real_url)!r}"
+
+    def __repr__(self) -> str:
+        args = f"{self.request_info!r}, {self.history!r}"
+        if self.status != 0:
+            args += f", status={self.status!r}"
+        if self.message != "":
+            args += f", message={self.message!r}"
+        if self.headers is not None:
+            args += f", headers={self.headers!r}"
+        return f"{type(self).__name__}({args})"
+
+
+class ContentTypeError(ClientResponseError):
+    """``json()`` found a Content-Type other than the one asked for."""
+
+
+class WSServerHandshakeError(ClientResponseError):
+    """The server refused or botched the WebSocket opening handshake."""
+
+
+class ClientHttpProxyError(ClientResponseError):
+    """The HTTP proxy answered a CONNECT with a status other than 200."""
+
+
+class TooManyRedirects(ClientResponseError):
+    """More redirects than ``max_redirects`` allows."""
+
+
+class ClientConnectionError(ClientError):
+    """Base class for failures of the connection itself."""
+
+
+class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
+    """The connection was reset or closed while a request was being written."""
+
+
+class ClientOSError(ClientConnectionError, OSError):
+    """A connection error that stems from an ``OSError``."""
+
+
+class ClientConnectorError(ClientOSError):
+    """The connector could not open a connection to the host."""
+
+    def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._conn_key = connection_key
+        self._os_error = os_error
+        super().__init__(os_error.errno, os_error.strerror)
+        self.args = (connection_key, os_error)
+
+    @property
+    def os_error(self) -> OSError:
+        """The ``OSError`` that stopped the connection."""
+        return self._os_error
+
+    @property
+    def host(self) -> str:
+        """The host that could not be reached."""
+        return self._conn_key.host
+
+    @property
+    def port(self) -> int | None:
+        """The port that could not be reached."""
+        return self._conn_key.port
+
+    @property
+    def ssl(self) -> Any:
+        """The TLS setting of the attempted connection."""
+        return self._conn_key.ssl
+
+    def __str__(self) -> str:
+        ssl_text = "default" if self.ssl is True else self.ssl
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{ssl_text} "
+            f"[{self.strerror or self._os_error}]"
+        )
+
+    __reduce__ = BaseException.__reduce__
+
+
+class ClientConnectorDNSError(ClientConnectorError):
+    """The host name could not be resolved."""
+
+
+class ClientProxyConnectionError(ClientConnectorError):
+    """The proxy could not be reached."""
+
+
+class UnixClientConnectorError(ClientConnectorError):
+    """The Unix socket could not be connected."""
+
+    def __init__(self, path: str, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._path = path
+        super().__init__(connection_key, os_error)
+
+    @property
+    def path(self) -> str:
+        """The socket path that failed."""
+        return self._path
+
+    def __str__(self) -> str:
+        return f"Cannot connect to unix socket {self.path} [{self.strerror or self.os_error}]"
+
+
+class ClientSSLError(ClientConnectorError):
+    """TLS could not be established with the host."""
+
+
+class ClientConnectorSSLError(ClientSSLError, ssl.SSLError):
+    """A TLS failure other than certificate verification."""
+
+
+class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
+    """The server's certificate failed verification."""
+
+    def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
+        self._conn_key = connection_key
+        self._certificate_error = certificate_error
+        self._os_error = OSError(0, str(certificate_error))
+        Exception.__init__(self, connection_key, certificate_error)
+
+    @property
+    def certificate_error(self) -> Exception:
+        """The verification error raised by the ``ssl`` module."""
+        return self._certificate_error
+
+    def __str__(self) -> str:
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{self.ssl} "
+            f"[{self._certificate_error.__class__.__name__}: {self._certificate_error.args}]"
+        )
+
+
+class ServerConnectionError(ClientConnectionError):
+    """The server misbehaved at the connection level."""
+
+
+class ServerDisconnectedError(ServerConnectionError):
+    """The server closed the connection before the response was complete."""
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is None:
+            message = "Server disconnected"
+        self.message = message
+        super().__init__(message)
+
+
+class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
+    """A connect or read timeout expired."""
+
+
+class ConnectionTimeoutError(ServerTimeoutError):
+    """``ClientTimeout.connect`` or ``sock_connect`` expired."""
+
+
+class SocketTimeoutError(ServerTimeoutError):
+    """``ClientTimeout.sock_read`` expired between two reads."""
+
+
+class ServerFingerprintMismatch(ServerConnectionError):
+    """The server certificate does not match the pinned fingerprint."""
+
+    def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
+        self.expected = expected
+        self.got = got
+        self.host = host
+        self.port = port
+        super().__init__(expected, got, host, port)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} expected={self.expected!r} got={self.got!r} "
+            f"host={self.host!r} port={self.port!r}>"
+        )
+
+
+class ClientPayloadError(ClientError):
+    """The response body is broken: bad framing, bad compression or truncated."""
+
+
+class RedirectClientError(ClientError):
+    """A redirect could not be followed."""
+
+
+class InvalidURL(ClientError, ValueError):
+    """The URL is malformed, for example it has no host."""
+
+    def __init__(self, url: Any, description: str | None = None) -> None:
+        self._url = url
+        self._description = description
+        if description:
+            super().__init__(url, description)
+        else:
+            super().__init__(url)
+
+    @property
+    def url(self) -> Any:
+        """The offending URL."""
+        return self._url
+
+    @property
+    def description(self) -> str | None:
+        """Why the URL was refused, when known."""
+        return self._description
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self}>"
+
+    def __str__(self) -> str:
+        if self._description:
+            return f"{self._url} - {self._description}"
+        return str(self._url)
+
+
+class InvalidUrlClientError(InvalidURL):
+    """The URL given to a request is invalid."""
+
+
+class NonHttpUrlClientError(ClientError):
+    """The URL given to a request is not http(s) or ws(s)."""
+
+    def __init__(self, url: Any, description: str | None = None) -> None:
+        self.url = url
+        self.description = description
+        super().__init__(*((url, description) if description else (url,)))
+
+    def __str__(self) -> str:
+        return f"{self.url} - {self.description}" if self.description else str(self.url)
+
+
+class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
+    """A redirect Location is not a valid URL."""
+
+
+class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
+    """A redirect points to a URL that is not http(s)."""
+
+
+# The ClientLimits violations are defined beside the limits they enforce
+# (_limits builds on the classes above, so they are looked up on first use).
+_LIMIT_ERRORS = frozenset(
+    {
+        "BodyTooLarge",
+        "DecompressionLimitExceeded",
+        "RedirectLimitExceeded",
+        "ResponseHeadTooLarge",
+        "TooManyContentCodings",
+        "WebSocketMessageTooLarge",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LIMIT_ERRORS:
+        from . import _limits
+
+        return getattr(_limits, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,32 @@
+"""The hook lamella-core calls; kept cheap: python-socks is imported only when used."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lamella_core import hookimpl
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from lamella_core import BaseConnector
+
+__all__ = ["SCHEMES", "lamella_proxy_connector"]
+
+#: The proxy URL schemes this plugin claims.
+SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
+
+
+@hookimpl
+def lamella_proxy_connector(proxy_url: URL) -> Callable[[URL], BaseConnector] | None:
+    """Claim ``socks*://`` proxies; a session builds one connector per proxy URL."""
+    if proxy_url.scheme not in SCHEMES:
+        return None
+
+    def factory(url: URL) -> BaseConnector:
+        from ._connector import SocksConnector
+
+        return SocksConnector(url)
+
+    return factory
