@@ -413,9 +413,9 @@ async def _measure(timed: Callable[[], Awaitable[int]], n: int, impl: str) -> di
 def _implementation(client: str) -> str:
     """Which parser the client really used, so a wrong switch shows in the results."""
     if client == "lamella":
-        from lamella_core import _extensions
+        from lamella_core._pool import parsers
 
-        return _extensions.response_parser_class().__name__
+        return parsers.response_parser_class().__name__
     if client == "aiohttp":
         from aiohttp import http_parser
 

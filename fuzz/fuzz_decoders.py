@@ -15,7 +15,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from lamella_core._decoders import ZlibDecoder, chain, limited
+    from lamella_core._content.decoders import ZlibDecoder, chain, limited
     from lamella_core.exceptions import ClientPayloadError
 
 CODINGS = (("gzip",), ("deflate",), ("x-gzip",), ("gzip", "deflate"), ("deflate", "gzip"))

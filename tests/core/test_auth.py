@@ -1,4 +1,4 @@
-"""Tests for ``lamella_core._auth.BasicAuth``, following aiohttp's documented behaviour."""
+"""Tests for ``lamella_core._client.auth.BasicAuth``, following aiohttp's documented behaviour."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from lamella_core._auth import BasicAuth
+from lamella_core._client.auth import BasicAuth
 
 
 def test_fields_and_defaults() -> None:

@@ -1,4 +1,4 @@
-"""Tests for ``lamella_core._decoders``: gzip/deflate decoding, chains and the registry."""
+"""Tests for ``lamella_core._content.decoders``: gzip/deflate decoding, chains and the registry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lamella_core._decoders import (
+from lamella_core._content.decoders import (
     ChainDecoder,
     ContentDecoder,
     DecoderRegistry,

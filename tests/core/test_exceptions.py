@@ -11,7 +11,7 @@ import pytest
 from yarl import URL
 
 from lamella_core import RequestInfo, exceptions
-from lamella_core._connector import ConnectionKey
+from lamella_core._pool.connector import ConnectionKey
 
 STDLIB = (
     OSError,

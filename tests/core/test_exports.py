@@ -9,7 +9,7 @@ import pytest
 
 import lamella_core
 
-PUBLIC_MODULES = ["exceptions", "abc", "hdrs", "hookspecs", "plugins", "tracing"]
+PUBLIC_MODULES = ["abc", "connection", "exceptions", "hdrs", "hookspecs", "plugins", "tracing"]
 
 
 def test_all_is_unique():

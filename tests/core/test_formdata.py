@@ -13,9 +13,10 @@ from multidict import MultiDict
 from yarl import URL
 
 from lamella_core import ClientSession
-from lamella_core._formdata import FormData
-from lamella_core._multipart import MultipartWriter
-from lamella_core._payloads import CHUNK_SIZE, IOPayload, payload_for
+from lamella_core._content.bodies import request_body
+from lamella_core._content.formdata import FormData
+from lamella_core._content.multipart import MultipartWriter
+from lamella_core._content.payloads import CHUNK_SIZE, IOPayload
 
 # --- a server that parses forms -----------------------------------------------------
 
@@ -296,4 +297,4 @@ async def test_server_sees_non_ascii_names_and_filenames(form_server) -> None:
 
 def test_payload_for_builds_the_same_as_calling_the_form() -> None:
     form = FormData({"a": "1"})
-    assert payload_for(form).data == form().data
+    assert request_body(form).data == form().data

@@ -15,8 +15,15 @@ from aiohttp import web
 from yarl import URL
 
 from lamella_core import ClientSession
-from lamella_core._multipart import MultipartWriter, content_disposition_header
-from lamella_core._payloads import CHUNK_SIZE, BytesPayload, Payload, StringPayload, payload_for
+from lamella_core._content.disposition import content_disposition_header
+from lamella_core._content.multipart import MultipartWriter
+from lamella_core._content.payloads import (
+    CHUNK_SIZE,
+    BytesPayload,
+    Payload,
+    StringPayload,
+    payload_for,
+)
 
 
 async def _collect(payload: Payload) -> bytes:

@@ -22,9 +22,10 @@ from multidict import MultiDict
 from yarl import URL
 
 from lamella_core import ClientSession
-from lamella_core._formdata import FormData
-from lamella_core._multipart import MultipartWriter
-from lamella_core._payloads import (
+from lamella_core._content.bodies import request_body
+from lamella_core._content.formdata import FormData
+from lamella_core._content.multipart import MultipartWriter
+from lamella_core._content.payloads import (
     CHUNK_SIZE,
     AsyncIterablePayload,
     BytesPayload,
@@ -142,21 +143,21 @@ def test_string_payload_encodes_with_the_charset_of_its_content_type() -> None:
     ],
 )
 def test_forms_are_urlencoded(data: object) -> None:
-    payload = payload_for(data)
+    payload = request_body(data)
     assert payload.data == b"a=1&b=x+y"
     assert payload.content_type == "application/x-www-form-urlencoded"
 
 
 def test_form_values_follow_urlencode_doseq() -> None:
-    assert payload_for({"a": ["1", "2"], "b": 3}).data == b"a=1&a=2&b=3"
-    assert payload_for([("k", "é&=")]).data == b"k=%C3%A9%26%3D"
+    assert request_body({"a": ["1", "2"], "b": 3}).data == b"a=1&a=2&b=3"
+    assert request_body([("k", "é&=")]).data == b"k=%C3%A9%26%3D"
 
 
 def test_form_with_a_file_value_is_multipart(tmp_path) -> None:
     path = tmp_path / "f.txt"
     path.write_bytes(b"content")
     with path.open("rb") as f:
-        payload = payload_for({"file": f})
+        payload = request_body({"file": f})
         assert isinstance(payload, MultipartWriter)
         assert payload.content_type is not None
         assert payload.content_type.startswith("multipart/form-data; boundary=")
@@ -164,18 +165,20 @@ def test_form_with_a_file_value_is_multipart(tmp_path) -> None:
 
 def test_formdata_and_payloads_pass_through() -> None:
     form = FormData({"a": "1"})
-    assert payload_for(form).data == b"a=1"
+    assert request_body(form).data == b"a=1"
     payload = BytesPayload(b"x")
     assert payload_for(payload) is payload
 
 
 def test_unknown_types_raise_type_error_naming_the_type() -> None:
     with pytest.raises(TypeError, match="int"):
-        payload_for(42)
+        request_body(42)
     with pytest.raises(TypeError, match="generator"):
-        payload_for(x for x in [b"a"])
+        request_body(x for x in [b"a"])
     with pytest.raises(TypeError, match="list"):
-        payload_for([1, 2, 3])
+        request_body([1, 2, 3])
+    with pytest.raises(TypeError, match="dict"):
+        payload_for({"a": "1"})  # a form is a request body, not a part
 
 
 def test_string_io_is_read_as_text() -> None:

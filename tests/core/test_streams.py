@@ -1,4 +1,4 @@
-"""Tests for ``lamella_core._streams``: reading, flow control and chunk boundaries."""
+"""Tests for ``lamella_core._content.streams``: reading, flow control and chunk boundaries."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lamella_core._streams import EMPTY_PAYLOAD, EmptyStreamReader, StreamReader
+from lamella_core._content.streams import EMPTY_PAYLOAD, EmptyStreamReader, StreamReader
 
 
 class Controller:

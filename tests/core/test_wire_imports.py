@@ -69,7 +69,7 @@ def _run(code: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-PICK = "from lamella_core._extensions import response_parser_class as r; print(r().__name__)"
+PICK = "from lamella_core._pool.parsers import response_parser_class as r; print(r().__name__)"
 
 
 def test_httptools_is_picked_by_default() -> None:
@@ -91,7 +91,7 @@ def test_wire_imports_without_httptools() -> None:
     code = (
         "import sys; sys.modules['httptools'] = None\n"
         "import lamella_core._wire as w\n"
-        "from lamella_core._extensions import response_parser_class as r\n"
+        "from lamella_core._pool.parsers import response_parser_class as r\n"
         "print(r().__name__)\n"
         "try:\n    w.HttptoolsResponseParser\nexcept ImportError:\n    print('lazy')\n"
     )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from lamella_core import _extensions
+from lamella_core._pool import parsers
 from lamella_core._wire import PyResponseParser, ResponseParser
 
 try:
@@ -32,11 +32,11 @@ FOLLOW = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfollow"
 def use_parser(monkeypatch: pytest.MonkeyPatch, cls: type[ResponseParser]) -> None:
     """Make every connection opened from now on parse with ``cls``.
 
-    ``HTTP11Connection.begin`` asks ``_extensions.response_parser_class()``,
+    ``HTTP11Connection.begin`` asks ``parsers.response_parser_class()``,
     which returns this module global: the choice made at import is
     overridden without ``LAMELLA_NO_EXTENSIONS`` or a new process.
     """
-    monkeypatch.setattr(_extensions, "_RESPONSE_PARSER", cls)
+    monkeypatch.setattr(parsers, "_RESPONSE_PARSER", cls)
 
 
 async def read_request(reader: asyncio.StreamReader) -> bytes:

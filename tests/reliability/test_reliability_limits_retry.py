@@ -12,27 +12,24 @@ import pytest
 from multidict import CIMultiDict
 from yarl import URL
 
-from lamella_core._limits import (
-    DEFAULT_LIMITS,
+from lamella_core._client.request import RequestInfo
+from lamella_core._client.retry import ExponentialRetry, parse_retry_after
+from lamella_core._limits import DEFAULT_LIMITS, ClientLimits
+from lamella_core.exceptions import (
     BodyTooLarge,
-    ClientLimits,
+    ClientConnectorError,
+    ClientPayloadError,
+    ClientResponseError,
     DecompressionLimitExceeded,
     HeadLimitSignal,
     LimitExceeded,
     RedirectLimitExceeded,
     ResponseHeadTooLarge,
-    TooManyContentCodings,
-    WebSocketMessageTooLarge,
-)
-from lamella_core._request import RequestInfo
-from lamella_core._retry import ExponentialRetry, parse_retry_after
-from lamella_core.exceptions import (
-    ClientConnectorError,
-    ClientPayloadError,
-    ClientResponseError,
     ServerDisconnectedError,
     SocketTimeoutError,
+    TooManyContentCodings,
     TooManyRedirects,
+    WebSocketMessageTooLarge,
 )
 
 # --- ClientLimits ------------------------------------------------------------------

@@ -28,8 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import PARSERS
 
-from lamella_core._decoders import ZlibDecoder, chain, limited
-from lamella_core._limits import DecompressionLimitExceeded
+from lamella_core._content.decoders import ZlibDecoder, chain, limited
 from lamella_core._wire import (
     Body,
     ChunkEnd,
@@ -39,7 +38,7 @@ from lamella_core._wire import (
     WireError,
     serialize_request_head,
 )
-from lamella_core.exceptions import ClientPayloadError
+from lamella_core.exceptions import ClientPayloadError, DecompressionLimitExceeded
 
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

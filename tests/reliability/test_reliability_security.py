@@ -25,7 +25,7 @@ from reliability_helpers import read_request
 from yarl import URL
 
 from lamella import ClientSession, Fingerprint, FormData
-from lamella_core._tcp import ssl_context_for
+from lamella_core._pool.tcp import ssl_context_for
 from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     InvalidURL,

@@ -19,7 +19,7 @@ from ._version import __version__ as __version__
 if TYPE_CHECKING:
     from ._fingerprint import Fingerprint
     from ._resolver import AsyncResolver, DefaultResolver, ThreadedResolver
-    from ._tcp import TCPConnector
+    from ._tcp import TCPConnector, TLSSettings
     from ._unix import UnixConnector
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "DefaultResolver",
     "Fingerprint",
     "TCPConnector",
+    "TLSSettings",
     "ThreadedResolver",
     "UnixConnector",
 ]
@@ -36,6 +37,7 @@ _HOMES = {
     "DefaultResolver": "._resolver",
     "Fingerprint": "._fingerprint",
     "TCPConnector": "._tcp",
+    "TLSSettings": "._tcp",
     "ThreadedResolver": "._resolver",
     "UnixConnector": "._unix",
 }

@@ -19,7 +19,7 @@ from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined
 from yarl import URL
 
 from lamella_core import BasicAuth
-from lamella_core._auth import netrc_auth
+from lamella_core.connection import netrc_auth
 
 __all__ = ["bypasses_proxy", "proxy_from_env"]
 

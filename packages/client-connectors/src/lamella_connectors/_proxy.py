@@ -18,13 +18,12 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from lamella_core import ClientRequest
-from lamella_core._connection import ResponseHeadError
-from lamella_core._connector import ConnectionKey
+from lamella_core.connection import ConnectionKey, ResponseHeadError
 from lamella_core.exceptions import ClientHttpProxyError
 
 if TYPE_CHECKING:
     from lamella_core import ClientTimeout
-    from lamella_core._connection import HTTP11Connection
+    from lamella_core.connection import HTTP11Connection
 
 __all__ = ["connect_request", "open_tunnel", "proxy_key", "proxy_tls_setting"]
 

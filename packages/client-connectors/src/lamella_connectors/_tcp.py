@@ -25,10 +25,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohappyeyeballs
 
-from lamella_core._connect_errors import mapped_connect_errors
-from lamella_core._connection import HTTP11Connection
-from lamella_core._connector import BaseConnector, ConnectionKey
-from lamella_core._tcp import ssl_context_for
+from lamella_core.connection import (
+    BaseConnector,
+    ConnectionKey,
+    HTTP11Connection,
+    mapped_connect_errors,
+    ssl_context_for,
+)
 from lamella_core.exceptions import ClientConnectorDNSError
 
 from ._dns import HostResolver

@@ -7,9 +7,7 @@ import os
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from lamella_core._connection import HTTP11Connection
-from lamella_core._connector import BaseConnector
-from lamella_core._tcp import ssl_context_for
+from lamella_core.connection import BaseConnector, HTTP11Connection, ssl_context_for
 from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorSSLError,

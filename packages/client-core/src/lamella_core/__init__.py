@@ -8,22 +8,12 @@ lamella-cookies and lamella-websocket extend it through the hooks in
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._auth import BasicAuth
-from ._connection import HTTP11Connection
-from ._connector import BaseConnector, Connection
-from ._cookies import DummyCookieJar
-from ._http import HttpVersion, HttpVersion10, HttpVersion11
-from ._limits import (
-    BodyTooLarge,
-    ClientLimits,
-    DecompressionLimitExceeded,
-    RedirectLimitExceeded,
-    ResponseHeadTooLarge,
-    TooManyContentCodings,
-    WebSocketMessageTooLarge,
-)
-from ._oneshot import request
-from ._payloads import (
+from ._client.auth import BasicAuth
+from ._client.oneshot import request
+from ._client.request import ClientRequest, RequestInfo
+from ._client.response import ClientResponse
+from ._client.session import ClientSession
+from ._content.payloads import (
     AsyncIterablePayload,
     BytesPayload,
     IOPayload,
@@ -31,14 +21,17 @@ from ._payloads import (
     Payload,
     StringPayload,
 )
-from ._request import ClientRequest, RequestInfo
-from ._response import ClientResponse
-from ._session import ClientSession
-from ._streams import EMPTY_PAYLOAD, StreamReader
-from ._tcp import BasicTCPConnector
+from ._content.streams import EMPTY_PAYLOAD, StreamReader
+from ._cookies import DummyCookieJar
+from ._http import HttpVersion, HttpVersion10, HttpVersion11
+from ._limits import ClientLimits
+from ._pool.connector import BaseConnector, Connection
+from ._pool.http11 import HTTP11Connection
+from ._pool.tcp import BasicTCPConnector
 from ._timeouts import ClientTimeout
 from ._version import __version__
 from .exceptions import (
+    BodyTooLarge,
     ClientConnectionError,
     ClientConnectionResetError,
     ClientConnectorCertificateError,
@@ -54,33 +47,38 @@ from .exceptions import (
     ClientSSLError,
     ConnectionTimeoutError,
     ContentTypeError,
+    DecompressionLimitExceeded,
     InvalidURL,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
+    RedirectLimitExceeded,
+    ResponseHeadTooLarge,
     ServerConnectionError,
     ServerDisconnectedError,
     ServerFingerprintMismatch,
     ServerTimeoutError,
     SocketTimeoutError,
+    TooManyContentCodings,
     TooManyRedirects,
     UnixClientConnectorError,
+    WebSocketMessageTooLarge,
     WSServerHandshakeError,
 )
 
 if TYPE_CHECKING:
-    from ._content_disposition import (
+    from ._client.retry import ExponentialRetry, RetryPolicy
+    from ._content.disposition import (
         BadContentDispositionHeader,
         BadContentDispositionParam,
         ContentDisposition,
         content_disposition_filename,
         parse_content_disposition,
     )
-    from ._formdata import FormData
-    from ._multipart import MultipartWriter
-    from ._retry import ExponentialRetry, RetryPolicy
+    from ._content.formdata import FormData
+    from ._content.multipart import MultipartWriter
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
@@ -197,17 +195,17 @@ __all__ = [
 # cost import time (tracing defines sixteen parameter classes; the hook
 # markers load pluggy and importlib.metadata).
 _LAZY = {
-    "BadContentDispositionHeader": "._content_disposition",
-    "BadContentDispositionParam": "._content_disposition",
-    "ContentDisposition": "._content_disposition",
-    "content_disposition_filename": "._content_disposition",
-    "parse_content_disposition": "._content_disposition",
-    "ExponentialRetry": "._retry",
-    "RetryPolicy": "._retry",
+    "BadContentDispositionHeader": "._content.disposition",
+    "BadContentDispositionParam": "._content.disposition",
+    "ContentDisposition": "._content.disposition",
+    "content_disposition_filename": "._content.disposition",
+    "parse_content_disposition": "._content.disposition",
+    "ExponentialRetry": "._client.retry",
+    "RetryPolicy": "._client.retry",
     "hookimpl": ".hookspecs",
     "hookspec": ".hookspecs",
-    "FormData": "._formdata",
-    "MultipartWriter": "._multipart",
+    "FormData": "._content.formdata",
+    "MultipartWriter": "._content.multipart",
     "TraceConfig": ".tracing",
     "TraceConnectionCreateEndParams": ".tracing",
     "TraceConnectionCreateStartParams": ".tracing",

@@ -8,7 +8,7 @@ from typing import Final
 
 from yarl import URL
 
-from .abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
+from lamella_core.abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
 
 __all__ = ["DummyCookieJar"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from ._connector import BaseConnector
+    from ._pool.connector import BaseConnector
     from .abc import AbstractCookieJar
 
 __all__ = ["lamella_default_connector", "lamella_default_cookie_jar"]
@@ -16,7 +16,7 @@ __all__ = ["lamella_default_connector", "lamella_default_cookie_jar"]
 @hookimpl(trylast=True)
 def lamella_default_connector(connector_kwargs: dict[str, Any]) -> BaseConnector:
     """Core alone connects with its plain TCP/TLS connector."""
-    from ._tcp import BasicTCPConnector
+    from ._pool.tcp import BasicTCPConnector
 
     return BasicTCPConnector(**connector_kwargs)
 

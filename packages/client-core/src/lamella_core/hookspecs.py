@@ -17,9 +17,9 @@ import pluggy
 if TYPE_CHECKING:
     from yarl import URL
 
-    from ._connector import BaseConnector
-    from ._decoders import ContentDecoder
-    from ._session import ClientSession
+    from ._client.session import ClientSession
+    from ._content.decoders import ContentDecoder
+    from ._pool.connector import BaseConnector
     from .abc import AbstractCookieJar
 
 __all__ = [

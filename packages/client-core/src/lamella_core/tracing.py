@@ -37,8 +37,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 if TYPE_CHECKING:
-    from ._response import ClientResponse
-    from ._session import ClientSession
+    from ._client.response import ClientResponse
+    from ._client.session import ClientSession
 
 __all__ = [
     "TraceConfig",

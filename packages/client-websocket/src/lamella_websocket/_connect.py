@@ -16,7 +16,7 @@ from typing import Any
 from yarl import URL
 
 from lamella_core import BaseConnector, BasicAuth, ClientSession, WSServerHandshakeError
-from lamella_core._contexts import AwaitableContext
+from lamella_core.connection import AwaitableContext
 
 from ._connection import ClientProtocol, WebSocketConnection
 from ._handshake import HandshakeFailure, make_offer, negotiate

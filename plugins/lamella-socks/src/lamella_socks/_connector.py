@@ -25,13 +25,12 @@ from lamella_connectors import TCPConnector
 from lamella_core import BasicAuth
 from lamella_core.exceptions import ClientProxyConnectionError, ConnectionTimeoutError
 
-from ._plugin import SCHEMES
+from ._schemes import SCHEMES
 
 if TYPE_CHECKING:
-    from lamella_connectors._tcp import TLSSettings
+    from lamella_connectors import TLSSettings
     from lamella_core import ClientRequest, ClientTimeout
-    from lamella_core._connection import HTTP11Connection
-    from lamella_core._connector import ConnectionKey
+    from lamella_core.connection import ConnectionKey, HTTP11Connection
 
 __all__ = ["SocksConnector"]
 

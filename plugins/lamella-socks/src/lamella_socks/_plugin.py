@@ -12,10 +12,9 @@ if TYPE_CHECKING:
 
     from lamella_core import BaseConnector
 
-__all__ = ["SCHEMES", "lamella_proxy_connector"]
+from ._schemes import SCHEMES
 
-#: The proxy URL schemes this plugin claims.
-SCHEMES = frozenset({"socks4", "socks4a", "socks5", "socks5h"})
+__all__ = ["lamella_proxy_connector"]
 
 
 @hookimpl

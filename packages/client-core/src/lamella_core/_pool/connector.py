@@ -20,14 +20,14 @@ import time
 from collections import OrderedDict, defaultdict, deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._connection import HTTP11Connection
+from .http11 import HTTP11Connection
 
 if TYPE_CHECKING:
     from yarl import URL
 
-    from ._auth import BasicAuth
-    from ._request import ClientRequest
-    from ._timeouts import ClientTimeout
+    from lamella_core._client.auth import BasicAuth
+    from lamella_core._client.request import ClientRequest
+    from lamella_core._timeouts import ClientTimeout
 
 __all__ = ["BaseConnector", "Connection", "ConnectionKey"]
 

@@ -19,17 +19,19 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
-from ._http import KNOWN_VERSIONS, HttpVersion
-from ._links import parse_links
-from ._streams import StreamReader
-from .exceptions import ClientResponseError, ContentTypeError
+from lamella_core._content.streams import StreamReader
+from lamella_core._http import KNOWN_VERSIONS, HttpVersion
+from lamella_core.exceptions import ClientResponseError, ContentTypeError
+
+from .links import parse_links
 
 if TYPE_CHECKING:
-    from ._connector import Connection
-    from ._content_disposition import ContentDisposition
-    from ._request import RequestInfo
-    from ._wire import ResponseHead
-    from .tracing import Trace
+    from lamella_core._content.disposition import ContentDisposition
+    from lamella_core._pool.connector import Connection
+    from lamella_core._wire import ResponseHead
+    from lamella_core.tracing import Trace
+
+    from .request import RequestInfo
 
 __all__ = ["ClientResponse", "parse_content_type"]
 
@@ -175,7 +177,7 @@ class ClientResponse:
         raw = self.headers.get("Content-Disposition")
         if raw is None:
             return None
-        from ._content_disposition import (  # on first use: few responses carry one
+        from lamella_core._content.disposition import (
             ContentDisposition,
             content_disposition_filename,
             parse_content_disposition,

@@ -30,8 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final, Protocol
 
-from ._limits import DecompressionLimitExceeded
-from .exceptions import ClientPayloadError
+from lamella_core.exceptions import ClientPayloadError, DecompressionLimitExceeded
 
 __all__ = [
     "ChainDecoder",

@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, Literal, Protocol
 
-from ._http import IDEMPOTENT_METHODS
-from .exceptions import ClientConnectionError, ClientPayloadError
+from lamella_core._http import IDEMPOTENT_METHODS
+from lamella_core.exceptions import ClientConnectionError, ClientPayloadError
 
 __all__ = [
     "DEFAULT_RETRY_EXCEPTIONS",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._wire import PyResponseParser, ResponseParser
+from lamella_core._wire import PyResponseParser, ResponseParser
 
 __all__ = ["NO_EXTENSIONS", "response_parser_class"]
 
@@ -22,7 +22,7 @@ def _pick_response_parser() -> type[ResponseParser]:
     if NO_EXTENSIONS or sys.implementation.name != "cpython":
         return PyResponseParser
     try:
-        from ._wire.htparser import HttptoolsResponseParser
+        from lamella_core._wire.htparser import HttptoolsResponseParser
     except ImportError:
         return PyResponseParser
     return HttptoolsResponseParser

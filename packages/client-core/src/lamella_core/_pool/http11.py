@@ -25,21 +25,23 @@ import threading
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ._decoders import ContentDecoder
-from ._extensions import response_parser_class
-from ._limits import BodyTooLarge, HeadLimitSignal
-from ._streams import StreamReader
-from ._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
-from .exceptions import (
+from lamella_core._content.decoders import ContentDecoder
+from lamella_core._content.streams import StreamReader
+from lamella_core._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
+from lamella_core.exceptions import (
+    BodyTooLarge,
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
+    HeadLimitSignal,
     ServerDisconnectedError,
     SocketTimeoutError,
 )
 
+from .parsers import response_parser_class
+
 if TYPE_CHECKING:
-    from ._wire import ResponseParser
+    from lamella_core._wire import ResponseParser
 
 __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 

@@ -12,13 +12,14 @@ from typing import NamedTuple
 from multidict import CIMultiDict
 from yarl import URL
 
-from ._auth import BasicAuth
-from ._payloads import Payload
-from .exceptions import (
+from lamella_core._content.payloads import Payload
+from lamella_core.exceptions import (
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
 )
+
+from .auth import BasicAuth
 
 __all__ = ["REDIRECT_STATUSES", "NextRequest", "next_request", "redirect_target"]
 

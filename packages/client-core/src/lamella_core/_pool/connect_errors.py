@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .exceptions import (
+from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
@@ -27,7 +27,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._connector import ConnectionKey
+    from .connector import ConnectionKey
 
 __all__ = ["mapped_connect_errors"]
 

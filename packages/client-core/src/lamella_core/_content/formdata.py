@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 from multidict import MultiDict, MultiDictProxy
 
-from ._multipart import MultipartWriter
-from ._payloads import BytesPayload, IOPayload, Payload, StringPayload, guess_filename, payload_for
+from .multipart import MultipartWriter
+from .payloads import BytesPayload, IOPayload, Payload, StringPayload, guess_filename, payload_for
 
 __all__ = ["FormData"]
 

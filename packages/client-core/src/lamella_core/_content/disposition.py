@@ -19,16 +19,20 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 __all__ = [
+    "BAD_HEADER_CHARS",
+    "CONTROL_CHARS",
     "BadContentDispositionHeader",
     "BadContentDispositionParam",
     "ContentDisposition",
     "content_disposition_filename",
+    "content_disposition_header",
+    "is_token",
     "parse_content_disposition",
 ]
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
-_is_token = re.compile(_TOKEN).fullmatch
+is_token = re.compile(_TOKEN).fullmatch
 # One ";"-separated parameter: name, then a token or a quoted string.
 _PARAM = re.compile(rf"\s*;\s*({_TOKEN})\s*=\s*({_QUOTED}|[^;\s]*)\s*")
 _UNESCAPE = re.compile(r"\\(.)")
@@ -68,7 +72,7 @@ def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str,
         return None, {}
     disptype, sep, _ = header.partition(";")
     disptype = disptype.strip()
-    if not _is_token(disptype):
+    if not is_token(disptype):
         warnings.warn(BadContentDispositionHeader(header), stacklevel=2)
         return None, {}
     params: dict[str, str] = {}
@@ -95,7 +99,7 @@ def parse_content_disposition(header: str | None) -> tuple[str | None, dict[str,
                 warnings.warn(BadContentDispositionParam(value), stacklevel=2)
                 return None, {}
             value = decoded
-        elif not _is_token(value):
+        elif not is_token(value):
             warnings.warn(BadContentDispositionParam(value), stacklevel=2)
             return None, {}
         params[name] = value
@@ -137,3 +141,50 @@ def content_disposition_filename(params: Mapping[str, str], name: str = "filenam
         pieces.append(piece)
         index += 1
     return "".join(pieces) or None
+
+
+# --- building -------------------------------------------------------------------
+
+# Controls a quoted value percent-encodes; what no header value may hold.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+BAD_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+_PERCENT = {'"': "%22", "\r": "%0D", "\n": "%0A"}
+
+
+def content_disposition_header(
+    disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
+) -> str:
+    """Build a part's Content-Disposition value, e.g. ``form-data; name="a"``.
+
+    Args:
+        disptype: a token: ``form-data``, ``attachment``, ``inline``.
+        quote_fields: percent-encode ``"``, CR, LF and other controls in the
+            values (the HTML form rules); when False, only backslash-escape
+            ``\\`` and ``"`` and refuse CR, LF and NUL.
+        _charset: kept for aiohttp compatibility; values are sent as UTF-8.
+        params: the parameters, such as ``name`` and ``filename``.
+
+    Raises:
+        ValueError: a bad disposition type or parameter name, or (without
+            quoting) a value holding CR, LF or NUL.
+    """
+    if not is_token(disptype):
+        raise ValueError(f"bad content disposition type {disptype!r}")
+    pieces = [disptype]
+    for key, value in params.items():
+        if not is_token(key):
+            raise ValueError(f"bad content disposition parameter {key!r}={value!r}")
+        if quote_fields:
+            value = CONTROL_CHARS.sub(_percent, value.replace('"', "%22"))
+            value = value.replace("\\", "\\\\")
+        else:
+            if BAD_HEADER_CHARS.search(value):
+                raise ValueError(f"{key} must not contain CR, LF or NUL: {value!r}")
+            value = value.replace("\\", "\\\\").replace('"', '\\"')
+        pieces.append(f'{key}="{value}"')
+    return "; ".join(pieces)
+
+
+def _percent(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _PERCENT.get(char) or f"%{ord(char):02X}"

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
-from ._connection import ParserLimits
-from ._decoders import ContentDecoder
-from ._limits import ClientLimits
-from ._timeouts import ClientTimeout
+from lamella_core._content.decoders import ContentDecoder
+from lamella_core._limits import ClientLimits
+from lamella_core._pool.http11 import ParserLimits
+from lamella_core._timeouts import ClientTimeout
 
 if TYPE_CHECKING:
-    from ._retry import RetryPolicy
-    from .tracing import Trace
+    from lamella_core.tracing import Trace
+
+    from .retry import RetryPolicy
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
 

@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from ._connection import HTTP11Connection
-from ._request import ClientRequest
+from lamella_core._pool.http11 import HTTP11Connection
+
+from .request import ClientRequest
 
 if TYPE_CHECKING:
-    from .tracing import Trace
+    from lamella_core.tracing import Trace
 
 __all__ = ["write_request"]
 

@@ -24,10 +24,12 @@ import json
 import os
 import stat
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
-from multidict import CIMultiDict, MultiDictProxy
+from multidict import CIMultiDict
+
+from .disposition import content_disposition_header
 
 __all__ = [
     "CHUNK_SIZE",
@@ -97,8 +99,6 @@ class Payload:
         self, disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
     ) -> None:
         """Set the part's Content-Disposition header, quoting values as RFC 7578 asks."""
-        from ._multipart import content_disposition_header
-
         self.headers["Content-Disposition"] = content_disposition_header(
             disptype, quote_fields=quote_fields, _charset=_charset, **params
         )
@@ -273,11 +273,14 @@ class IOPayload(Payload):
 
 
 def payload_for(data: Any, *, encoding: str = "utf-8") -> Payload:
-    """Wrap ``data`` as a request body, the way aiohttp's ``data=`` accepts it.
+    """Wrap one value as a payload: a body, a form field or a multipart part.
+
+    Forms (mappings, pairs, ``FormData``) are for a request's ``data=`` only;
+    ``bodies.request_body`` adds them.
 
     Args:
-        data: bytes-like, str, a mapping, MultiDict or list of pairs (a form),
-            a file-like object, an async iterable, a ``FormData`` or a payload.
+        data: bytes-like, str, a file-like object, an async iterable, a
+            response's stream or a payload.
         encoding: the charset for a str body.
 
     Raises:
@@ -297,14 +300,6 @@ def payload_for(data: Any, *, encoding: str = "utf-8") -> Payload:
         return AsyncIterablePayload(data.iter_any())
     if isinstance(data, AsyncIterable):
         return AsyncIterablePayload(data)
-    from ._formdata import FormData
-
-    if isinstance(data, FormData):
-        return data()
-    if isinstance(data, (Mapping, MultiDictProxy)) or (
-        isinstance(data, (list, tuple)) and _is_pairs(data)
-    ):
-        return FormData(data)()
     raise TypeError(f"Cannot send a request body of type {type(data).__name__}")
 
 
@@ -418,7 +413,3 @@ def _as_bytes(piece: object) -> bytes:
     if isinstance(piece, (bytes, bytearray, memoryview)):
         return bytes(piece)
     raise TypeError(f"Body pieces must be bytes, not {type(piece).__name__}")
-
-
-def _is_pairs(data: Iterable[Any]) -> bool:
-    return all(isinstance(item, (list, tuple)) and len(item) == 2 for item in data)

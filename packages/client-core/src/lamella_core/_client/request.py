@@ -15,13 +15,14 @@ from typing import Any, NamedTuple
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._auth import BasicAuth
-from ._connector import ConnectionKey
-from ._http import HttpVersion, HttpVersion10, HttpVersion11
-from ._payloads import Payload
-from ._version import __version__
-from ._wire import serialize_request_head
-from .exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from lamella_core._content.payloads import Payload
+from lamella_core._http import HttpVersion, HttpVersion10, HttpVersion11
+from lamella_core._pool.connector import ConnectionKey
+from lamella_core._version import __version__
+from lamella_core._wire import serialize_request_head
+from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
+
+from .auth import BasicAuth
 
 __all__ = ["ALLOWED_SCHEMES", "DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
 

@@ -22,41 +22,47 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from ._auth import BasicAuth, netrc_auth
-from ._connection import ResponseHeadError
-from ._connector import BaseConnector, Connection
-from ._contexts import RequestContextManager
-from ._cookie_header import as_simple_cookie, cookie_header
-from ._cookies import DummyCookieJar
-from ._exchange import write_request
-from ._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
-from ._limits import (
-    ClientLimits,
-    HeadLimitSignal,
-    RedirectLimitExceeded,
-    ResponseHeadTooLarge,
+from lamella_core._content.bodies import request_body
+from lamella_core._content.payloads import (
+    JsonPayload,
+    Payload,
+    compress_coding,
+    compress_payload,
 )
-from ._options import RequestOptions, deadline_passed, merged_limits, parser_arguments
-from ._payloads import JsonPayload, Payload, compress_coding, compress_payload, payload_for
-from ._redirects import REDIRECT_STATUSES, next_request, redirect_target
-from ._request import ALLOWED_SCHEMES, ClientRequest
-from ._response import ClientResponse
-from ._session_setup import SessionPlugins
-from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
-from .abc import AbstractCookieJar
-from .exceptions import (
+from lamella_core._cookies import DummyCookieJar
+from lamella_core._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
+from lamella_core._limits import ClientLimits
+from lamella_core._pool.connector import BaseConnector, Connection
+from lamella_core._pool.http11 import ResponseHeadError
+from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
+from lamella_core.abc import AbstractCookieJar
+from lamella_core.exceptions import (
     ClientError,
     ClientOSError,
     ClientResponseError,
     ConnectionTimeoutError,
+    HeadLimitSignal,
     InvalidUrlClientError,
     NonHttpUrlClientError,
+    RedirectLimitExceeded,
+    ResponseHeadTooLarge,
     ServerDisconnectedError,
 )
 
+from .auth import BasicAuth, netrc_auth
+from .contexts import RequestContextManager
+from .cookie_header import as_simple_cookie, cookie_header
+from .exchange import write_request
+from .options import RequestOptions, deadline_passed, merged_limits, parser_arguments
+from .redirects import REDIRECT_STATUSES, next_request, redirect_target
+from .request import ALLOWED_SCHEMES, ClientRequest
+from .response import ClientResponse
+from .session_plugins import SessionPlugins
+
 if TYPE_CHECKING:
-    from ._retry import RetryPolicy
-    from .tracing import Trace
+    from lamella_core.tracing import Trace
+
+    from .retry import RetryPolicy
 
 __all__ = ["ClientSession"]
 
@@ -479,7 +485,7 @@ class ClientSession:
         return None
 
     def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
-        from .tracing import make_traces  # loaded only by sessions that trace
+        from lamella_core.tracing import make_traces  # loaded only by sessions that trace
 
         return make_traces(self, self._trace_configs, trace_request_ctx)
 
@@ -497,7 +503,7 @@ class ClientSession:
         elif data is None:
             return None
         else:
-            body = payload_for(data, encoding=encoding)
+            body = request_body(data, encoding=encoding)
         coding = compress_coding(compress)
         if coding:
             if "Content-Encoding" in headers:

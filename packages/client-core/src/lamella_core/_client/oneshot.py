@@ -7,10 +7,11 @@ from typing import Any
 
 from yarl import URL
 
-from ._connector import BaseConnector
-from ._contexts import SessionRequestContextManager
-from ._session import ClientSession
-from ._session_setup import SessionPlugins
+from lamella_core._pool.connector import BaseConnector
+
+from .contexts import SessionRequestContextManager
+from .session import ClientSession
+from .session_plugins import SessionPlugins
 
 __all__ = ["request"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from ._decoders import (
+from lamella_core._content.decoders import (
     ContentDecoder,
     DecoderRegistry,
     UnsupportedContentEncoding,
@@ -25,10 +25,11 @@ from ._decoders import (
 if TYPE_CHECKING:
     import pluggy
 
-    from ._connector import BaseConnector
-    from ._limits import ClientLimits
-    from ._session import ClientSession
-    from .abc import AbstractCookieJar
+    from lamella_core._limits import ClientLimits
+    from lamella_core._pool.connector import BaseConnector
+    from lamella_core.abc import AbstractCookieJar
+
+    from .session import ClientSession
 
 __all__ = ["SessionPlugins"]
 
@@ -56,7 +57,7 @@ class SessionPlugins:
     @classmethod
     def resolve(cls) -> SessionPlugins:
         """Ask the installed plugins, once, for this session."""
-        from .plugins import get_plugin_manager  # pluggy loads with the first session
+        from lamella_core.plugins import get_plugin_manager  # pluggy loads with the first session
 
         return cls(get_plugin_manager())
 

@@ -24,62 +24,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
-from ._payloads import JsonPayload, Payload, StringPayload, _compressor, payload_for
+from .disposition import BAD_HEADER_CHARS, CONTROL_CHARS, is_token
+from .payloads import JsonPayload, Payload, StringPayload, _compressor, payload_for
 
-__all__ = ["MultipartWriter", "content_disposition_header"]
+__all__ = ["MultipartWriter"]
 
-_TOKEN = re.compile(r"\A[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_BAD_HEADER = re.compile(r"[\r\n\x00]")
-_PERCENT = {'"': "%22", "\r": "%0D", "\n": "%0A"}
 _PART_ENCODINGS = frozenset({"deflate", "gzip"})
 _TRANSFER_ENCODINGS = frozenset({"base64", "quoted-printable"})
-
-
-def content_disposition_header(
-    disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
-) -> str:
-    """Build a part's Content-Disposition value, e.g. ``form-data; name="a"``.
-
-    Args:
-        disptype: a token: ``form-data``, ``attachment``, ``inline``.
-        quote_fields: percent-encode ``"``, CR, LF and other controls in the
-            values (the HTML form rules); when False, only backslash-escape
-            ``\\`` and ``"`` and refuse CR, LF and NUL.
-        _charset: kept for aiohttp compatibility; values are sent as UTF-8.
-        params: the parameters, such as ``name`` and ``filename``.
-
-    Raises:
-        ValueError: a bad disposition type or parameter name, or (without
-            quoting) a value holding CR, LF or NUL.
-    """
-    if not _TOKEN.match(disptype):
-        raise ValueError(f"bad content disposition type {disptype!r}")
-    pieces = [disptype]
-    for key, value in params.items():
-        if not _TOKEN.match(key):
-            raise ValueError(f"bad content disposition parameter {key!r}={value!r}")
-        if quote_fields:
-            value = _CONTROL.sub(_percent, value.replace('"', "%22"))
-            value = value.replace("\\", "\\\\")
-        else:
-            if _BAD_HEADER.search(value):
-                raise ValueError(f"{key} must not contain CR, LF or NUL: {value!r}")
-            value = value.replace("\\", "\\\\").replace('"', '\\"')
-        pieces.append(f'{key}="{value}"')
-    return "; ".join(pieces)
-
-
-def _percent(match: re.Match[str]) -> str:
-    char = match.group(0)
-    return _PERCENT.get(char) or f"%{ord(char):02X}"
 
 
 class MultipartWriter(Payload):
@@ -258,16 +215,16 @@ class MultipartWriter(Payload):
 
 
 def _header_line(name: str, value: str) -> bytes:
-    if _BAD_HEADER.search(name) or _BAD_HEADER.search(value) or ":" in name:
+    if BAD_HEADER_CHARS.search(name) or BAD_HEADER_CHARS.search(value) or ":" in name:
         raise ValueError(f"invalid part header {name!r}: {value!r}")
     return f"{name}: {value}".encode()
 
 
 def _boundary_value(boundary: str) -> str:
     """The boundary as a header parameter: a token, else a quoted-string."""
-    if _TOKEN.match(boundary):
+    if is_token(boundary):
         return boundary
-    if _CONTROL.search(boundary):
+    if CONTROL_CHARS.search(boundary):
         raise ValueError("boundary value contains invalid characters")
     return '"' + boundary.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from ._response import ClientResponse
+    from .response import ClientResponse
 
 __all__ = ["AwaitableContext", "RequestContextManager", "SessionRequestContextManager"]
 

@@ -12,13 +12,13 @@ import ssl
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ._connect_errors import mapped_connect_errors
-from ._connection import HTTP11Connection
-from ._connector import BaseConnector
+from .connect_errors import mapped_connect_errors
+from .connector import BaseConnector
+from .http11 import HTTP11Connection
 
 if TYPE_CHECKING:
-    from ._request import ClientRequest
-    from ._timeouts import ClientTimeout
+    from lamella_core._client.request import ClientRequest
+    from lamella_core._timeouts import ClientTimeout
 
 __all__ = ["BasicTCPConnector", "ssl_context_for"]
 

@@ -1,0 +1,43 @@
+"""What connector and transport plugin authors build on: the public connection API.
+
+lamella-connectors, lamella-websocket and lamella-socks are written on these
+names only, so a third-party distribution can do everything they do:
+
+- :class:`BaseConnector` pools connections; a subclass implements
+  ``_create_connection(req, traces, timeout)`` (aiohttp's name for the
+  open-a-transport step), which returns a connected :class:`HTTP11Connection`.
+- :class:`HTTP11Connection` is the asyncio protocol to pass to
+  ``loop.create_connection`` (``connector._new_protocol`` in the siblings).
+- :class:`ConnectionKey` says which requests may share a connection.
+- :func:`mapped_connect_errors` turns the stdlib errors of resolving,
+  connecting and the TLS handshake into lamella's ``ClientConnector*Error``.
+- :func:`ssl_context_for` turns a request's ``ssl=`` setting into a context.
+- :func:`netrc_auth` reads credentials for a host from ``~/.netrc``.
+- :class:`AwaitableContext` is what request-like calls return: awaitable and
+  an async context manager.
+
+Stability: these names follow lamella-core's version; within a minor series
+(``0.1.x``) they change only compatibly, so a plugin depends on
+``lamella-core>=0.1,<0.2``.
+"""
+
+from __future__ import annotations
+
+from ._client.auth import netrc_auth
+from ._client.contexts import AwaitableContext
+from ._pool.connect_errors import mapped_connect_errors
+from ._pool.connector import BaseConnector, Connection, ConnectionKey
+from ._pool.http11 import HTTP11Connection, ResponseHeadError
+from ._pool.tcp import ssl_context_for
+
+__all__ = [
+    "AwaitableContext",
+    "BaseConnector",
+    "Connection",
+    "ConnectionKey",
+    "HTTP11Connection",
+    "ResponseHeadError",
+    "mapped_connect_errors",
+    "netrc_auth",
+    "ssl_context_for",
+]
