@@ -4,8 +4,9 @@ Two checks, each in fresh virtualenvs that hold only pip:
 
 - the README's one-command install of every folder gives ``import lamella`` and
   a working ``lamella`` command;
-- each upper distribution installed with the core folder in the same command
-  gets its ``lamella-core`` from that folder, never from a package index.
+- each upper distribution installed with the core folder (and lamella-socks
+  with the connectors folder) in the same command gets them from the
+  folders, never from a package index.
 
 The virtualenvs are installed in parallel: each pip run builds from source.
 """
@@ -27,13 +28,16 @@ pytestmark = pytest.mark.packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "./packages/client-core"
+CONNECTORS = "./packages/client-connectors"
 # folder -> (distribution, import name, entry-point name)
 UPPER = {
-    "./packages/client-connectors": ("lamella-connectors", "lamella_connectors", "connectors"),
+    CONNECTORS: ("lamella-connectors", "lamella_connectors", "connectors"),
     "./packages/client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
     "./packages/client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
 }
+# The lamella folders each upper one needs beside it, core aside.
+NEEDS = {"./plugins/lamella-socks": [CONNECTORS]}
 # What an installed venv reports: lamella distributions and where each came from,
 # and the plugins core's manager loaded through the entry points.
 REPORT = """
@@ -67,7 +71,7 @@ def clean_env() -> dict[str, str]:
 def venvs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One venv per install: "readme" for the README's command, else per upper folder."""
     plans = {"readme": readme_install_command()}
-    plans.update({folder: [folder, CORE] for folder in UPPER})
+    plans.update({folder: [folder, *NEEDS.get(folder, []), CORE] for folder in UPPER})
     pythons, procs = {}, {}
     for name, folders in plans.items():
         env_dir = tmp_path_factory.mktemp("clone-install")
@@ -119,7 +123,7 @@ def test_readme_command_installs_every_distribution_from_its_folder(
     }
     del expected["lamella-socks"]  # optional, not part of the one command
     assert seen["origins"] == expected
-    assert {"core", "connectors", "cookies", "websocket", "lamella"} <= set(seen["plugins"])
+    assert {"lamella_core", "connectors", "cookies", "websocket", "lamella"} <= set(seen["plugins"])
 
 
 def test_readme_command_gives_import_lamella_and_the_command(venvs: dict[str, Path]) -> None:
@@ -141,7 +145,12 @@ def test_an_upper_distribution_takes_core_from_the_folder(
 ) -> None:
     distribution, package, entry_point = UPPER[folder]
     seen = report(venvs[folder])
-    assert seen["origins"] == {distribution: folder_uri(folder), "lamella-core": folder_uri(CORE)}
+    needed = {UPPER[other][0]: folder_uri(other) for other in NEEDS.get(folder, [])}
+    assert seen["origins"] == {
+        distribution: folder_uri(folder),
+        "lamella-core": folder_uri(CORE),
+        **needed,
+    }
     assert entry_point in seen["plugins"]
     run = subprocess.run(
         [str(venvs[folder]), "-I", "-c", f"import {package}"], capture_output=True, text=True
