@@ -1,8 +1,14 @@
-"""Real peers on loopback for the whole suite.
+"""Real peers on loopback for the whole suite, on the event loop it is asked for.
 
 ``http_server`` is an aiohttp.web application with the routes the client
 tests need; ``raw_server`` is a bare asyncio server that answers each
 request with exact bytes, for malformed or unusual responses.
+
+Every async test runs on asyncio's default loop, or on uvloop with
+``--event-loop=uvloop`` (or ``LAMELLA_TEST_LOOP=uvloop hatch test``); CI
+runs the suite both ways. While a test's loop runs, blockbuster fails any
+blocking call made on the loop's thread (file reads, ``time.sleep``,
+blocking sockets), lamella's and the test's alike.
 """
 
 from __future__ import annotations
@@ -10,13 +16,42 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
 from yarl import URL
+
+# --- the event loop, and the blocking-call detector ----------------------------
+
+LOOPS: Mapping[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": lambda: __import__("uvloop").new_event_loop(),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--event-loop",
+        choices=sorted(LOOPS),
+        default=os.environ.get("LAMELLA_TEST_LOOP") or "asyncio",
+        help="the event loop every async test runs on (default: $LAMELLA_TEST_LOOP or asyncio)",
+    )
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    name = config.getoption("event_loop")
+    return {name: LOOPS[name]}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"event loop: {config.getoption('event_loop')}"
+
 
 # --- aiohttp.web server --------------------------------------------------------
 

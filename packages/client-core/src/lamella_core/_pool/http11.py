@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lamella_core._content.decoders import ContentDecoder
 from lamella_core._content.streams import StreamReader
@@ -123,8 +123,9 @@ class HTTP11Connection(asyncio.BufferedProtocol):
     # --- asyncio callbacks ---------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # No isinstance check: uvloop's transports do the whole Transport API
+        # without subclassing asyncio.Transport.
+        self.transport = cast("asyncio.Transport", transport)
         self._connected = True
 
     def get_buffer(self, sizehint: int) -> memoryview:
