@@ -156,7 +156,10 @@ def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
         log = tmp_path_factory.mktemp("socks") / "pproxy.log"
         # --auth 0: check credentials on every connection (pproxy otherwise
         # remembers an address that authenticated once).
-        args = [sys.executable, "-m", "pproxy", "-l", listen, "--auth", "0"]
+        # pproxy switches to uvloop when it imports, then fails to find a loop
+        # on it; the peer runs on asyncio's own loop whatever the suite uses.
+        main = "import sys; sys.modules['uvloop'] = None; from pproxy.server import main; main()"
+        args = [sys.executable, "-c", main, "-l", listen, "--auth", "0"]
         proc = stack.enter_context(_subprocess(args, log))
         _wait_for_port(port, proc, log)
         started[key] = ProxyServer(URL(f"{protocol}://127.0.0.1:{port}"), log)
