@@ -6,9 +6,12 @@ request with exact bytes, for malformed or unusual responses.
 
 Every async test runs on asyncio's default loop, or on uvloop with
 ``--event-loop=uvloop`` (or ``LAMELLA_TEST_LOOP=uvloop hatch test``); CI
-runs the suite both ways. While a test's loop runs, blockbuster fails any
-blocking call made on the loop's thread (file reads, ``time.sleep``,
-blocking sockets), lamella's and the test's alike.
+runs the suite both ways. While a test runs, blockbuster fails any
+blocking call (a file read, ``time.sleep``, a blocking socket, ``os.stat``)
+that lamella's own code makes on a thread whose event loop is running; a
+test opts out with ``@pytest.mark.allow_blocking`` when it calls one of
+lamella's documented synchronous APIs (such as ``CookieJar.save``) from a
+coroutine on purpose.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import gzip
 import json
 import os
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
+from blockbuster import blockbuster_ctx
 from yarl import URL
 
 # --- the event loop, and the blocking-call detector ----------------------------
@@ -51,6 +55,35 @@ def pytest_asyncio_loop_factories(
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"event loop: {config.getoption('event_loop')}"
+
+
+# The product's import packages: a blocking call counts when one of their
+# frames is on the stack, so the test's own file reads and the server peers'
+# work in the same loop are not lamella's fault.
+PRODUCT_PACKAGES = (
+    "lamella_core",
+    "lamella_connectors",
+    "lamella_websocket",
+    "lamella_cookies",
+    "lamella",
+    "lamella_socks",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_blocking: the test calls a synchronous lamella API inside the loop"
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if lamella's code blocks a running event loop."""
+    if request.node.get_closest_marker("allow_blocking"):
+        yield
+        return
+    with blockbuster_ctx(list(PRODUCT_PACKAGES)):
+        yield
 
 
 # --- aiohttp.web server --------------------------------------------------------

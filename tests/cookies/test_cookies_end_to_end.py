@@ -208,6 +208,9 @@ async def test_public_suffix_cookie_from_a_server_is_refused(session, cookie_ser
     assert len(session.cookie_jar) == 0
 
 
+# CookieJar.save and .load are synchronous file I/O, as in aiohttp: the test
+# calls them from a coroutine on purpose.
+@pytest.mark.allow_blocking
 async def test_jar_persists_between_sessions(cookie_server, tmp_path) -> None:
     async with ClientSession(connector=LoopbackConnector()) as session:
         await (await session.get(_set(cookie_server, "sid=abc; Max-Age=3600"))).release()

@@ -8,6 +8,7 @@ lamella-cookies and lamella-websocket extend it through the hooks in
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _discovery  # noqa: F401  (starts finding the plugins, off the event loop)
 from ._client.auth import BasicAuth
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo

@@ -1,26 +1,25 @@
 """The plugin manager: built once, lazily, from the ``lamella`` entry points.
 
-Nothing is loaded at import time. The first ``ClientSession`` (or a direct
-call to :func:`get_plugin_manager`) builds the manager: it adds the hook
-specifications, registers lamella-core's fallbacks (``trylast``, so any
-sibling or third-party answer wins) and loads every distribution that
-declares a ``lamella`` entry point, unless ``LAMELLA_DISABLE_PLUGIN_AUTOLOAD``
-is set to a non-empty value.
+The entry points are found off the event loop, by a thread that importing
+lamella-core starts (see ``_discovery``); nothing is loaded then. The first
+``ClientSession`` (or a direct call to :func:`get_plugin_manager`) builds
+the manager: it adds the hook specifications, registers lamella-core's
+fallbacks (``trylast``, so any sibling or third-party answer wins) and loads
+every distribution found, unless ``LAMELLA_DISABLE_PLUGIN_AUTOLOAD`` is set
+to a non-empty value.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import threading
 
 import pluggy
 
-from . import _defaults, hookspecs
+from . import _defaults, _discovery, hookspecs
 
 __all__ = ["PluginLoadError", "get_plugin_manager", "register", "unregister"]
 
-_ENTRY_POINT_GROUP = "lamella"
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None
 
@@ -52,7 +51,7 @@ def unregister(plugin: object) -> None:
 
 
 def _build() -> pluggy.PluginManager:
-    manager = pluggy.PluginManager(_ENTRY_POINT_GROUP)
+    manager = pluggy.PluginManager(_discovery.ENTRY_POINT_GROUP)
     manager.add_hookspecs(hookspecs)
     manager.register(_defaults, "lamella_core")
     if not os.environ.get("LAMELLA_DISABLE_PLUGIN_AUTOLOAD"):
@@ -61,7 +60,7 @@ def _build() -> pluggy.PluginManager:
 
 
 def _load_entry_points(manager: pluggy.PluginManager) -> None:
-    for ep in importlib.metadata.entry_points(group=_ENTRY_POINT_GROUP):
+    for ep in _discovery.entry_points():
         if manager.get_plugin(ep.name) is not None or ep.value == _defaults.__name__:
             continue
         try:

@@ -1,0 +1,41 @@
+"""Finds the ``lamella`` entry points in a thread started when lamella-core is imported.
+
+Finding them reads every installed distribution's metadata from disk. Done
+by the first ``ClientSession``, which is usually made inside a running
+event loop, that file I/O would block the loop; done at import, it would
+slow down ``import lamella_core``. So the import starts one short-lived
+daemon thread that imports pluggy and reads the entry points, and the plugin
+manager takes its result. The manager waits for the thread only when a
+session is made within milliseconds of the import, and scans by itself when
+the thread never ran in this process (a child forked before it finished).
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import EntryPoints
+
+__all__ = ["ENTRY_POINT_GROUP", "entry_points"]
+
+ENTRY_POINT_GROUP = "lamella"
+_found: list[EntryPoints] = []
+
+
+def _scan() -> None:
+    import importlib.metadata
+
+    import pluggy  # noqa: F401  (imported here, off the loop, for the plugin manager)
+
+    _found.append(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def entry_points() -> EntryPoints:
+    """The group's entry points, as found by the discovery thread."""
+    _thread.join()
+    if not _found:
+        _scan()
+    return _found[0]
+
+
+_thread = threading.Thread(target=_scan, name="lamella-plugin-discovery", daemon=True)
+_thread.start()
