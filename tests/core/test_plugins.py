@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -185,3 +187,39 @@ def test_entry_points_are_loaded():
     declared = {ep.name for ep in importlib.metadata.entry_points(group="lamella")} - {"core"}
     loaded = {name for name, _ in manager.list_name_plugin()}
     assert declared <= loaded
+
+
+FIRST_SESSION_IN_A_LOOP = """
+import asyncio, sys
+from blockbuster import blockbuster_ctx
+import lamella_core
+
+async def main():
+    with blockbuster_ctx(["lamella_core", "lamella_connectors", "lamella_cookies"]):
+        async with lamella_core.ClientSession() as session:
+            print(type(session.connector).__name__)
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_session_in_a_loop_reads_no_metadata():
+    # A fresh process: its first ClientSession, made inside a running loop,
+    # builds the plugin manager from the entry points the discovery thread
+    # found, so no metadata file is read on the loop (blockbuster would raise).
+    code = FIRST_SESSION_IN_A_LOOP.replace(
+        "import lamella_core\n", "import lamella_core\nlamella_core._discovery._thread.join()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "TCPConnector"
+
+
+def test_discovery_scans_by_itself_when_its_thread_never_ran(monkeypatch):
+    from lamella_core import _discovery
+
+    monkeypatch.setattr(_discovery, "_found", [])
+    names = {ep.name for ep in _discovery.entry_points()}
+    assert {"connectors", "cookies", "websocket"} <= names
