@@ -342,6 +342,15 @@ def _post_head(host: str, path: str, content_type: str, length: int) -> bytes:
 
 CLIENTS = {"lamella": lamella_ops, "aiohttp": aiohttp_ops, "httpx": httpx_ops, "floor": floor_ops}
 
+
+def _client_ops(client: str) -> Callable[[int, int, str], tuple[Any, Any]]:
+    """The adapter for ``client``: one of the above, or one of ``others.py``'s."""
+    if client in CLIENTS:
+        return CLIENTS[client]
+    from others import OPS
+
+    return OPS[client]
+
 # --- driving a workload ---------------------------------------------------------------
 
 
@@ -354,7 +363,7 @@ async def _run(
     client: str, workload: str, port: int, n: int, concurrency: int, upload: str
 ) -> dict[str, Any]:
     """Warm up, then measure ``n`` operations of ``workload`` on ``concurrency`` tasks."""
-    closer, op = CLIENTS[client](port, concurrency, upload)
+    closer, op = _client_ops(client)(port, concurrency, upload)
     if workload.startswith("scale_"):  # the scale curve: small GETs at any concurrency
         workload = "concurrent"
     try:
@@ -427,7 +436,11 @@ def _implementation(client: str) -> str:
         import httpx
 
         return f"httpx {httpx.__version__} / h11 {h11.__version__}"
-    return "BufferedProtocol"
+    if client == "floor":
+        return "BufferedProtocol"
+    from importlib.metadata import version
+
+    return f"{client} {version(client.replace('_', '-'))}"
 
 
 async def _spread(
@@ -452,18 +465,30 @@ async def _spread(
     return sum(await asyncio.gather(*(worker() for _ in range(concurrency))))
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when ``BENCH_LOOP=uvloop`` (the "-uvloop" clients), else asyncio's."""
+    if os.environ.get("BENCH_LOOP") == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
 def main() -> None:
     client, workload, port, n, concurrency = sys.argv[1:6]
     upload = sys.argv[6] if len(sys.argv) > 6 else ""
-    if workload.startswith("ws_"):
-        # WebSocket workloads belong to benchmarks/ws/ (see run.py).
-        from ws.client import run as run_ws  # type: ignore[import-not-found]
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        if workload.startswith("ws_"):
+            # WebSocket workloads belong to benchmarks/ws/ (see run.py).
+            from ws.client import run as run_ws  # type: ignore[import-not-found]
 
-        result = asyncio.run(run_ws(client, workload, int(port), int(n), int(concurrency)))
-    elif workload == "cookies":
-        result = asyncio.run(_run_cookies(client, int(n)))
-    else:
-        result = asyncio.run(_run(client, workload, int(port), int(n), int(concurrency), upload))
+            result = runner.run(run_ws(client, workload, int(port), int(n), int(concurrency)))
+        elif workload == "cookies":
+            result = runner.run(_run_cookies(client, int(n)))
+        else:
+            result = runner.run(
+                _run(client, workload, int(port), int(n), int(concurrency), upload)
+            )
     print(json.dumps(result))
 
 
