@@ -39,6 +39,7 @@ class RequestOptions:
     req_kwargs: dict[str, Any]
     traces: list[Trace]
     retry: RetryPolicy | None
+    max_redirects: int | None  # None: redirects are returned, not followed
 
 
 _UNBOUNDED = 2**62
