@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client.auth import BasicAuth
+from ._client.middlewares import ClientHandlerType, ClientMiddlewareType
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
@@ -117,8 +118,10 @@ __all__ = [
     "ClientConnectorError",
     "ClientConnectorSSLError",
     "ClientError",
+    "ClientHandlerType",
     "ClientHttpProxyError",
     "ClientLimits",
+    "ClientMiddlewareType",
     "ClientOSError",
     "ClientPayloadError",
     "ClientProxyConnectionError",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Container, Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -23,6 +23,9 @@ from lamella_core._wire import serialize_request_head
 from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
 
 from .auth import BasicAuth
+
+if TYPE_CHECKING:
+    from .session import ClientSession
 
 __all__ = ["ALLOWED_SCHEMES", "DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
 
@@ -82,6 +85,7 @@ class ClientRequest:
             for plain http, with the CONNECT request for a tunnel.
         force_close: the connection closes after this exchange, so an
             HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
+        session: the session sending the request, for middlewares.
     """
 
     __slots__ = (
@@ -101,6 +105,7 @@ class ClientRequest:
         "proxy_headers",
         "keep_alive",
         "_request_info",
+        "_session",
     )
 
     def __init__(
@@ -122,6 +127,7 @@ class ClientRequest:
         proxy_auth: BasicAuth | None = None,
         proxy_headers: CIMultiDict[str] | None = None,
         force_close: bool = False,
+        session: ClientSession | None = None,
     ) -> None:
         host = _checked_host(url)
         self.method = method.upper()
@@ -149,6 +155,7 @@ class ClientRequest:
         )
         self.keep_alive = _keeps_alive(self.headers)
         self._request_info: RequestInfo | None = None
+        self._session = session
 
     def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
         """Set the URL sent (no fragment, no credentials); return the credentials to use."""
@@ -190,6 +197,17 @@ class ClientRequest:
     def port(self) -> int | None:
         """The port the request is for."""
         return self.connection_key.port
+
+    @property
+    def session(self) -> ClientSession:
+        """The session sending this request: a middleware may send other requests on it.
+
+        Raises:
+            RuntimeError: the request was built by hand, not by a session.
+        """
+        if self._session is None:
+            raise RuntimeError("This request was not made by a ClientSession")
+        return self._session
 
     @property
     def request_info(self) -> RequestInfo:

@@ -4,7 +4,8 @@ Each rung has one concern and hands the next a narrower job:
 ``_send_handling_redirects`` (one ``ClientRequest`` per hop, the 417 and
 redirect decisions) -> ``_send_with_policy`` (the retry policy, when the
 request has one) -> ``_send_once`` (once more on a new connection when a
-reused one was found dead) -> ``_send_single_request`` (lend a connection,
+reused one was found dead; the request's middlewares, when it has any, wrap
+each of these attempts) -> ``_send_single_request`` (lend a connection,
 write the request, read the head, build the response). Writing the bytes is
 one call, ``write_request`` in ``exchange``; the connection is lent by the
 connector, or taken from its idle pool without awaiting.
@@ -41,6 +42,7 @@ from lamella_core.exceptions import (
 from .auth import BasicAuth
 from .cookie_header import cookie_header
 from .exchange import write_request
+from .middlewares import ClientMiddlewareType, chain
 from .options import RequestOptions, deadline_passed
 from .redirects import REDIRECT_STATUSES, next_request, redirect_target
 from .request import ClientRequest
@@ -195,13 +197,34 @@ class Sender:
         self, req: ClientRequest, options: RequestOptions, history: list[ClientResponse]
     ) -> ClientResponse:
         """Send ``req``, again on a new connection if a reused one was found dead."""
+        middlewares = options.middlewares
         try:
-            return await self._send_single_request(req, options, history)
+            if not middlewares:
+                return await self._send_single_request(req, options, history)
+            return await self._send_through(middlewares, req, options, history, fresh=False)
         except (ServerDisconnectedError, ClientOSError) as exc:
             if not _retryable(req, exc):
                 raise
         # Other pooled connections may be as stale: retry on a new one.
-        return await self._send_single_request(req, options, history, fresh=True)
+        if not middlewares:
+            return await self._send_single_request(req, options, history, fresh=True)
+        return await self._send_through(middlewares, req, options, history, fresh=True)
+
+    async def _send_through(
+        self,
+        middlewares: tuple[ClientMiddlewareType, ...],
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        *,
+        fresh: bool,
+    ) -> ClientResponse:
+        """Send ``req`` through the middlewares, which may change it, resend or replace it."""
+
+        async def send(req: ClientRequest) -> ClientResponse:
+            return await self._send_single_request(req, options, history, fresh=fresh)
+
+        return await chain(send, middlewares)(req)
 
     async def _send_single_request(
         self,

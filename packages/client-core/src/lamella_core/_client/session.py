@@ -42,6 +42,7 @@ from lamella_core.exceptions import (
 from .auth import BasicAuth, netrc_auth
 from .contexts import RequestContextManager
 from .cookie_header import as_simple_cookie
+from .middlewares import ClientMiddlewareType
 from .options import RequestOptions, merged_limits, parser_arguments
 from .request import ALLOWED_SCHEMES
 from .response import ClientResponse
@@ -95,6 +96,7 @@ class ClientSession(Sender):
         version: HttpVersion = HttpVersion11,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         trace_configs: Iterable[Any] | None = None,
+        middlewares: Iterable[ClientMiddlewareType] = (),
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
@@ -134,6 +136,7 @@ class ClientSession(Sender):
         self._version = version
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
+        self._middlewares = tuple(middlewares)
         plugins.session_created(self)  # may append trace configs
         for trace_config in self._trace_configs:
             trace_config.freeze()
@@ -403,6 +406,7 @@ class ClientSession(Sender):
         max_headers: int | None = None,
         limits: ClientLimits | None = None,
         retry: RetryPolicy | None = _NOT_SET,
+        middlewares: Iterable[ClientMiddlewareType] | None = None,
         **request_settings: Any,
     ) -> RequestOptions:
         """What every hop of the request shares: the session's defaults where not given.
@@ -439,6 +443,7 @@ class ClientSession(Sender):
             retry=self._retry if retry is _NOT_SET else retry,
             # None or 0: no limit, as in aiohttp
             max_redirects=(max_redirects or sys.maxsize) if allow_redirects else None,
+            middlewares=self._middlewares if middlewares is None else tuple(middlewares),
         )
 
     def _request_kwargs(
@@ -477,6 +482,7 @@ class ClientSession(Sender):
             "proxy_auth": proxy_auth or self._proxy_auth,
             "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             "force_close": self._force_close,
+            "session": self,
         }
 
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
