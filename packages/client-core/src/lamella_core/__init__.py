@@ -70,6 +70,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from ._client.digest import DigestAuthMiddleware
     from ._client.retry import ExponentialRetry, RetryPolicy
     from ._content.disposition import (
         BadContentDispositionHeader,
@@ -136,6 +137,7 @@ __all__ = [
     "ContentDisposition",
     "ContentTypeError",
     "DecompressionLimitExceeded",
+    "DigestAuthMiddleware",
     "DummyCookieJar",
     "ExponentialRetry",
     "FormData",
@@ -203,6 +205,7 @@ _LAZY = {
     "ContentDisposition": "._content.disposition",
     "content_disposition_filename": "._content.disposition",
     "parse_content_disposition": "._content.disposition",
+    "DigestAuthMiddleware": "._client.digest",
     "ExponentialRetry": "._client.retry",
     "RetryPolicy": "._client.retry",
     "hookimpl": ".hookspecs",
