@@ -75,6 +75,8 @@ class Sender:
     _fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None
     _proxy_connectors: dict[URL, BaseConnector]
     _plugins: SessionPlugins
+    _request_class: type[ClientRequest]
+    _response_class: type[ClientResponse]
 
     async def _send_handling_redirects(
         self,
@@ -163,7 +165,7 @@ class Sender:
             found = self._connector.proxy_from_env(url)
             if found is not None:
                 req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
-        return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
+        return self._request_class(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_with_policy(
         self,
@@ -264,7 +266,7 @@ class Sender:
         except BaseException as exc:
             conn.close()
             _raise_exchange_error(exc, protocol, req, history)
-        resp = ClientResponse(
+        resp = self._response_class(
             req.method,
             req.url,
             head=head,

@@ -1,9 +1,9 @@
 """``ClientSession``: connection pool, defaults, and the top of the send path.
 
 The send path is a ladder of short steps, each with one concern:
-``_request`` (merge the session's defaults: ``_options`` and
-``_request_kwargs`` build what every hop shares; trace and check the
-status) -> the rungs of ``send.Sender`` (redirects, retries, one exchange).
+``_request`` (merge the session's defaults with the helpers of
+``defaults.Defaults``; trace and check the status) -> the rungs of
+``send.Sender`` (redirects, retries, one exchange).
 Plugin hooks are resolved once in ``__init__``; the path makes no hook call.
 """
 
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-import ssl as ssl_module
-import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
@@ -21,30 +19,19 @@ from typing import TYPE_CHECKING, Any
 from multidict import CIMultiDict, istr
 from yarl import URL
 
-from lamella_core._content.bodies import request_body
-from lamella_core._content.payloads import (
-    JsonPayload,
-    Payload,
-    compress_coding,
-    compress_payload,
-)
 from lamella_core._cookies import DummyCookieJar
 from lamella_core._http import HttpVersion, HttpVersion11
 from lamella_core._limits import ClientLimits
 from lamella_core._pool.connector import BaseConnector
 from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
 from lamella_core.abc import AbstractCookieJar
-from lamella_core.exceptions import (
-    InvalidUrlClientError,
-    NonHttpUrlClientError,
-)
 
-from .auth import BasicAuth, netrc_auth
+from .auth import BasicAuth
 from .contexts import RequestContextManager
-from .cookie_header import as_simple_cookie
+from .defaults import NOT_SET, Defaults
 from .middlewares import ClientMiddlewareType
-from .options import RequestOptions, merged_limits, parser_arguments
-from .request import ALLOWED_SCHEMES
+from .options import merged_limits, parser_arguments
+from .request import ClientRequest
 from .response import ClientResponse
 from .send import Sender
 from .session_plugins import SessionPlugins
@@ -56,12 +43,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientSession"]
 
-_NOT_SET: Any = object()
-_NO_TRACES: list[Trace] = []  # shared and never appended to: sessions without tracing
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
 
 
-class ClientSession(Sender):
+class ClientSession(Defaults, Sender):
     """A pool of connections, default headers, cookies and timeouts shared by requests.
 
     Create one per application and reuse it: connections are kept alive
@@ -81,7 +66,7 @@ class ClientSession(Sender):
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: _RaiseForStatus = False,
-        timeout: ClientTimeout | float | None = _NOT_SET,
+        timeout: ClientTimeout | float | None = NOT_SET,
         auto_decompress: bool = True,
         trust_env: bool = False,
         proxy: str | URL | None = None,
@@ -97,6 +82,9 @@ class ClientSession(Sender):
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         trace_configs: Iterable[Any] | None = None,
         middlewares: Iterable[ClientMiddlewareType] = (),
+        request_class: type[ClientRequest] = ClientRequest,
+        response_class: type[ClientResponse] = ClientResponse,
+        ws_response_class: type[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
@@ -105,6 +93,7 @@ class ClientSession(Sender):
             self._base_url.is_absolute() and self._base_url.path.endswith("/")
         ):
             raise ValueError("base_url must be absolute and its path must end with '/'")
+        self._set_classes(request_class, response_class, ws_response_class)
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
         self._connector = connector if connector is not None else plugins.new_connector()
@@ -120,7 +109,7 @@ class ClientSession(Sender):
         self._json_serialize = json_serialize
         self._raise_for_status = raise_for_status
         self._timeout = (
-            DEFAULT_TIMEOUT if timeout is _NOT_SET or timeout is None else as_timeout(timeout)
+            DEFAULT_TIMEOUT if timeout is NOT_SET or timeout is None else as_timeout(timeout)
         )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
@@ -318,17 +307,55 @@ class ClientSession(Sender):
         """The bounds every response of this session is held to."""
         return self._client_limits
 
+    @property
+    def request_class(self) -> type[ClientRequest]:
+        """The class of the requests the session builds, one per hop."""
+        return self._request_class
+
+    @property
+    def response_class(self) -> type[ClientResponse]:
+        """The class of the responses the session returns."""
+        return self._response_class
+
+    @property
+    def ws_response_class(self) -> type[Any] | None:
+        """The class of the WebSockets ``ws_connect`` returns; None: the plugin's own."""
+        return self._ws_response_class
+
+    def _set_classes(
+        self,
+        request_class: type[ClientRequest],
+        response_class: type[ClientResponse],
+        ws_response_class: type[Any] | None,
+    ) -> None:
+        """Keep the classes requests, responses and WebSockets are made of.
+
+        Raises:
+            TypeError: a class does not derive from lamella's.
+        """
+        for cls, base in ((request_class, ClientRequest), (response_class, ClientResponse)):
+            if not issubclass(cls, base):
+                raise TypeError(f"{cls!r} is not a subclass of {base.__name__}")
+        self._request_class = request_class
+        self._response_class = response_class
+        self._ws_response_class = ws_response_class
+
     def _set_limits(self, limits: ClientLimits) -> None:
         self._client_limits = limits
         self._parser_limits = parser_arguments(limits)
         self._make_decoder = self._plugins.decoder_factory(limits)
+
+    def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
+        from lamella_core.tracing import make_traces  # loaded only by sessions that trace
+
+        return make_traces(self, self._trace_configs, trace_request_ctx)
 
     @property
     def trace_configs(self) -> list[Any]:
         """The trace configs whose signals fire for this session's requests."""
         return self._trace_configs
 
-    # --- the send path: the top rung (the rest is in send.py) ------------------------
+    # --- the send path: the top rung (helpers in defaults.py, the rest in send.py) -----
 
     async def _request(
         self,
@@ -389,168 +416,3 @@ class ClientSession(Sender):
             info = resp.request_info
             await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
-
-    def _options(
-        self,
-        *,
-        cookies: Any = None,
-        allow_redirects: bool = True,
-        max_redirects: int | None = None,
-        read_until_eof: bool = True,
-        timeout: ClientTimeout | float | None = _NOT_SET,
-        trace_request_ctx: Any = None,
-        read_bufsize: int | None = None,
-        auto_decompress: bool | None = None,
-        max_line_size: int | None = None,
-        max_field_size: int | None = None,
-        max_headers: int | None = None,
-        limits: ClientLimits | None = None,
-        retry: RetryPolicy | None = _NOT_SET,
-        middlewares: Iterable[ClientMiddlewareType] | None = None,
-        **request_settings: Any,
-    ) -> RequestOptions:
-        """What every hop of the request shares: the session's defaults where not given.
-
-        ``request_settings`` are the ``ClientRequest`` arguments that
-        :meth:`_request_kwargs` reads.
-        """
-        timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
-        decompress = self._auto_decompress if auto_decompress is None else auto_decompress
-        if limits is None and max_line_size is None and max_field_size is None and not max_headers:
-            request_limits = self._client_limits
-            request_parser_limits, make_decoder = self._parser_limits, self._make_decoder
-        else:
-            request_limits = merged_limits(
-                limits or self._client_limits, max_line_size, max_field_size, max_headers
-            )
-            request_parser_limits = parser_arguments(request_limits)
-            make_decoder = self._plugins.decoder_factory(request_limits)
-        if max_redirects is None:
-            max_redirects = request_limits.max_redirects
-        return RequestOptions(
-            timeout=timeout,
-            deadline=None
-            if timeout.total is None
-            else asyncio.get_running_loop().time() + timeout.total,
-            limits=request_limits,
-            parser_limits=request_parser_limits,
-            read_bufsize=read_bufsize or self._read_bufsize,
-            read_until_eof=read_until_eof,
-            make_decoder=make_decoder if decompress else None,
-            request_cookies=as_simple_cookie(cookies) if cookies else None,
-            req_kwargs=self._request_kwargs(**request_settings),
-            traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
-            retry=self._retry if retry is _NOT_SET else retry,
-            # None or 0: no limit, as in aiohttp
-            max_redirects=(max_redirects or sys.maxsize) if allow_redirects else None,
-            middlewares=self._middlewares if middlewares is None else tuple(middlewares),
-        )
-
-    def _request_kwargs(
-        self,
-        *,
-        skip_auto_headers: Iterable[str] | None = None,
-        chunked: bool | None = None,
-        expect100: bool = False,
-        proxy: str | URL | None = None,
-        proxy_auth: BasicAuth | None = None,
-        verify_ssl: bool | None = None,
-        ssl_context: ssl_module.SSLContext | None = None,
-        ssl: Any = True,
-        server_hostname: str | None = None,
-        proxy_headers: Any = None,
-        version: HttpVersion | None = None,
-    ) -> dict[str, Any]:
-        """The arguments every hop's ``ClientRequest`` gets, the session's defaults merged."""
-        if verify_ssl is False:
-            ssl = False
-        elif ssl_context is not None:
-            ssl = ssl_context
-        return {
-            "skip_auto_headers": self._skip_auto_headers.union(
-                istr(name) for name in skip_auto_headers
-            )
-            if skip_auto_headers
-            else self._skip_auto_headers,
-            "chunked": chunked,
-            "expect100": expect100,
-            "ssl": ssl,
-            "server_hostname": server_hostname,
-            "version": version or self._version,
-            "accept_encoding": self._plugins.accept_encoding,
-            "proxy": self._proxy if proxy is None else URL(proxy),
-            "proxy_auth": proxy_auth or self._proxy_auth,
-            "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
-            "force_close": self._force_close,
-            "session": self,
-        }
-
-    async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
-        """Credentials for a request that brings none: the session's ``auth``, within
-        ``base_url``'s origin only, else with ``trust_env`` the netrc entry for the host."""
-        if self._default_auth is not None and (
-            self._base_url is None or url.origin() == self._base_url.origin()
-        ):
-            return self._default_auth
-        if self._trust_env and url.raw_host and "Authorization" not in headers:
-            return await asyncio.to_thread(netrc_auth, url.raw_host)
-        return None
-
-    def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
-        from lamella_core.tracing import make_traces  # loaded only by sessions that trace
-
-        return make_traces(self, self._trace_configs, trace_request_ctx)
-
-    def _body_for(
-        self,
-        data: Any,
-        json: Any,
-        encoding: str,
-        compress: bool | str | None,
-        headers: CIMultiDict[str],
-    ) -> Payload | None:
-        """The payload for ``data`` or ``json``, compressed when asked."""
-        if json is not None:
-            body: Payload = JsonPayload(json, dumps=self._json_serialize)
-        elif data is None:
-            return None
-        else:
-            body = request_body(data, encoding=encoding)
-        coding = compress_coding(compress)
-        if coding:
-            if "Content-Encoding" in headers:
-                raise ValueError("compress can not be set if Content-Encoding header is set")
-            if "Content-Length" in headers:
-                raise ValueError("compress can not be set if Content-Length header is set")
-            body = compress_payload(body, coding)
-            headers["Content-Encoding"] = coding
-        return body
-
-    # --- helpers ---------------------------------------------------------------------
-
-    def _build_url(self, str_or_url: str | URL, params: Any) -> URL:
-        try:
-            url = URL(str_or_url)
-        except (ValueError, TypeError) as exc:
-            raise InvalidUrlClientError(str_or_url) from exc
-        if self._base_url is not None and not url.is_absolute():
-            url = self._base_url.join(url)
-        if params is not None:
-            url = url.extend_query(params)
-        if url.scheme not in ALLOWED_SCHEMES:
-            if not url.scheme:
-                raise InvalidUrlClientError(url)
-            raise NonHttpUrlClientError(url)
-        return url
-
-    def _merge_headers(self, headers: Any) -> CIMultiDict[str]:
-        if not headers:
-            return self._default_headers.copy() if self._default_headers else CIMultiDict()
-        extra: CIMultiDict[str] = CIMultiDict(headers)
-        if not self._default_headers:
-            return extra
-        merged = self._default_headers.copy()
-        for name in extra:
-            merged.popall(name, None)
-        merged.extend(extra)
-        return merged
