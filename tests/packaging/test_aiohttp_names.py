@@ -37,10 +37,6 @@ NOT_PROVIDED = {
     # Multipart reading.
     "MultipartReader": "reading multipart bodies is not implemented",
     "BodyPartReader": "reading multipart bodies is not implemented",
-    # Client middlewares (aiohttp 3.12+): lamella extends sessions through hooks.
-    "ClientHandlerType": "no client middlewares",
-    "ClientMiddlewareType": "no client middlewares",
-    "DigestAuthMiddleware": "no client middlewares",
     # Upload progress (aiohttp 3.14+).
     "UploadTracker": "no upload_tracker= on requests",
     "UploadAbortedError": "no upload_tracker= on requests",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _discovery  # noqa: F401  (starts finding the plugins, off the event loop)
 from ._client.auth import BasicAuth
+from ._client.middlewares import ClientHandlerType, ClientMiddlewareType
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
@@ -70,6 +71,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from ._client.digest import DigestAuthMiddleware
     from ._client.retry import ExponentialRetry, RetryPolicy
     from ._content.disposition import (
         BadContentDispositionHeader,
@@ -118,8 +120,10 @@ __all__ = [
     "ClientConnectorError",
     "ClientConnectorSSLError",
     "ClientError",
+    "ClientHandlerType",
     "ClientHttpProxyError",
     "ClientLimits",
+    "ClientMiddlewareType",
     "ClientOSError",
     "ClientPayloadError",
     "ClientProxyConnectionError",
@@ -134,6 +138,7 @@ __all__ = [
     "ContentDisposition",
     "ContentTypeError",
     "DecompressionLimitExceeded",
+    "DigestAuthMiddleware",
     "DummyCookieJar",
     "ExponentialRetry",
     "FormData",
@@ -201,6 +206,7 @@ _LAZY = {
     "ContentDisposition": "._content.disposition",
     "content_disposition_filename": "._content.disposition",
     "parse_content_disposition": "._content.disposition",
+    "DigestAuthMiddleware": "._client.digest",
     "ExponentialRetry": "._client.retry",
     "RetryPolicy": "._client.retry",
     "hookimpl": ".hookspecs",

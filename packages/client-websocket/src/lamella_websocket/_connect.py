@@ -106,7 +106,7 @@ async def connect(
     # session's limits count it and closing the session closes it, as in
     # aiohttp. It goes back (closed) when the transport is gone.
     glue.on_lost(resp.release)
-    ws = ClientWebSocketResponse(
+    ws = (session.ws_response_class or ClientWebSocketResponse)(
         glue,
         resp,
         protocol=negotiated.protocol,

@@ -19,6 +19,7 @@ from lamella_core._timeouts import ClientTimeout
 if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
+    from .middlewares import ClientMiddlewareType
     from .retry import RetryPolicy
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
@@ -39,6 +40,8 @@ class RequestOptions:
     req_kwargs: dict[str, Any]
     traces: list[Trace]
     retry: RetryPolicy | None
+    max_redirects: int | None  # None: redirects are returned, not followed
+    middlewares: tuple[ClientMiddlewareType, ...]  # () on the hot path: none to run
 
 
 _UNBOUNDED = 2**62

@@ -9,8 +9,8 @@ connection is even taken from the pool.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Container, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -23,6 +23,9 @@ from lamella_core._wire import serialize_request_head
 from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
 
 from .auth import BasicAuth
+
+if TYPE_CHECKING:
+    from .session import ClientSession
 
 __all__ = ["ALLOWED_SCHEMES", "DEFAULT_USER_AGENT", "ClientRequest", "ConnectionKey", "RequestInfo"]
 
@@ -82,6 +85,7 @@ class ClientRequest:
             for plain http, with the CONNECT request for a tunnel.
         force_close: the connection closes after this exchange, so an
             HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
+        session: the session sending the request, for middlewares.
     """
 
     __slots__ = (
@@ -101,6 +105,7 @@ class ClientRequest:
         "proxy_headers",
         "keep_alive",
         "_request_info",
+        "_session",
     )
 
     def __init__(
@@ -122,35 +127,52 @@ class ClientRequest:
         proxy_auth: BasicAuth | None = None,
         proxy_headers: CIMultiDict[str] | None = None,
         force_close: bool = False,
+        session: ClientSession | None = None,
     ) -> None:
-        scheme = url.scheme
-        if scheme not in ALLOWED_SCHEMES:
-            if not url.is_absolute() or not scheme:
-                raise InvalidUrlClientError(url)
-            raise NonHttpUrlClientError(url, f"scheme {scheme!r} is not supported")
-        host = url.raw_host
-        if not host:
-            raise InvalidUrlClientError(url, "the URL has no host")
-        self.method = method = method.upper()
+        host = _checked_host(url)
+        self.method = method.upper()
         self.original_url = url
+        auth = self._set_url(url, auth)
+        self.body = body
+        self.version = version
+        self.chunked = _is_chunked(body, headers, chunked)
+        self.expect100 = expect100
+        self.ssl = ssl
+        self.server_hostname = server_hostname
+        self._set_proxy(proxy, proxy_auth, proxy_headers)
+        is_ssl = url.scheme in _SSL_SCHEMES
+        self.connection_key = ConnectionKey(
+            host,
+            url.port or _DEFAULT_PORTS[url.scheme],
+            is_ssl,
+            ssl if is_ssl else True,
+            self.proxy,
+            self.proxy_auth,
+            hash(tuple(proxy_headers.items())) if proxy_headers else None,
+        )
+        self.headers = self._build_headers(
+            headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
+        )
+        self.keep_alive = _keeps_alive(self.headers)
+        self._request_info: RequestInfo | None = None
+        self._session = session
+
+    def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
+        """Set the URL sent (no fragment, no credentials); return the credentials to use."""
         self.url = url.with_fragment(None) if url.raw_fragment else url
         if url.raw_user is not None or url.raw_password is not None:
             if auth is None:
                 auth = BasicAuth.from_url(url)
             self.url = self.url.with_user(None)
-        self.body = body
-        self.version = version
-        self.chunked = bool(chunked) or (
-            body is not None
-            and body.size is None
-            and (headers is None or "Content-Length" not in headers)
-        )
-        if body is not None and headers is not None and "Transfer-Encoding" in headers:
-            self.chunked = _framed_by_caller(headers, chunked)
-        self.expect100 = expect100
-        self.ssl = ssl
-        self.server_hostname = server_hostname
-        is_ssl = scheme in _SSL_SCHEMES
+        return auth
+
+    def _set_proxy(
+        self,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+        proxy_headers: CIMultiDict[str] | None,
+    ) -> None:
+        """Set the proxy, its credentials taken out of its URL when not given."""
         if proxy is not None and proxy_auth is None and proxy.raw_user is not None:
             proxy_auth = BasicAuth.from_url(proxy)
         if proxy is not None and proxy.raw_user is not None:
@@ -158,24 +180,6 @@ class ClientRequest:
         self.proxy = proxy
         self.proxy_auth = proxy_auth
         self.proxy_headers = proxy_headers
-        self.connection_key = ConnectionKey(
-            host,
-            url.port or _DEFAULT_PORTS[scheme],
-            is_ssl,
-            ssl if is_ssl else True,
-            proxy,
-            proxy_auth,
-            hash(tuple(proxy_headers.items())) if proxy_headers else None,
-        )
-        self.headers = self._build_headers(
-            headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
-        )
-        connection = self.headers.get("Connection")
-        # False when this request asks for the connection to close after its response.
-        self.keep_alive = connection is None or "close" not in (
-            token.strip() for token in connection.lower().split(",")
-        )
-        self._request_info: RequestInfo | None = None
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -193,6 +197,17 @@ class ClientRequest:
     def port(self) -> int | None:
         """The port the request is for."""
         return self.connection_key.port
+
+    @property
+    def session(self) -> ClientSession:
+        """The session sending this request: a middleware may send other requests on it.
+
+        Raises:
+            RuntimeError: the request was built by hand, not by a session.
+        """
+        if self._session is None:
+            raise RuntimeError("This request was not made by a ClientSession")
+        return self._session
 
     @property
     def request_info(self) -> RequestInfo:
@@ -268,31 +283,36 @@ class ClientRequest:
                     headers["Connection"] = "close"  # HTTP/1.0 closes without being told
             elif self.version == HttpVersion10:
                 headers["Connection"] = "keep-alive"
-        body = self.body
-        if body is not None:
-            if (
-                body.content_type
-                and "Content-Type" not in headers
-                and "content-type" not in skip_ci
-            ):
-                headers["Content-Type"] = body.content_type
-            if self.chunked:
-                if "Content-Length" in headers:
-                    raise ValueError("chunked can not be set if Content-Length header is set")
-                if self.version == HttpVersion10:
-                    # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
-                    raise ValueError(
-                        "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
-                    )
-                if "Transfer-Encoding" not in headers:
-                    headers["Transfer-Encoding"] = "chunked"
-            elif "Content-Length" not in headers:
-                headers["Content-Length"] = str(body.size)
+        if self.body is not None:
+            self._frame_body(headers, skip_ci)
         elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
             headers["Content-Length"] = "0"
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
+
+    def _frame_body(self, headers: CIMultiDict[str], skip_ci: Container[str]) -> None:
+        """Add the body's Content-Type and its framing: Transfer-Encoding or Content-Length.
+
+        Raises:
+            ValueError: chunked framing asked beside a Content-Length, or for HTTP/1.0.
+        """
+        body = self.body
+        assert body is not None
+        if body.content_type and "Content-Type" not in headers and "content-type" not in skip_ci:
+            headers["Content-Type"] = body.content_type
+        if self.chunked:
+            if "Content-Length" in headers:
+                raise ValueError("chunked can not be set if Content-Length header is set")
+            if self.version == HttpVersion10:
+                # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
+                raise ValueError(
+                    "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
+                )
+            if "Transfer-Encoding" not in headers:
+                headers["Transfer-Encoding"] = "chunked"
+        elif "Content-Length" not in headers:
+            headers["Content-Length"] = str(body.size)
 
 
 def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
@@ -310,3 +330,42 @@ def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
     if codings[-1].strip().lower() != "chunked":
         raise ValueError("A Transfer-Encoding header must end with chunked")
     return True
+
+
+def _checked_host(url: URL) -> str:
+    """The host of ``url``, which must be an absolute URL of a supported scheme.
+
+    Raises:
+        InvalidUrlClientError: the URL is relative or has no host.
+        NonHttpUrlClientError: its scheme is not http(s) or ws(s).
+    """
+    scheme = url.scheme
+    if scheme not in ALLOWED_SCHEMES:
+        if not url.is_absolute() or not scheme:
+            raise InvalidUrlClientError(url)
+        raise NonHttpUrlClientError(url, f"scheme {scheme!r} is not supported")
+    host = url.raw_host
+    if not host:
+        raise InvalidUrlClientError(url, "the URL has no host")
+    return host
+
+
+def _is_chunked(
+    body: Payload | None, headers: CIMultiDict[str] | None, chunked: bool | None
+) -> bool:
+    """Whether the body goes out chunked: asked, of unknown size, or framed by the caller."""
+    if body is not None and headers is not None and "Transfer-Encoding" in headers:
+        return _framed_by_caller(headers, chunked)
+    return bool(chunked) or (
+        body is not None
+        and body.size is None
+        and (headers is None or "Content-Length" not in headers)
+    )
+
+
+def _keeps_alive(headers: CIMultiDict[str]) -> bool:
+    """False when the request asks for the connection to close after its response."""
+    connection = headers.get("Connection")
+    return connection is None or "close" not in (
+        token.strip() for token in connection.lower().split(",")
+    )

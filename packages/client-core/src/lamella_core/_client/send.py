@@ -1,0 +1,377 @@
+"""The send ladder below ``ClientSession._request``: one request, hop by hop.
+
+Each rung has one concern and hands the next a narrower job:
+``_send_handling_redirects`` (one ``ClientRequest`` per hop, the 417 and
+redirect decisions) -> ``_send_with_policy`` (the retry policy, when the
+request has one) -> ``_send_once`` (once more on a new connection when a
+reused one was found dead; the request's middlewares, when it has any, wrap
+each of these attempts) -> ``_send_single_request`` (lend a connection,
+write the request, read the head, build the response). Writing the bytes is
+one call, ``write_request`` in ``exchange``; the connection is lent by the
+connector, or taken from its idle pool without awaiting.
+
+``Sender`` is a mixin of ``ClientSession``: the rungs read the session's
+attributes directly, as methods of the session would, so the hot path pays
+for no extra object or call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, NoReturn
+
+from multidict import CIMultiDict
+from yarl import URL
+
+from lamella_core._content.payloads import Payload
+from lamella_core._http import IDEMPOTENT_METHODS
+from lamella_core._pool.connector import BaseConnector, Connection
+from lamella_core._pool.http11 import HTTP11Connection, ResponseHeadError
+from lamella_core.abc import AbstractCookieJar
+from lamella_core.exceptions import (
+    ClientError,
+    ClientOSError,
+    ClientResponseError,
+    ConnectionTimeoutError,
+    HeadLimitSignal,
+    RedirectLimitExceeded,
+    ResponseHeadTooLarge,
+    ServerDisconnectedError,
+)
+
+from .auth import BasicAuth
+from .cookie_header import cookie_header
+from .exchange import write_request
+from .middlewares import ClientMiddlewareType, chain
+from .options import RequestOptions, deadline_passed
+from .redirects import REDIRECT_STATUSES, next_request, redirect_target
+from .request import ClientRequest
+from .response import ClientResponse
+from .session_plugins import SessionPlugins
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lamella_core.tracing import Trace
+
+    from .retry import RetryPolicy
+
+__all__ = ["Sender"]
+
+_Hop = tuple[str, URL, Payload | None, CIMultiDict[str], BasicAuth | None]
+
+
+class Sender:
+    """The rungs of the send path, mixed into ``ClientSession``."""
+
+    __slots__ = ()
+
+    # Set by ClientSession.__init__.
+    _connector: BaseConnector | None
+    _cookie_jar: AbstractCookieJar
+    _uses_cookies: bool
+    _trust_env: bool
+    _requote_redirect_url: bool
+    _fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None
+    _proxy_connectors: dict[URL, BaseConnector]
+    _plugins: SessionPlugins
+    _request_class: type[ClientRequest]
+    _response_class: type[ClientResponse]
+
+    async def _send_handling_redirects(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: Payload | None,
+        auth: BasicAuth | None,
+        options: RequestOptions,
+    ) -> ClientResponse:
+        """Send, and follow redirects while ``options.max_redirects`` allows (None: never)."""
+        history: list[ClientResponse] = []
+        while True:
+            req = self._make_request(method, url, headers, body, auth, options)
+            if options.retry is None:
+                resp = await self._send_once(req, options, history)
+            else:
+                resp = await self._send_with_policy(req, options, history, options.retry)
+            if resp.status == 417 and req.expect100 and (body is None or body.reusable):
+                # RFC 9110 section 10.1.1: repeat the request without the expectation.
+                resp.release()
+                options.req_kwargs = {**options.req_kwargs, "expect100": False}
+                continue
+            if options.max_redirects is None or resp.status not in REDIRECT_STATUSES:
+                return resp
+            location = resp.headers.get("Location") or resp.headers.get("URI")
+            if location is None:
+                return resp
+            for trace in options.traces:
+                await trace.send_request_redirect(method, url, headers, resp)
+            history.append(resp)
+            method, url, body, headers, auth = self._next_hop(
+                resp, location, history, options, (method, url, body, headers, auth)
+            )
+
+    def _next_hop(
+        self,
+        resp: ClientResponse,
+        location: str,
+        history: list[ClientResponse],
+        options: RequestOptions,
+        hop: _Hop,
+    ) -> _Hop:
+        """The request that follows redirect ``resp``, or RedirectLimitExceeded."""
+        max_redirects = options.max_redirects
+        assert max_redirects is not None
+        # aiohttp's count: the max_redirects-th redirect is refused, not followed.
+        if len(history) >= max_redirects:
+            resp.close()
+            raise RedirectLimitExceeded(
+                history[0].request_info,
+                tuple(history),
+                value=max_redirects,
+                status=resp.status,
+                headers=resp.headers,
+            )
+        resp.release()
+        method, url, body, headers, auth = hop
+        new_url = redirect_target(resp.url, location, requote=self._requote_redirect_url)
+        method, body, headers, auth = next_request(
+            resp.status, method, body, headers, auth, url, new_url
+        )
+        if new_url.raw_user is not None:  # they supersede earlier credentials
+            auth = BasicAuth.from_url(new_url)
+        if new_url.origin() != url.origin():
+            options.request_cookies = None  # the caller's cookies were for the first origin
+        return method, new_url, body, headers, auth
+
+    def _make_request(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: Payload | None,
+        auth: BasicAuth | None,
+        options: RequestOptions,
+    ) -> ClientRequest:
+        """The hop's ``ClientRequest``, with the jar's cookies and the proxy from the env."""
+        jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
+        if jar or options.request_cookies:
+            headers = headers.copy()
+            headers["Cookie"] = cookie_header(headers.get("Cookie"), jar, options.request_cookies)
+        req_kwargs = options.req_kwargs
+        if req_kwargs["proxy"] is None and self._trust_env:
+            assert self._connector is not None
+            found = self._connector.proxy_from_env(url)
+            if found is not None:
+                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
+        return self._request_class(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
+
+    async def _send_with_policy(
+        self,
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        policy: RetryPolicy,
+    ) -> ClientResponse:
+        """Send ``req``, and again while ``policy`` asks, within the total deadline."""
+        replayable = req.body is None or req.body.reusable
+        loop = asyncio.get_running_loop()
+        attempt = 1
+        while True:
+            try:
+                resp = await self._send_once(req, options, history)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                delay = policy.delay_for(attempt, exc, req.method, replayable)
+                if delay is None or deadline_passed(options.deadline, loop.time() + delay):
+                    raise
+            else:
+                delay = policy.delay_for(attempt, resp, req.method, replayable)
+                if delay is None or deadline_passed(options.deadline, loop.time() + delay):
+                    return resp
+                resp.release()
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _send_once(
+        self, req: ClientRequest, options: RequestOptions, history: list[ClientResponse]
+    ) -> ClientResponse:
+        """Send ``req``, again on a new connection if a reused one was found dead."""
+        middlewares = options.middlewares
+        try:
+            if not middlewares:
+                return await self._send_single_request(req, options, history)
+            return await self._send_through(middlewares, req, options, history, fresh=False)
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            if not _retryable(req, exc):
+                raise
+        # Other pooled connections may be as stale: retry on a new one.
+        if not middlewares:
+            return await self._send_single_request(req, options, history, fresh=True)
+        return await self._send_through(middlewares, req, options, history, fresh=True)
+
+    async def _send_through(
+        self,
+        middlewares: tuple[ClientMiddlewareType, ...],
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        *,
+        fresh: bool,
+    ) -> ClientResponse:
+        """Send ``req`` through the middlewares, which may change it, resend or replace it."""
+
+        async def send(req: ClientRequest) -> ClientResponse:
+            return await self._send_single_request(req, options, history, fresh=fresh)
+
+        return await chain(send, middlewares)(req)
+
+    async def _send_single_request(
+        self,
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        *,
+        fresh: bool = False,
+    ) -> ClientResponse:
+        """Lend a connection, write ``req`` on it and read the response's head."""
+        connector = self._connector_for(req.proxy)
+        head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
+        # A pooled connection is taken without awaiting, so no timer is needed;
+        # only opening or waiting for a slot runs under the connect timeout.
+        conn = None if fresh else connector._reuse(req.connection_key)
+        if conn is None:
+            conn = await _connect(connector, req, options, fresh=fresh)
+        elif options.traces:
+            await _trace_reuse(conn, options.traces)
+        protocol = conn.protocol
+        assert protocol is not None
+        try:
+            protocol.begin(
+                req.method,
+                limits=options.parser_limits,
+                read_bufsize=options.read_bufsize,
+                sock_read=options.timeout.sock_read,
+                deadline=options.deadline,
+                make_decoder=options.make_decoder,
+                expect_continue=req.expect100,
+                read_until_eof=options.read_until_eof,
+                max_body_size=options.limits.max_body_size,
+                keep_alive=req.keep_alive,
+            )
+            await write_request(protocol, req, head_bytes, options.deadline, options.traces)
+            head, stream = await protocol.read_head()
+        except BaseException as exc:
+            conn.close()
+            _raise_exchange_error(exc, protocol, req, history)
+        resp = self._response_class(
+            req.method,
+            req.url,
+            head=head,
+            content=stream,
+            connection=conn,
+            request_info=req.request_info,
+            history=history,
+            fallback_charset_resolver=self._fallback_charset_resolver,
+            traces=options.traces,
+        )
+        # The parser noted Set-Cookie, so a response without cookies never
+        # builds its header mapping here.
+        if head.set_cookie and self._uses_cookies:
+            # Each field on its own: a SimpleCookie would keep one cookie per name.
+            self._cookie_jar.update_cookies_from_headers(
+                resp.headers.getall("Set-Cookie"), resp.url
+            )
+        return resp
+
+    def _connector_for(self, proxy: URL | None) -> BaseConnector:
+        """The session's connector, or the one a plugin supplies for this proxy."""
+        connector = self._connector
+        assert connector is not None
+        if proxy is None or proxy.scheme in connector.proxy_schemes:
+            return connector
+        made = self._proxy_connectors.get(proxy)
+        if made is None:
+            made = self._proxy_connectors[proxy] = self._plugins.proxy_connector(proxy)(proxy)
+        return made
+
+
+def _retryable(req: ClientRequest, exc: BaseException) -> bool:
+    """A reused connection died before any response byte: safe to send again."""
+    return (
+        getattr(exc, "_lamella_retryable", False)
+        and req.method in IDEMPOTENT_METHODS
+        and (req.body is None or req.body.reusable)
+    )
+
+
+async def _connect(
+    connector: BaseConnector,
+    req: ClientRequest,
+    options: RequestOptions,
+    *,
+    fresh: bool = False,
+) -> Connection:
+    """Wait for a slot or open a connection, within ``connect`` and ``total``.
+
+    ``fresh`` skips the pool's idle connections (the retry after a stale one).
+    """
+    timeout, deadline, traces = options.timeout, options.deadline, options.traces
+    budget = timeout.connect
+    if deadline is not None:
+        left = deadline - asyncio.get_running_loop().time()
+        budget = left if budget is None else min(budget, left)
+    lend = (
+        connector._acquire(req, traces, timeout, reuse=False)
+        if fresh
+        else connector.connect(req, traces, timeout)
+    )
+    try:
+        if budget is None:
+            return await lend
+        try:
+            async with asyncio.timeout(budget):
+                return await lend
+        except TimeoutError as exc:
+            if isinstance(exc, ConnectionTimeoutError):
+                raise
+            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
+    except ClientError as exc:
+        exc.request_sent = False  # type: ignore[attr-defined]  # safe to send again
+        raise
+
+
+async def _trace_reuse(conn: Connection, traces: list[Trace]) -> None:
+    """Report a connection taken from the pool; give it back if a trace fails."""
+    try:
+        for trace in traces:
+            await trace.send_connection_reuseconn()
+    except BaseException:
+        conn.release()
+        raise
+
+
+def _raise_exchange_error(
+    exc: BaseException,
+    protocol: HTTP11Connection,
+    req: ClientRequest,
+    history: list[ClientResponse],
+) -> NoReturn:
+    """Raise what a failed write or head read means to the caller.
+
+    A dropped connection is marked retryable when it was reused and had sent
+    nothing back; a head over the limits or malformed becomes the response error.
+    """
+    if isinstance(exc, ServerDisconnectedError | ClientOSError):
+        exc._lamella_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
+        exc.request_sent = True  # type: ignore[union-attr]  # it may have reached the server
+        raise exc
+    if isinstance(exc, HeadLimitSignal):
+        raise ResponseHeadTooLarge.from_signal(exc, req.request_info, history) from None
+    if isinstance(exc, ResponseHeadError):
+        raise ClientResponseError(
+            req.request_info, history, status=400, message=exc.message
+        ) from exc
+    raise exc
