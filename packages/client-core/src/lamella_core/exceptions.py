@@ -33,6 +33,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── BodyTooLarge, DecompressionLimitExceeded,
     │   └── TooManyContentCodings, WebSocketMessageTooLarge
     ├── RedirectClientError
+    ├── RequestFramingError (+ ValueError)
     ├── NonHttpUrlClientError
     │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
     └── InvalidURL (+ ValueError)
@@ -81,6 +82,7 @@ __all__ = [
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",
     "RedirectLimitExceeded",
+    "RequestFramingError",
     "ResponseHeadTooLarge",
     "ServerConnectionError",
     "ServerDisconnectedError",
@@ -311,6 +313,16 @@ class ClientPayloadError(ClientError):
 
 class RedirectClientError(ClientError):
     """A redirect could not be followed."""
+
+
+class RequestFramingError(ClientError, ValueError):
+    """The request's Content-Length or Transfer-Encoding disagrees with its body.
+
+    A length that is not the body's would let the server read the rest of
+    the body as another request (request smuggling), so lamella refuses it:
+    before any byte is sent when the body's size is known, or as soon as a
+    streamed body breaks its declared length, closing the connection.
+    """
 
 
 class InvalidURL(ClientError, ValueError):

@@ -20,7 +20,11 @@ from lamella_core._http import HttpVersion, HttpVersion10, HttpVersion11
 from lamella_core._pool.connector import ConnectionKey
 from lamella_core._version import __version__
 from lamella_core._wire import serialize_request_head
-from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from lamella_core.exceptions import (
+    InvalidUrlClientError,
+    NonHttpUrlClientError,
+    RequestFramingError,
+)
 
 from .auth import BasicAuth
 
@@ -145,8 +149,8 @@ class ClientRequest:
             and body.size is None
             and (headers is None or "Content-Length" not in headers)
         )
-        if body is not None and headers is not None and "Transfer-Encoding" in headers:
-            self.chunked = _framed_by_caller(headers, chunked)
+        if headers is not None and "Transfer-Encoding" in headers:
+            self.chunked = _framed_by_caller(headers, chunked, body)
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
@@ -278,35 +282,77 @@ class ClientRequest:
                 headers["Content-Type"] = body.content_type
             if self.chunked:
                 if "Content-Length" in headers:
-                    raise ValueError("chunked can not be set if Content-Length header is set")
+                    raise RequestFramingError(
+                        "chunked can not be set if Content-Length header is set"
+                    )
                 if self.version == HttpVersion10:
                     # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
-                    raise ValueError(
+                    raise RequestFramingError(
                         "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
                     )
                 if "Transfer-Encoding" not in headers:
                     headers["Transfer-Encoding"] = "chunked"
             elif "Content-Length" not in headers:
                 headers["Content-Length"] = str(body.size)
-        elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
+            else:
+                _check_given_length(headers, body.size)
+        elif "Content-Length" in headers:
+            _check_given_length(headers, 0)
+        elif self.method in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = "0"
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
 
 
-def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
+def _framed_by_caller(
+    headers: CIMultiDict[str], chunked: bool | None, body: Payload | None
+) -> bool:
     """Accept a Transfer-Encoding header given with a body, which then goes out chunked.
 
+    lamella applies no transfer coding but chunked, so any other coding
+    would announce bytes it never sends; and a chunked request without a
+    body would leave the server waiting for chunks that the next request
+    would then provide.
+
     Raises:
-        ValueError: ``chunked`` is set too, a Content-Length is given beside it
-            (RFC 9112 section 6.2), or its last coding is not chunked (section 6.1).
+        RequestFramingError: ``chunked`` is set too, a Content-Length is given
+            beside it (RFC 9112 section 6.2), there is no body, or the header
+            says anything but ``chunked``.
     """
     if chunked:
-        raise ValueError("chunked can not be set if Transfer-Encoding header is set")
+        raise RequestFramingError("chunked can not be set if Transfer-Encoding header is set")
     if "Content-Length" in headers:
-        raise ValueError("Transfer-Encoding and Content-Length headers can not both be set")
-    codings = ",".join(headers.getall("Transfer-Encoding")).split(",")
-    if codings[-1].strip().lower() != "chunked":
-        raise ValueError("A Transfer-Encoding header must end with chunked")
+        raise RequestFramingError(
+            "Transfer-Encoding and Content-Length headers can not both be set"
+        )
+    if body is None:
+        raise RequestFramingError("A Transfer-Encoding header needs a body to frame")
+    given = ",".join(headers.getall("Transfer-Encoding"))
+    codings = [coding.strip().lower() for coding in given.split(",")]
+    if codings != ["chunked"]:
+        raise RequestFramingError(
+            "A Transfer-Encoding header can only be chunked: lamella applies no other "
+            "transfer coding (use compress= or Content-Encoding for compression)"
+        )
     return True
+
+
+def _check_given_length(headers: CIMultiDict[str], size: int | None) -> None:
+    """Refuse a caller's Content-Length that is not one number, or not the body's size.
+
+    ``size`` None (a stream) is checked as it is sent, by the writer.
+
+    Raises:
+        RequestFramingError: the header is repeated, is not a decimal number,
+            or differs from ``size``.
+    """
+    values = headers.getall("Content-Length")
+    value = values[0].strip()
+    if len(values) > 1 or not value.isdigit() or not value.isascii():
+        raise RequestFramingError(f"Content-Length must be one decimal number, not {values!r}")
+    if size is not None and int(value) != size:
+        raise RequestFramingError(
+            f"Content-Length {value} given for a body of {size} bytes: leave the header "
+            "out and lamella sends the right one"
+        )
