@@ -11,6 +11,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── ClientOSError (+ OSError)
     │   │   └── ClientConnectorError
     │   │       ├── ClientConnectorDNSError
+    │   │       ├── ClientConnectorDeniedError
     │   │       ├── ClientProxyConnectionError
     │   │       ├── UnixClientConnectorError
     │   │       └── ClientSSLError
@@ -63,6 +64,7 @@ __all__ = [
     "ClientConnectionResetError",
     "ClientConnectorCertificateError",
     "ClientConnectorDNSError",
+    "ClientConnectorDeniedError",
     "ClientConnectorError",
     "ClientConnectorSSLError",
     "ClientError",
@@ -213,6 +215,11 @@ class ClientConnectorError(ClientOSError):
 
 class ClientConnectorDNSError(ClientConnectorError):
     """The host name could not be resolved."""
+
+
+class ClientConnectorDeniedError(ClientConnectorError):
+    """Every address the host resolved to is refused by the connector's
+    address policy (``TCPConnector(deny_private=True)``): no connection was tried."""
 
 
 class ClientProxyConnectionError(ClientConnectorError):

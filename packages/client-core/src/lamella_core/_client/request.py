@@ -35,6 +35,9 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _HTTP_PROXY_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+# Hop-by-hop fields for the proxy alone (RFC 9110 section 11.7.2; Proxy-Connection
+# is the old non-standard spelling of Connection for proxies).
+_PROXY_FIELDS = ("Proxy-Authorization", "Proxy-Connection")
 
 
 class _RequestFields(NamedTuple):
@@ -135,6 +138,7 @@ class ClientRequest:
         host = url.raw_host
         if not host:
             raise InvalidUrlClientError(url, "the URL has no host")
+        is_ssl = scheme in _SSL_SCHEMES
         self.method = method = method.upper()
         self.original_url = url
         self.url = url.with_fragment(None) if url.raw_fragment else url
@@ -154,22 +158,32 @@ class ClientRequest:
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
-        is_ssl = scheme in _SSL_SCHEMES
         if proxy is not None and proxy_auth is None and proxy.raw_user is not None:
             proxy_auth = BasicAuth.from_url(proxy)
         if proxy is not None and proxy.raw_user is not None:
             proxy = proxy.with_user(None)
+        if (
+            proxy is not None
+            and headers is not None
+            and not (proxy.scheme in _HTTP_PROXY_SCHEMES and not is_ssl)
+        ):
+            headers, proxy_headers = _keep_proxy_fields_off_the_origin(
+                headers, proxy_headers, proxy
+            )
         self.proxy = proxy
         self.proxy_auth = proxy_auth
         self.proxy_headers = proxy_headers
+        # The ssl= setting secures the origin, or else an https proxy (absolute-form).
+        uses_tls = is_ssl or (proxy is not None and proxy.scheme == "https")
         self.connection_key = ConnectionKey(
             host,
             url.port or _DEFAULT_PORTS[scheme],
             is_ssl,
-            ssl if is_ssl else True,
+            ssl if uses_tls else True,
             proxy,
             proxy_auth,
             hash(tuple(proxy_headers.items())) if proxy_headers else None,
+            server_hostname if is_ssl else None,
         )
         self.headers = self._build_headers(
             headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
@@ -303,6 +317,30 @@ class ClientRequest:
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
+
+
+def _keep_proxy_fields_off_the_origin(
+    headers: CIMultiDict[str], proxy_headers: CIMultiDict[str] | None, proxy: URL
+) -> tuple[CIMultiDict[str], CIMultiDict[str] | None]:
+    """Move the proxy's fields out of ``headers``, for a request the proxy only carries.
+
+    Through a tunnel (https via an HTTP proxy) or a SOCKS proxy the headers
+    reach the origin, which must never see the proxy's credentials: an HTTP
+    proxy gets them on the CONNECT request instead; for other proxies they
+    mean nothing and are dropped. Neither mapping given is changed.
+    """
+    if not any(name in headers for name in _PROXY_FIELDS):
+        return headers, proxy_headers
+    kept: CIMultiDict[str] = CIMultiDict(
+        (name, value) for name, value in headers.items() if name.title() not in _PROXY_FIELDS
+    )
+    if proxy.scheme not in _HTTP_PROXY_SCHEMES:
+        return kept, proxy_headers
+    moved: CIMultiDict[str] = CIMultiDict(proxy_headers or ())
+    for name in _PROXY_FIELDS:
+        if name not in moved:
+            moved.extend((name, value) for value in headers.getall(name, ()))
+    return kept, moved
 
 
 def _framed_by_caller(

@@ -33,7 +33,16 @@ __all__ = ["BaseConnector", "Connection", "ConnectionKey"]
 
 
 class ConnectionKey(NamedTuple):
-    """What makes two requests able to share a connection."""
+    """What makes two requests able to share a connection.
+
+    Everything that changes what a connection is belongs here, so that a
+    pooled connection only serves requests it was opened for: the origin,
+    the TLS setting (``ssl``: True, False, an ``SSLContext`` or a
+    ``Fingerprint``, which also secures an https proxy), the name the
+    certificate was checked for (``server_hostname``), and the proxy with
+    its credentials and headers. Settings of the connector itself (its
+    default ``ssl``, the local address) are the same for its whole pool.
+    """
 
     host: str
     port: int | None
@@ -42,6 +51,7 @@ class ConnectionKey(NamedTuple):
     proxy: Any
     proxy_auth: Any
     proxy_headers_hash: int | None
+    server_hostname: str | None = None
 
 
 class Connection:
