@@ -21,7 +21,8 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │       ├── ServerDisconnectedError
     │       ├── ServerTimeoutError (+ asyncio.TimeoutError)
     │       │   ├── ConnectionTimeoutError
-    │       │   └── SocketTimeoutError
+    │       │   ├── SocketTimeoutError
+    │       │   └── ResponseHeadTimeoutError (a ClientLimits bound on the head)
     │       └── ServerFingerprintMismatch
     ├── ClientResponseError
     │   ├── ContentTypeError
@@ -85,6 +86,7 @@ __all__ = [
     "RedirectClientError",
     "RedirectLimitExceeded",
     "RequestFramingError",
+    "ResponseHeadTimeoutError",
     "ResponseHeadTooLarge",
     "ServerConnectionError",
     "ServerDisconnectedError",
@@ -523,6 +525,22 @@ class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):
         )
         error.__cause__ = signal
         return error
+
+
+class ResponseHeadTimeoutError(ServerTimeoutError, LimitExceeded):
+    """The response head took longer than ``ClientLimits.max_head_time`` to arrive.
+
+    ``sock_read`` bounds the silence between two reads only, so a server
+    sending its head a byte at a time would otherwise hold the request for
+    as long as it drips. The connection has been closed.
+    """
+
+    def __init__(self, value: float, actual: float) -> None:
+        self.limit, self.value, self.actual = "max_head_time", value, actual
+        super().__init__(
+            f"Response head not complete after {_num(value)} seconds: "
+            f"{_advice('max_head_time', value)}"
+        )
 
 
 class HeadLimitSignal(Exception):

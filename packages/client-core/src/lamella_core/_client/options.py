@@ -19,6 +19,7 @@ from lamella_core._timeouts import ClientTimeout
 if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
+    from .response import ClientResponse
     from .retry import RetryPolicy
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
@@ -26,7 +27,13 @@ __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_argumen
 
 @dataclass(slots=True)
 class RequestOptions:
-    """What every hop of one request shares, decided once in ``_request``."""
+    """What every hop of one request shares, decided once in ``_request``.
+
+    ``response`` is the latest response made, holding its connection until
+    the caller has it: if anything raises before then (the cookie jar, a
+    trace callback, ``raise_for_status``), ``_request`` closes it, so no
+    failure point can leave a connection lent out.
+    """
 
     timeout: ClientTimeout
     deadline: float | None
@@ -39,6 +46,7 @@ class RequestOptions:
     req_kwargs: dict[str, Any]
     traces: list[Trace]
     retry: RetryPolicy | None
+    response: ClientResponse | None = None
 
 
 _UNBOUNDED = 2**62

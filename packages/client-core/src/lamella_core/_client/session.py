@@ -460,17 +460,19 @@ class ClientSession:
                 resp.raise_for_status()
             elif check:
                 await check(resp)
+            for trace in options.traces:
+                # The final hop's request, as aiohttp reports it after redirects.
+                info = resp.request_info
+                await trace.send_request_end(info.method, info.url, info.headers, resp)
         except BaseException as exc:
+            if options.response is not None:
+                options.response.close()  # never leave its connection lent out
             for trace in options.traces:
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:
             if body is not None:
                 await body.close()  # files given as data are closed, as aiohttp does
-        for trace in options.traces:
-            # The final hop's request, as aiohttp reports it after redirects.
-            info = resp.request_info
-            await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp
 
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
@@ -676,6 +678,7 @@ class ClientSession:
                 read_until_eof=options.read_until_eof,
                 max_body_size=options.limits.max_body_size,
                 keep_alive=req.keep_alive,
+                max_head_time=options.limits.max_head_time,
             )
             await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()
@@ -706,6 +709,7 @@ class ClientSession:
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
         )
+        options.response = resp
         # The parser noted Set-Cookie, so a response without cookies never
         # builds its header mapping here.
         if head.set_cookie and self._uses_cookies:
