@@ -195,6 +195,7 @@ class TCPConnector(BaseConnector):
         self._interleave = interleave
         self._socket_factory = socket_factory
         self._guard = AddressGuard(allowed_networks) if deny_private else None
+        self._pool: TCPConnector | None = None  # set when this connector opens for another
         if allowed_networks and not deny_private:
             raise ValueError("allowed_networks only has a meaning with deny_private=True")
 
@@ -252,9 +253,33 @@ class TCPConnector(BaseConnector):
             if protocol.transport is not None
         ]
         await super().close()
-        # A resolver given by the caller is theirs to close.
-        await self._hosts.close(close_resolver=self._resolver_owner)
+        if self._pool is None:  # a pool's DNS cache and resolver are the pool's to close
+            # A resolver given by the caller is theirs to close.
+            await self._hosts.close(close_resolver=self._resolver_owner)
         await _wait_closed(transports, self.TLS_SHUTDOWN_GRACE)
+
+    def _adopt_settings(self, pool: BaseConnector) -> None:
+        """Connect as ``pool`` does, when opening connections for it (a proxy route).
+
+        A SOCKS connector or an HTTP proxy connector a plugin builds for a
+        session then uses the session connector's TLS setting, resolver and
+        DNS cache, address family, local address, happy-eyeballs settings,
+        socket factory and address guard. Its own default resolver, a
+        ``ThreadedResolver``, holds nothing to release.
+        """
+        if not isinstance(pool, TCPConnector) or pool is self:
+            return
+        self._pool = pool
+        self._ssl = pool._ssl
+        self._family = pool._family
+        self._local_addr = pool._local_addr
+        self._local_addr_infos = pool._local_addr_infos
+        self._hosts = pool._hosts
+        self._use_dns_cache = pool._use_dns_cache
+        self._happy_eyeballs_delay = pool._happy_eyeballs_delay
+        self._interleave = pool._interleave
+        self._socket_factory = pool._socket_factory
+        self._guard = pool._guard
 
     # --- opening connections ----------------------------------------------------------
 

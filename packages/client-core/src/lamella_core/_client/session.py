@@ -720,15 +720,19 @@ class ClientSession:
         return resp
 
     def _connector_for(self, proxy: URL | None) -> BaseConnector:
-        """The session's connector, or the one a plugin supplies for this proxy."""
+        """The session's connector, routing ``proxy`` through a plugin's if it must.
+
+        The plugin's connector only opens connections; the session's lends
+        and counts them, so one ``limit`` governs them all.
+        """
         connector = self._connector
         assert connector is not None
         if proxy is None or proxy.scheme in connector.proxy_schemes:
             return connector
-        made = self._proxy_connectors.get(proxy)
-        if made is None:
+        if proxy not in self._proxy_connectors:
             made = self._proxy_connectors[proxy] = self._plugins.proxy_connector(proxy)(proxy)
-        return made
+            connector.add_proxy_route(proxy, made)
+        return connector
 
     @staticmethod
     async def _connect(
