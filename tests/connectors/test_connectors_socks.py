@@ -7,6 +7,7 @@ point in the ``lamella`` group.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import subprocess
@@ -17,7 +18,8 @@ import pytest
 from connector_helpers import FixedResolver, free_port
 from yarl import URL
 
-from lamella_core import BasicAuth, ClientSession, plugins
+from lamella_connectors import TCPConnector
+from lamella_core import BasicAuth, ClientSession, TraceConfig, plugins
 from lamella_core.exceptions import ClientConnectorError, ClientProxyConnectionError
 
 LARGE = bytes(range(256)) * 4096
@@ -162,3 +164,59 @@ def test_without_autoloaded_plugins_socks5_names_the_scheme():
     assert out.returncode == 0, out.stderr
     assert "'socks5'" in out.stdout
     assert "plugin" in out.stdout
+
+
+# --- one pool for every transport ---------------------------------------------------------
+
+
+async def test_one_limit_governs_direct_and_socks_connections(
+    socks_proxy, plain_server, raw_server
+):
+    body_may_go = asyncio.Event()
+
+    async def held(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        await writer.drain()
+        await body_may_go.wait()
+        writer.write(b"ok")
+
+    holder = await raw_server([held])
+    queued = asyncio.Event()
+
+    async def on_queued(*args: object) -> None:
+        queued.set()
+
+    tracing = TraceConfig()
+    tracing.on_connection_queued_start.append(on_queued)
+    connector = TCPConnector(limit=1)
+    async with ClientSession(connector=connector, trace_configs=[tracing]) as session:
+        first = await session.get(holder.url)  # holds the only connection
+        through_socks = asyncio.ensure_future(
+            session.get(plain_server / "hello", proxy=socks_proxy().url)
+        )
+        waiting = asyncio.ensure_future(queued.wait())
+        await asyncio.wait({through_socks, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        assert queued.is_set()  # it waits for the slot
+        assert not through_socks.done()
+        body_may_go.set()
+        assert await first.read() == b"ok"
+        second = await through_socks
+        assert await second.text() == "Hello, world!"
+        assert connector.limit == 1
+
+
+async def test_socks_connections_use_the_session_connector_settings(
+    socks_proxy, plain_server, tls_server, trusting
+):
+    resolver = FixedResolver(("127.0.0.1", plain_server.port))
+    connector = TCPConnector(ssl=trusting, resolver=resolver)
+    async with ClientSession(connector=connector) as session:
+        # socks5:// resolves here, with the session connector's resolver.
+        origin = URL(f"http://origin.test:{plain_server.port}/hello")
+        async with session.get(origin, proxy=socks_proxy().url) as resp:
+            assert await resp.text() == "Hello, world!"
+        assert resolver.lookups == ["origin.test"]
+        # The session connector's ssl= verifies the origin inside the SOCKS tunnel.
+        proxy = socks_proxy().url.with_scheme("socks5h")
+        async with session.get(tls_server / "hello", proxy=proxy) as resp:
+            assert await resp.text() == "Hello, world!"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
-from collections.abc import Iterator
 
 import pytest
 from connector_helpers import FixedResolver
@@ -18,25 +16,6 @@ from lamella_core.exceptions import (
     ClientConnectorError,
     ConnectionTimeoutError,
 )
-
-
-@pytest.fixture
-def blackhole() -> Iterator[tuple[str, int]]:
-    """A loopback address whose connects hang: a listener with a full backlog."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield ("127.0.0.1", port)
-    for sock in [*fillers, listener]:
-        sock.close()
 
 
 def _port(url: URL) -> int:
@@ -214,14 +193,23 @@ async def test_happy_eyeballs_moves_on_from_an_address_that_does_not_answer(
         assert loop.time() - started < 4
 
 
-async def test_without_happy_eyeballs_the_silent_address_is_waited_for(blackhole, plain_server):
+@pytest.mark.parametrize("delay", [None, 0.25, 30])
+async def test_each_address_gets_its_own_sock_connect_budget(blackhole, plain_server, delay):
     resolver = FixedResolver(blackhole, ("127.0.0.1", _port(plain_server)))
+    connector = TCPConnector(resolver=resolver, happy_eyeballs_delay=delay)
+    timeout = ClientTimeout(sock_connect=0.2, total=60)
+    async with ClientSession(connector=connector, timeout=timeout) as session:
+        async with session.get("http://fallback.test/hello") as resp:
+            assert await resp.text() == "Hello, world!"
+
+
+async def test_every_address_silent_is_a_connection_timeout(blackhole):
+    resolver = FixedResolver(blackhole, blackhole)
     connector = TCPConnector(resolver=resolver, happy_eyeballs_delay=None)
-    async with ClientSession(
-        connector=connector, timeout=ClientTimeout(sock_connect=0.3)
-    ) as session:
+    timeout = ClientTimeout(sock_connect=0.1, total=60)
+    async with ClientSession(connector=connector, timeout=timeout) as session:
         with pytest.raises(ConnectionTimeoutError):
-            await session.get("http://dual.test/hello")
+            await session.get("http://silent.test/hello")
 
 
 async def test_refused_first_address_falls_back_to_the_next(plain_server):

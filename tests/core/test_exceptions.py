@@ -24,12 +24,16 @@ STDLIB = (
 )
 
 
-# lamella's own: the ClientLimits violations, which aiohttp does not have.
+# lamella's own: the ClientLimits violations, the refused request framing and
+# the address guard's refusal, which aiohttp does not have.
 LAMELLA_ONLY = {
     "BodyTooLarge",
+    "ClientConnectorDeniedError",
+    "RequestFramingError",
     "DecompressionLimitExceeded",
     "RedirectLimitExceeded",
     "ResponseHeadTooLarge",
+    "ResponseHeadTimeoutError",
     "TooManyContentCodings",
     "WebSocketMessageTooLarge",
 }

@@ -71,7 +71,15 @@ case("truncated_before_empty_line", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
 case("http09_reply", b"<html>hello</html>", **DISCONNECTED, note="no head ever completes")
 case("http09_reply_with_blank_line", b"<html>\r\n\r\nhello</html>", **HEAD_ERR)
 case("http09_long_reply", b"x" * 9000, **HEAD_ERR, note="status line over max_line_size")
-case("lf_only_line_endings", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", **DISCONNECTED)
+# RFC 9112 section 2.2 lets a recipient take a bare LF as a line end; lamella
+# refuses it at once, and never waits for a CRLF that will not come.
+case("lf_only_line_endings", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", **HEAD_ERR)
+case(
+    "lf_only_head_on_an_open_connection",
+    b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+    mode="stall",
+    **HEAD_ERR,
+)
 
 # --- status line ---------------------------------------------------------------------
 for name, line in [

@@ -8,10 +8,13 @@ idle and unanswered closes, slow answers) runs in a child process, so the
 resident memory sampled here is the client's alone. Every request must end
 with its one right body or one of the documented exceptions; afterwards the
 pool must be idle and, once the session is closed, no socket, task or
-transport may be left. The RSS is sampled about ten times a second; the
-slope after the warm-up (the first fifth of the requests) is fitted by least
-squares and reported in KiB per 10,000 requests. The run fails on a wrong
-body, an undocumented exception, a leak, or a slope above ``--max-slope``.
+transport may be left. The RSS and the number of blocks Python has
+allocated (``sys.getallocatedblocks``: objects that stay alive, whatever the
+allocator does with freed memory) are sampled about ten times a second; their
+slopes after the warm-up (the first fifth of the requests) are fitted by
+least squares and reported per 10,000 requests. The run fails on a wrong
+body, an undocumented exception, a leak, or slopes above ``--max-slope``
+(RSS, KiB) or ``--max-blocks-slope``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def _rss_kib() -> int:
 
 
 def _slope(points: list[tuple[int, int]]) -> float:
-    """Least-squares slope of RSS (KiB) over requests done, per 10,000 requests."""
+    """Least-squares slope of a sampled figure over requests done, per 10,000 requests."""
     n = len(points)
     if n < 2:
         return 0.0
@@ -73,7 +76,7 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
 
     documented = (ClientConnectionError, ClientPayloadError, asyncio.TimeoutError)
     tally: Counter[str] = Counter()
-    samples: list[tuple[int, int]] = []
+    samples: list[tuple[int, int, int]] = []  # (requests done, RSS KiB, blocks)
     done = 0
 
     async def worker(session: ClientSession, items: range) -> None:
@@ -92,7 +95,7 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
 
     async def sampler() -> None:
         while True:
-            samples.append((done, _rss_kib()))
+            samples.append((done, _rss_kib(), sys.getallocatedblocks()))
             await asyncio.sleep(SAMPLE_EVERY)
 
     gc.collect()
@@ -106,7 +109,7 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
         shares = [range(i, args.requests, args.tasks) for i in range(args.tasks)]
         await asyncio.gather(*(worker(session, share) for share in shares))
         sampling.cancel()
-        samples.append((done, _rss_kib()))
+        samples.append((done, _rss_kib(), sys.getallocatedblocks()))
         stats = repr(connector)
     elapsed = time.perf_counter() - started
     for _ in range(5):
@@ -126,8 +129,11 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
         "outcomes": dict(tally),
         "rss_kib_after_warmup": warm[0][1] if warm else None,
         "rss_kib_end": samples[-1][1],
-        "rss_kib_peak": max(y for _, y in samples),
-        "rss_slope_kib_per_10k_requests": round(_slope(warm), 2),
+        "rss_kib_peak": max(r for _, r, _ in samples),
+        "rss_slope_kib_per_10k_requests": round(_slope([(x, r) for x, r, _ in warm]), 2),
+        "blocks_after_warmup": warm[0][2] if warm else None,
+        "blocks_end": samples[-1][2],
+        "blocks_slope_per_10k_requests": round(_slope([(x, b) for x, _, b in warm]), 1),
         "rss_samples": len(samples),
         "leaks": leaks,
         "pool_at_end": stats,
@@ -138,7 +144,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--max-slope", type=float, default=64.0, help="KiB per 10,000 requests")
+    parser.add_argument("--max-slope", type=float, default=512.0, help="RSS KiB per 10k requests")
+    parser.add_argument(
+        "--max-blocks-slope", type=float, default=200.0, help="Python blocks per 10k requests"
+    )
     parser.add_argument("--json", type=Path, help="also write the result here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -152,7 +161,8 @@ def main() -> None:
         text=True,
         env={**os.environ, "PYTHONPATH": str(HERE)},
     )
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None
+    assert child.stdout is not None
     try:
         port = int(child.stdout.readline())
         result = asyncio.run(_soak(args, port))
@@ -167,7 +177,9 @@ def main() -> None:
         args.json.write_text(text + "\n")
     problems = [f"{what} left: {count}" for what, count in result["leaks"].items() if count]  # type: ignore[union-attr]
     if result["rss_slope_kib_per_10k_requests"] > args.max_slope:  # type: ignore[operator]
-        problems.append(f"memory grows: {result['rss_slope_kib_per_10k_requests']} KiB/10k")
+        problems.append(f"RSS grows: {result['rss_slope_kib_per_10k_requests']} KiB/10k")
+    if result["blocks_slope_per_10k_requests"] > args.max_blocks_slope:  # type: ignore[operator]
+        problems.append(f"objects pile up: {result['blocks_slope_per_10k_requests']} blocks/10k")
     if problems:
         sys.exit("soak failed: " + "; ".join(problems))
 

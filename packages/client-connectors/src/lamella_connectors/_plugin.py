@@ -34,7 +34,8 @@ def lamella_proxy_connector(proxy_url: URL) -> Callable[[URL], BaseConnector] | 
 
     A session whose connector is a ``TCPConnector`` handles these proxies
     itself; this answer serves the others (a ``UnixConnector``, lamella-core's
-    plain connector), with a ``TCPConnector`` of default settings per proxy.
+    plain connector), with a ``TCPConnector`` per proxy that opens the
+    connections the session's connector pools and limits.
     """
     if proxy_url.scheme not in ("http", "https"):
         return None

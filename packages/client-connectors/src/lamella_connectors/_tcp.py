@@ -18,9 +18,11 @@ Every failure is translated by lamella-core's ``mapped_connect_errors``.
 from __future__ import annotations
 
 import asyncio
+import errno
+import ipaddress
 import socket
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohappyeyeballs
@@ -32,11 +34,12 @@ from lamella_core.connection import (
     mapped_connect_errors,
     ssl_context_for,
 )
-from lamella_core.exceptions import ClientConnectorDNSError
+from lamella_core.exceptions import ClientConnectorDeniedError, ClientConnectorDNSError
 
 from ._dns import HostResolver
 from ._env import proxy_from_env
 from ._fingerprint import Fingerprint
+from ._guard import AddressGuard
 from ._proxy import open_tunnel, proxy_key, proxy_tls_setting
 from ._resolver import DefaultResolver
 
@@ -134,6 +137,12 @@ class TCPConnector(BaseConnector):
             the other family (RFC 8305 "First Address Family Count").
         socket_factory: builds the socket for an address tuple
             ``(family, type, proto, canonname, sockaddr)``, e.g. to set options.
+        deny_private: refuse to connect to loopback, private, link-local,
+            multicast and reserved addresses, checked on each resolved
+            address (so redirects and DNS rebinding are caught too); a host
+            left with no address raises ``ClientConnectorDeniedError``.
+        allowed_networks: networks (``"10.1.0.0/16"``) that ``deny_private``
+            lets through.
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
@@ -160,6 +169,8 @@ class TCPConnector(BaseConnector):
         happy_eyeballs_delay: float | None = 0.25,
         interleave: int | None = None,
         socket_factory: Callable[[aiohappyeyeballs.AddrInfoType], socket.socket] | None = None,
+        deny_private: bool = False,
+        allowed_networks: Iterable[str | ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
     ) -> None:
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
@@ -188,6 +199,10 @@ class TCPConnector(BaseConnector):
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave
         self._socket_factory = socket_factory
+        self._guard = AddressGuard(allowed_networks) if deny_private else None
+        self._pool: TCPConnector | None = None  # set when this connector opens for another
+        if allowed_networks and not deny_private:
+            raise ValueError("allowed_networks only has a meaning with deny_private=True")
 
     # --- aiohttp's public attributes ------------------------------------------------
 
@@ -243,9 +258,33 @@ class TCPConnector(BaseConnector):
             if protocol.transport is not None
         ]
         await super().close()
-        # A resolver given by the caller is theirs to close.
-        await self._hosts.close(close_resolver=self._resolver_owner)
+        if self._pool is None:  # a pool's DNS cache and resolver are the pool's to close
+            # A resolver given by the caller is theirs to close.
+            await self._hosts.close(close_resolver=self._resolver_owner)
         await _wait_closed(transports, self.TLS_SHUTDOWN_GRACE)
+
+    def _adopt_settings(self, pool: BaseConnector) -> None:
+        """Connect as ``pool`` does, when opening connections for it (a proxy route).
+
+        A SOCKS connector or an HTTP proxy connector a plugin builds for a
+        session then uses the session connector's TLS setting, resolver and
+        DNS cache, address family, local address, happy-eyeballs settings,
+        socket factory and address guard. Its own default resolver, a
+        ``ThreadedResolver``, holds nothing to release.
+        """
+        if not isinstance(pool, TCPConnector) or pool is self:
+            return
+        self._pool = pool
+        self._ssl = pool._ssl
+        self._family = pool._family
+        self._local_addr = pool._local_addr
+        self._local_addr_infos = pool._local_addr_infos
+        self._hosts = pool._hosts
+        self._use_dns_cache = pool._use_dns_cache
+        self._happy_eyeballs_delay = pool._happy_eyeballs_delay
+        self._interleave = pool._interleave
+        self._socket_factory = pool._socket_factory
+        self._guard = pool._guard
 
     # --- opening connections ----------------------------------------------------------
 
@@ -324,15 +363,22 @@ class TCPConnector(BaseConnector):
         this step to reach the host through its proxy.
         """
         addrs = await self._resolve(key, traces)
-        async with asyncio.timeout(timeout.sock_connect):
-            sock = await self._open_socket(addrs)
+        budget = timeout.sock_connect
+        # Each address gets its own sock_connect budget: one that never
+        # answers (a broken IPv6 route, a firewall dropping SYNs) costs that
+        # budget, then the next is tried.
+        async with asyncio.timeout(None if budget is None else budget * len(addrs)):
+            sock = await self._open_socket(addrs, budget)
+        async with asyncio.timeout(budget):
             return await self._wrap_socket(sock, key, tls)
 
     async def _resolve(self, key: ConnectionKey, traces: Sequence[Any] = ()) -> list[ResolveResult]:
-        """The addresses of ``key.host``, through the DNS cache; ``traces`` hear of it.
+        """The addresses of ``key.host`` to connect to, through the DNS cache and
+        the address guard; ``traces`` hear of it.
 
         Raises:
             ClientConnectorDNSError: the name does not resolve.
+            ClientConnectorDeniedError: ``deny_private`` refuses every address.
         """
         try:
             addrs = await self._hosts.resolve(key.host, key.port or 0, traces)
@@ -344,10 +390,28 @@ class TCPConnector(BaseConnector):
                 raise ClientConnectorDNSError(
                     key, OSError(None, f"{key.host} has no address of the requested family")
                 )
+        guard = self._guard
+        if guard is not None:
+            refused = [addr["host"] for addr in addrs if guard.refuses(addr["host"])]
+            addrs = [addr for addr in addrs if addr["host"] not in refused]
+            if not addrs:
+                reason = f"{key.host} resolves to {', '.join(refused)}, refused by deny_private"
+                raise ClientConnectorDeniedError(key, PermissionError(errno.EACCES, reason))
         return addrs
 
-    async def _open_socket(self, addrs: list[ResolveResult]) -> socket.socket:
-        """Connect a socket to the first address that answers (RFC 8305)."""
+    async def _open_socket(
+        self, addrs: list[ResolveResult], budget: float | None = None
+    ) -> socket.socket:
+        """Connect a socket to the first address that answers (RFC 8305).
+
+        The next address is tried after ``happy_eyeballs_delay``, or after
+        ``budget`` (the ``sock_connect`` of one address) when that is
+        shorter or the delay is None, so no address waits on another for
+        longer than its own budget.
+        """
+        delay = self._happy_eyeballs_delay
+        if budget is not None and (delay is None or delay > budget):
+            delay = budget
         infos: list[aiohappyeyeballs.AddrInfoType] = []
         for addr in addrs:
             family = addr["family"]
@@ -360,7 +424,7 @@ class TCPConnector(BaseConnector):
         return await aiohappyeyeballs.start_connection(
             infos,
             local_addr_infos=self._local_addr_infos,
-            happy_eyeballs_delay=self._happy_eyeballs_delay,
+            happy_eyeballs_delay=delay,
             interleave=self._interleave,
             loop=self._get_loop(),
             socket_factory=self._socket_factory,

@@ -22,6 +22,8 @@ The errors (defined in ``lamella_core.exceptions``, with the rest of the tree)::
     │                                 max_informational
     └── TooManyRedirects
         └── RedirectLimitExceeded     max_redirects
+    ServerTimeoutError
+    └── ResponseHeadTimeoutError      max_head_time
     ClientPayloadError
     ├── BodyTooLarge                  max_body_size
     ├── DecompressionLimitExceeded    max_decompressed_size,
@@ -62,6 +64,11 @@ class ClientLimits:
             empty line. Default 256 KiB.
         max_informational: 1xx interim responses (100, 102, 103) before the
             final one. Default 32.
+        max_head_time: seconds from the first byte of a response to the end
+            of its final head, 1xx responses included. ``sock_read`` bounds
+            only the silence between reads, so without this a server that
+            drips its head byte by byte holds a request for as long as it
+            likes. Default 30 (a real head arrives in one or two reads).
         max_body_size: bytes of body, after framing and before
             decompression. Default ``None``: downloads may be any size; set
             it where bodies are read into memory from untrusted servers.
@@ -90,6 +97,7 @@ class ClientLimits:
     max_headers: int | None = 256
     max_header_bytes: int | None = 256 * _KiB
     max_informational: int | None = 32
+    max_head_time: float | None = 30.0
     max_body_size: int | None = None
     max_decompressed_size: int | None = None
     max_compression_ratio: float | None = 200.0

@@ -11,6 +11,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── ClientOSError (+ OSError)
     │   │   └── ClientConnectorError
     │   │       ├── ClientConnectorDNSError
+    │   │       ├── ClientConnectorDeniedError
     │   │       ├── ClientProxyConnectionError
     │   │       ├── UnixClientConnectorError
     │   │       └── ClientSSLError
@@ -20,7 +21,8 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │       ├── ServerDisconnectedError
     │       ├── ServerTimeoutError (+ asyncio.TimeoutError)
     │       │   ├── ConnectionTimeoutError
-    │       │   └── SocketTimeoutError
+    │       │   ├── SocketTimeoutError
+    │       │   └── ResponseHeadTimeoutError (a ClientLimits bound on the head)
     │       └── ServerFingerprintMismatch
     ├── ClientResponseError
     │   ├── ContentTypeError
@@ -33,6 +35,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── BodyTooLarge, DecompressionLimitExceeded,
     │   └── TooManyContentCodings, WebSocketMessageTooLarge
     ├── RedirectClientError
+    ├── RequestFramingError (+ ValueError)
     ├── NonHttpUrlClientError
     │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
     └── InvalidURL (+ ValueError)
@@ -62,6 +65,7 @@ __all__ = [
     "ClientConnectionResetError",
     "ClientConnectorCertificateError",
     "ClientConnectorDNSError",
+    "ClientConnectorDeniedError",
     "ClientConnectorError",
     "ClientConnectorSSLError",
     "ClientError",
@@ -81,6 +85,8 @@ __all__ = [
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",
     "RedirectLimitExceeded",
+    "RequestFramingError",
+    "ResponseHeadTimeoutError",
     "ResponseHeadTooLarge",
     "ServerConnectionError",
     "ServerDisconnectedError",
@@ -213,6 +219,11 @@ class ClientConnectorDNSError(ClientConnectorError):
     """The host name could not be resolved."""
 
 
+class ClientConnectorDeniedError(ClientConnectorError):
+    """Every address the host resolved to is refused by the connector's
+    address policy (``TCPConnector(deny_private=True)``): no connection was tried."""
+
+
 class ClientProxyConnectionError(ClientConnectorError):
     """The proxy could not be reached."""
 
@@ -311,6 +322,16 @@ class ClientPayloadError(ClientError):
 
 class RedirectClientError(ClientError):
     """A redirect could not be followed."""
+
+
+class RequestFramingError(ClientError, ValueError):
+    """The request's Content-Length or Transfer-Encoding disagrees with its body.
+
+    A length that is not the body's would let the server read the rest of
+    the body as another request (request smuggling), so lamella refuses it:
+    before any byte is sent when the body's size is known, or as soon as a
+    streamed body breaks its declared length, closing the connection.
+    """
 
 
 class InvalidURL(ClientError, ValueError):
@@ -504,6 +525,22 @@ class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):
         )
         error.__cause__ = signal
         return error
+
+
+class ResponseHeadTimeoutError(ServerTimeoutError, LimitExceeded):
+    """The response head took longer than ``ClientLimits.max_head_time`` to arrive.
+
+    ``sock_read`` bounds the silence between two reads only, so a server
+    sending its head a byte at a time would otherwise hold the request for
+    as long as it drips. The connection has been closed.
+    """
+
+    def __init__(self, value: float, actual: float) -> None:
+        self.limit, self.value, self.actual = "max_head_time", value, actual
+        super().__init__(
+            f"Response head not complete after {_num(value)} seconds: "
+            f"{_advice('max_head_time', value)}"
+        )
 
 
 class HeadLimitSignal(Exception):

@@ -106,9 +106,13 @@ def lamella_proxy_connector(proxy_url: URL) -> Callable[..., Any] | None:
 
     Called once per session for each distinct proxy scheme its connector
     does not speak itself (``BaseConnector.proxy_schemes``); the session
-    calls the factory once per proxy URL, ``factory(proxy_url)``, and keeps
-    the connector it returns. Implemented by lamella-connectors for ``http``
-    and ``https`` proxies and by lamella-socks for SOCKS.
+    calls the factory once per proxy URL, ``factory(proxy_url)``, and hands
+    the connector it returns to its own connector's ``add_proxy_route``:
+    the returned connector only opens connections (``_create_connection``),
+    after taking the session connector's settings (``_adopt_settings``),
+    while the session's connector lends, pools and limits them. Implemented
+    by lamella-connectors for ``http`` and ``https`` proxies and by
+    lamella-socks for SOCKS.
     """
 
 

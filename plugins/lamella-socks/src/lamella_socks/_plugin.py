@@ -19,7 +19,12 @@ __all__ = ["lamella_proxy_connector"]
 
 @hookimpl
 def lamella_proxy_connector(proxy_url: URL) -> Callable[[URL], BaseConnector] | None:
-    """Claim ``socks*://`` proxies; a session builds one connector per proxy URL."""
+    """Claim ``socks*://`` proxies; a session builds one connector per proxy URL.
+
+    That connector opens connections with the session connector's settings
+    (TLS, resolver, address guard, ...); the session's connector pools them,
+    under its ``limit`` and ``limit_per_host``.
+    """
     if proxy_url.scheme not in SCHEMES:
         return None
 

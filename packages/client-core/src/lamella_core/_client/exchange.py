@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from lamella_core._pool.http11 import HTTP11Connection
+from lamella_core.exceptions import RequestFramingError
 
 from .request import ClientRequest
 
@@ -82,17 +83,21 @@ async def write_request(
 async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
     """Pass ``chunks`` on, refusing a stream that breaks its declared length.
 
+    A piece that would cross the length is never sent, so no byte past
+    ``length`` reaches the server; the session closes the connection on the
+    error, so it is never reused.
+
     Raises:
-        ValueError: the stream gives more or fewer bytes than ``length``.
+        RequestFramingError: the stream gives more or fewer bytes than ``length``.
     """
     left = length
     async for chunk in chunks:
         left -= len(chunk)
         if left < 0:
-            raise ValueError(f"The body is longer than its Content-Length of {length}")
+            raise RequestFramingError(f"The body is longer than its Content-Length of {length}")
         yield chunk
     if left:
-        raise ValueError(f"The body is shorter than its Content-Length of {length}")
+        raise RequestFramingError(f"The body is shorter than its Content-Length of {length}")
 
 
 async def _traced(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
     from .middlewares import ClientMiddlewareType
+    from .response import ClientResponse
     from .retry import RetryPolicy
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
@@ -27,7 +28,13 @@ __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_argumen
 
 @dataclass(slots=True)
 class RequestOptions:
-    """What every hop of one request shares, decided once in ``_request``."""
+    """What every hop of one request shares, decided once in ``_request``.
+
+    ``response`` is the latest response made, holding its connection until
+    the caller has it: if anything raises before then (the cookie jar, a
+    trace callback, ``raise_for_status``), ``_request`` closes it, so no
+    failure point can leave a connection lent out.
+    """
 
     timeout: ClientTimeout
     deadline: float | None
@@ -42,6 +49,7 @@ class RequestOptions:
     retry: RetryPolicy | None
     max_redirects: int | None  # None: redirects are returned, not followed
     middlewares: tuple[ClientMiddlewareType, ...]  # () on the hot path: none to run
+    response: ClientResponse | None = None
 
 
 _UNBOUNDED = 2**62

@@ -20,7 +20,11 @@ from lamella_core._http import HttpVersion, HttpVersion10, HttpVersion11
 from lamella_core._pool.connector import ConnectionKey
 from lamella_core._version import __version__
 from lamella_core._wire import serialize_request_head
-from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
+from lamella_core.exceptions import (
+    InvalidUrlClientError,
+    NonHttpUrlClientError,
+    RequestFramingError,
+)
 
 from .auth import BasicAuth
 
@@ -34,6 +38,9 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _SSL_SCHEMES = frozenset({"https", "wss"})
 _HTTP_PROXY_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+# Hop-by-hop fields for the proxy alone (RFC 9110 section 11.7.2; Proxy-Connection
+# is the old non-standard spelling of Connection for proxies).
+_PROXY_FIELDS = ("Proxy-Authorization", "Proxy-Connection")
 
 
 class _RequestFields(NamedTuple):
@@ -139,16 +146,19 @@ class ClientRequest:
         self.expect100 = expect100
         self.ssl = ssl
         self.server_hostname = server_hostname
-        self._set_proxy(proxy, proxy_auth, proxy_headers)
         is_ssl = url.scheme in _SSL_SCHEMES
+        headers = self._set_proxy(proxy, proxy_auth, proxy_headers, headers, is_ssl)
+        # The ssl= setting secures the origin, or else an https proxy (absolute-form).
+        uses_tls = is_ssl or (self.proxy is not None and self.proxy.scheme == "https")
         self.connection_key = ConnectionKey(
             host,
             url.port or _DEFAULT_PORTS[url.scheme],
             is_ssl,
-            ssl if is_ssl else True,
+            ssl if uses_tls else True,
             self.proxy,
             self.proxy_auth,
-            hash(tuple(proxy_headers.items())) if proxy_headers else None,
+            hash(tuple(self.proxy_headers.items())) if self.proxy_headers else None,
+            server_hostname if is_ssl else None,
         )
         self.headers = self._build_headers(
             headers, frozenset(skip_auto_headers), auth, accept_encoding, force_close
@@ -171,15 +181,30 @@ class ClientRequest:
         proxy: URL | None,
         proxy_auth: BasicAuth | None,
         proxy_headers: CIMultiDict[str] | None,
-    ) -> None:
-        """Set the proxy, its credentials taken out of its URL when not given."""
+        headers: CIMultiDict[str] | None,
+        is_ssl: bool,
+    ) -> CIMultiDict[str] | None:
+        """Set the proxy, its credentials taken out of its URL when not given.
+
+        Returns the request's headers without the proxy's fields when the
+        origin would see them (a tunnel or a SOCKS proxy).
+        """
         if proxy is not None and proxy_auth is None and proxy.raw_user is not None:
             proxy_auth = BasicAuth.from_url(proxy)
         if proxy is not None and proxy.raw_user is not None:
             proxy = proxy.with_user(None)
+        if (
+            proxy is not None
+            and headers is not None
+            and not (proxy.scheme in _HTTP_PROXY_SCHEMES and not is_ssl)
+        ):
+            headers, proxy_headers = _keep_proxy_fields_off_the_origin(
+                headers, proxy_headers, proxy
+            )
         self.proxy = proxy
         self.proxy_auth = proxy_auth
         self.proxy_headers = proxy_headers
+        return headers
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -285,7 +310,9 @@ class ClientRequest:
                 headers["Connection"] = "keep-alive"
         if self.body is not None:
             self._frame_body(headers, skip_ci)
-        elif self.method in ("POST", "PUT", "PATCH") and "Content-Length" not in headers:
+        elif "Content-Length" in headers:
+            _check_given_length(headers, 0)
+        elif self.method in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = "0"
         if self.expect100:
             headers["Expect"] = "100-continue"
@@ -295,7 +322,8 @@ class ClientRequest:
         """Add the body's Content-Type and its framing: Transfer-Encoding or Content-Length.
 
         Raises:
-            ValueError: chunked framing asked beside a Content-Length, or for HTTP/1.0.
+            RequestFramingError: chunked framing asked beside a Content-Length, or
+                for HTTP/1.0; a caller's Content-Length that is not the body's size.
         """
         body = self.body
         assert body is not None
@@ -303,32 +331,74 @@ class ClientRequest:
             headers["Content-Type"] = body.content_type
         if self.chunked:
             if "Content-Length" in headers:
-                raise ValueError("chunked can not be set if Content-Length header is set")
+                raise RequestFramingError("chunked can not be set if Content-Length header is set")
             if self.version == HttpVersion10:
                 # RFC 9112 section 6.1: HTTP/1.0 has no Transfer-Encoding.
-                raise ValueError(
+                raise RequestFramingError(
                     "HTTP/1.0 requests cannot be chunked: give the body a Content-Length header"
                 )
             if "Transfer-Encoding" not in headers:
                 headers["Transfer-Encoding"] = "chunked"
         elif "Content-Length" not in headers:
             headers["Content-Length"] = str(body.size)
+        else:
+            _check_given_length(headers, body.size)
 
 
-def _framed_by_caller(headers: CIMultiDict[str], chunked: bool | None) -> bool:
+def _keep_proxy_fields_off_the_origin(
+    headers: CIMultiDict[str], proxy_headers: CIMultiDict[str] | None, proxy: URL
+) -> tuple[CIMultiDict[str], CIMultiDict[str] | None]:
+    """Move the proxy's fields out of ``headers``, for a request the proxy only carries.
+
+    Through a tunnel (https via an HTTP proxy) or a SOCKS proxy the headers
+    reach the origin, which must never see the proxy's credentials: an HTTP
+    proxy gets them on the CONNECT request instead; for other proxies they
+    mean nothing and are dropped. Neither mapping given is changed.
+    """
+    if not any(name in headers for name in _PROXY_FIELDS):
+        return headers, proxy_headers
+    kept: CIMultiDict[str] = CIMultiDict(
+        (name, value) for name, value in headers.items() if name.title() not in _PROXY_FIELDS
+    )
+    if proxy.scheme not in _HTTP_PROXY_SCHEMES:
+        return kept, proxy_headers
+    moved: CIMultiDict[str] = CIMultiDict(proxy_headers or ())
+    for name in _PROXY_FIELDS:
+        if name not in moved:
+            moved.extend((name, value) for value in headers.getall(name, ()))
+    return kept, moved
+
+
+def _framed_by_caller(
+    headers: CIMultiDict[str], chunked: bool | None, body: Payload | None
+) -> bool:
     """Accept a Transfer-Encoding header given with a body, which then goes out chunked.
 
+    lamella applies no transfer coding but chunked, so any other coding
+    would announce bytes it never sends; and a chunked request without a
+    body would leave the server waiting for chunks that the next request
+    would then provide.
+
     Raises:
-        ValueError: ``chunked`` is set too, a Content-Length is given beside it
-            (RFC 9112 section 6.2), or its last coding is not chunked (section 6.1).
+        RequestFramingError: ``chunked`` is set too, a Content-Length is given
+            beside it (RFC 9112 section 6.2), there is no body, or the header
+            says anything but ``chunked``.
     """
     if chunked:
-        raise ValueError("chunked can not be set if Transfer-Encoding header is set")
+        raise RequestFramingError("chunked can not be set if Transfer-Encoding header is set")
     if "Content-Length" in headers:
-        raise ValueError("Transfer-Encoding and Content-Length headers can not both be set")
-    codings = ",".join(headers.getall("Transfer-Encoding")).split(",")
-    if codings[-1].strip().lower() != "chunked":
-        raise ValueError("A Transfer-Encoding header must end with chunked")
+        raise RequestFramingError(
+            "Transfer-Encoding and Content-Length headers can not both be set"
+        )
+    if body is None:
+        raise RequestFramingError("A Transfer-Encoding header needs a body to frame")
+    given = ",".join(headers.getall("Transfer-Encoding"))
+    codings = [coding.strip().lower() for coding in given.split(",")]
+    if codings != ["chunked"]:
+        raise RequestFramingError(
+            "A Transfer-Encoding header can only be chunked: lamella applies no other "
+            "transfer coding (use compress= or Content-Encoding for compression)"
+        )
     return True
 
 
@@ -354,8 +424,8 @@ def _is_chunked(
     body: Payload | None, headers: CIMultiDict[str] | None, chunked: bool | None
 ) -> bool:
     """Whether the body goes out chunked: asked, of unknown size, or framed by the caller."""
-    if body is not None and headers is not None and "Transfer-Encoding" in headers:
-        return _framed_by_caller(headers, chunked)
+    if headers is not None and "Transfer-Encoding" in headers:
+        return _framed_by_caller(headers, chunked, body)
     return bool(chunked) or (
         body is not None
         and body.size is None
@@ -369,3 +439,23 @@ def _keeps_alive(headers: CIMultiDict[str]) -> bool:
     return connection is None or "close" not in (
         token.strip() for token in connection.lower().split(",")
     )
+
+
+def _check_given_length(headers: CIMultiDict[str], size: int | None) -> None:
+    """Refuse a caller's Content-Length that is not one number, or not the body's size.
+
+    ``size`` None (a stream) is checked as it is sent, by the writer.
+
+    Raises:
+        RequestFramingError: the header is repeated, is not a decimal number,
+            or differs from ``size``.
+    """
+    values = headers.getall("Content-Length")
+    value = values[0].strip()
+    if len(values) > 1 or not value.isdigit() or not value.isascii():
+        raise RequestFramingError(f"Content-Length must be one decimal number, not {values!r}")
+    if size is not None and int(value) != size:
+        raise RequestFramingError(
+            f"Content-Length {value} given for a body of {size} bytes: leave the header "
+            "out and lamella sends the right one"
+        )

@@ -260,6 +260,7 @@ class Sender:
                 read_until_eof=options.read_until_eof,
                 max_body_size=options.limits.max_body_size,
                 keep_alive=req.keep_alive,
+                max_head_time=options.limits.max_head_time,
             )
             await write_request(protocol, req, head_bytes, options.deadline, options.traces)
             head, stream = await protocol.read_head()
@@ -277,6 +278,7 @@ class Sender:
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
         )
+        options.response = resp
         # The parser noted Set-Cookie, so a response without cookies never
         # builds its header mapping here.
         if head.set_cookie and self._uses_cookies:
@@ -287,15 +289,19 @@ class Sender:
         return resp
 
     def _connector_for(self, proxy: URL | None) -> BaseConnector:
-        """The session's connector, or the one a plugin supplies for this proxy."""
+        """The session's connector, routing ``proxy`` through a plugin's if it must.
+
+        The plugin's connector only opens connections; the session's lends
+        and counts them, so one ``limit`` governs them all.
+        """
         connector = self._connector
         assert connector is not None
         if proxy is None or proxy.scheme in connector.proxy_schemes:
             return connector
-        made = self._proxy_connectors.get(proxy)
-        if made is None:
+        if proxy not in self._proxy_connectors:
             made = self._proxy_connectors[proxy] = self._plugins.proxy_connector(proxy)(proxy)
-        return made
+            connector.add_proxy_route(proxy, made)
+        return connector
 
 
 def _retryable(req: ClientRequest, exc: BaseException) -> bool:

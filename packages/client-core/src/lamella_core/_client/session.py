@@ -404,15 +404,17 @@ class ClientSession(Defaults, Sender):
                 resp.raise_for_status()
             elif check:
                 await check(resp)
+            for trace in options.traces:
+                # The final hop's request, as aiohttp reports it after redirects.
+                info = resp.request_info
+                await trace.send_request_end(info.method, info.url, info.headers, resp)
         except BaseException as exc:
+            if options.response is not None:
+                options.response.close()  # never leave its connection lent out
             for trace in options.traces:
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:
             if body is not None:
                 await body.close()  # files given as data are closed, as aiohttp does
-        for trace in options.traces:
-            # The final hop's request, as aiohttp reports it after redirects.
-            info = resp.request_info
-            await trace.send_request_end(info.method, info.url, info.headers, resp)
         return resp

@@ -33,7 +33,16 @@ __all__ = ["BaseConnector", "Connection", "ConnectionKey"]
 
 
 class ConnectionKey(NamedTuple):
-    """What makes two requests able to share a connection."""
+    """What makes two requests able to share a connection.
+
+    Everything that changes what a connection is belongs here, so that a
+    pooled connection only serves requests it was opened for: the origin,
+    the TLS setting (``ssl``: True, False, an ``SSLContext`` or a
+    ``Fingerprint``, which also secures an https proxy), the name the
+    certificate was checked for (``server_hostname``), and the proxy with
+    its credentials and headers. Settings of the connector itself (its
+    default ``ssl``, the local address) are the same for its whole pool.
+    """
 
     host: str
     port: int | None
@@ -42,6 +51,7 @@ class ConnectionKey(NamedTuple):
     proxy: Any
     proxy_auth: Any
     proxy_headers_hash: int | None
+    server_hostname: str | None = None
 
 
 class Connection:
@@ -167,6 +177,7 @@ class BaseConnector:
         self._opening_per_host: defaultdict[ConnectionKey, int] = defaultdict(int)
         self._waiters: OrderedDict[ConnectionKey, deque[asyncio.Future[None]]] = OrderedDict()
         self._cleanup_handle: asyncio.TimerHandle | None = None
+        self._proxy_routes: dict[URL, BaseConnector] = {}
 
     def __repr__(self) -> str:
         idle = sum(len(conns) for conns in self._idle.values())
@@ -265,6 +276,20 @@ class BaseConnector:
                 await trace.send_connection_reuseconn()
         return self._lend(key, protocol)
 
+    def add_proxy_route(self, proxy: URL, opener: BaseConnector) -> None:
+        """Open the connections of requests through ``proxy`` with ``opener``.
+
+        The session calls it with the connector a plugin supplies for a
+        proxy scheme this connector does not speak (SOCKS, for example).
+        ``opener`` only opens connections: this connector still lends,
+        pools and counts them, so its ``limit`` and ``limit_per_host``
+        govern every connection of the session, whatever carries it; and
+        ``opener`` is first offered this connector's settings
+        (``_adopt_settings``).
+        """
+        opener._adopt_settings(self)
+        self._proxy_routes[proxy] = opener
+
     def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
         """The proxy the environment names for ``url`` (sessions with ``trust_env``).
 
@@ -294,6 +319,13 @@ class BaseConnector:
     ) -> HTTP11Connection:
         """Open a new connection for ``req``; subclasses implement it."""
         raise NotImplementedError
+
+    def _adopt_settings(self, pool: BaseConnector) -> None:
+        """Take what applies of ``pool``'s settings, before opening connections for it.
+
+        Called by :meth:`add_proxy_route`; a no-op here. ``TCPConnector``
+        takes the TLS, DNS and connect settings of a ``TCPConnector`` pool.
+        """
 
     # --- deciding (synchronous) ---------------------------------------------------
 
@@ -371,7 +403,9 @@ class BaseConnector:
         try:
             for trace in traces:
                 await trace.send_connection_create_start()
-            protocol = await self._create_connection(req, traces, timeout)
+            route = self._proxy_routes.get(req.proxy) if req.proxy is not None else None
+            opener = self if route is None else route
+            protocol = await opener._create_connection(req, traces, timeout)
             for trace in traces:
                 await trace.send_connection_create_end()
         except BaseException:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lamella_core._content.decoders import ContentDecoder
 from lamella_core._content.streams import StreamReader
+from lamella_core._limits import DEFAULT_LIMITS
 from lamella_core._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
 from lamella_core.exceptions import (
     BodyTooLarge,
@@ -34,6 +35,7 @@ from lamella_core.exceptions import (
     ClientOSError,
     ClientPayloadError,
     HeadLimitSignal,
+    ResponseHeadTimeoutError,
     ServerDisconnectedError,
     SocketTimeoutError,
 )
@@ -106,6 +108,9 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._read_handle: asyncio.TimerHandle | None = None
         self._deadline_handle: asyncio.TimerHandle | None = None
         self._deadline: float | None = None
+        self._head_time: float | None = None
+        self._head_due: float | None = None
+        self._head_handle: asyncio.TimerHandle | None = None
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
         self._read_until_eof = True
         self._max_body_size: int | None = None
@@ -153,6 +158,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             self._dispatch(event)
             if self._state == _IDLE:
                 break  # the exchange ended early (read_until_eof=False)
+        if self._state == _WAITING_HEAD and self._head_due is None:
+            self._start_head_clock()
 
     def eof_received(self) -> bool:
         # Returning False closes the transport, which runs connection_lost.
@@ -223,11 +230,14 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         read_until_eof: bool = True,
         max_body_size: int | None = None,
         keep_alive: bool = True,
+        max_head_time: float | None = DEFAULT_LIMITS.max_head_time,
     ) -> None:
         """Prepare for the response to one request; call before writing it.
 
         ``keep_alive=False`` (the request said ``Connection: close``) keeps
         the connection from being reused after this response.
+        ``max_head_time`` bounds the seconds from the first byte of the
+        response to the end of its final head.
         """
         parser = self._parser
         if parser is None or limits != self._limits:
@@ -256,6 +266,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self.requests_sent += 1
         self._sock_read = sock_read
         self._deadline = deadline
+        self._head_time = max_head_time
+        self._head_due = None
         # Timers outlive exchanges: a handle already due no later than needed is
         # kept, and re-armed when it fires early, so keep-alive requests do not
         # pay a call_at and a cancel each.
@@ -482,16 +494,43 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         # EOF last: its callbacks give this connection back to the pool.
         stream.feed_eof()
 
+    def _start_head_clock(self) -> None:
+        """Bound the time left for the head, once a read did not complete it.
+
+        A head that arrives in one read (nearly all of them) costs no timer.
+        """
+        limit = self._head_time
+        if limit is None:
+            return
+        due = self._head_due = self._loop.time() + limit
+        handle = self._head_handle
+        if handle is None or handle.when() > due:
+            if handle is not None:
+                handle.cancel()
+            self._head_handle = self._loop.call_at(due, self._head_time_expired)
+
+    def _head_time_expired(self) -> None:
+        self._head_handle = None
+        due = self._head_due
+        if due is None or self._state != _WAITING_HEAD:
+            return
+        now = self._loop.time()
+        if now < due:
+            self._head_handle = self._loop.call_at(due, self._head_time_expired)
+            return
+        assert self._head_time is not None
+        self._fail(ResponseHeadTimeoutError(self._head_time, now - due + self._head_time))
+
     def _finish_exchange(self) -> None:
         # The timers stay armed; they find no exchange when they fire.
         self._state = _IDLE
         self._deadline = None
 
     def _cancel_timers(self) -> None:
-        for handle in (self._read_handle, self._deadline_handle):
+        for handle in (self._read_handle, self._deadline_handle, self._head_handle):
             if handle is not None:
                 handle.cancel()
-        self._read_handle = self._deadline_handle = None
+        self._read_handle = self._deadline_handle = self._head_handle = None
 
     def _fail(self, cause: BaseException | None, *, disconnected: bool = False) -> None:
         """Translate a failure into the documented exception for this phase."""

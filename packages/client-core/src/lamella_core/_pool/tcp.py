@@ -28,6 +28,9 @@ def _default_context() -> ssl.SSLContext:
     # the default context at MINIMUM_SUPPORTED.
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # lamella speaks HTTP/1.1 only; saying so lets servers that pick by ALPN
+    # (and TLS-terminating proxies) choose it rather than guess.
+    context.set_alpn_protocols(["http/1.1"])
     return context
 
 

@@ -66,6 +66,9 @@ _DONE: Final = 7
 
 _is_hex = re.compile(rb"[0-9A-Fa-f]{1,16}").fullmatch
 _bad_ext_char = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
+# A lookbehind sees the bytes before the search's start: a CRLF split
+# between two searches is not taken for a bare LF.
+_bare_lf = re.compile(rb"(?<!\r)\n").search
 
 _END_OF_CONTENT: Final = ResponseEnd(())
 _CHUNK_END: Final = ChunkEnd()
@@ -218,6 +221,7 @@ class ResponseParserBase:
     def _step_head(self, buf: bytes | bytearray, pos: int, events: list[Event]) -> int:
         end = buf.find(b"\r\n\r\n", pos + self._scan)
         if end < 0:
+            _refuse_bare_lf(buf, pos + self._scan, "the response head")
             self._check_partial_head(buf, pos)
             self._scan = max(len(buf) - pos - 3, 0)
             return -1
@@ -414,6 +418,7 @@ class ResponseParserBase:
     def _step_chunk_size(self, buf: bytes | bytearray, pos: int) -> int:
         end = buf.find(b"\r\n", pos + self._scan)
         if end < 0:
+            _refuse_bare_lf(buf, pos + self._scan, "a chunk size line")
             waiting = len(buf) - pos
             if waiting > self._max_line + 1:
                 raise WireError(f"Got more than {self._max_line} bytes when reading a chunk size")
@@ -444,6 +449,7 @@ class ResponseParserBase:
     def _step_trailer(self, buf: bytes | bytearray, pos: int, events: list[Event]) -> int:
         end = buf.find(b"\r\n", pos + self._scan)
         if end < 0:
+            _refuse_bare_lf(buf, pos + self._scan, "a trailer line")
             waiting = len(buf) - pos
             if waiting > self._max_field + 1:
                 raise WireError(
@@ -466,3 +472,18 @@ class ResponseParserBase:
         if len(self._trailers) > self._max_headers:
             raise WireError(f"Too many trailers: more than {self._max_headers}")
         return end + 2
+
+
+def _refuse_bare_lf(buf: bytes | bytearray, start: int, where: str) -> None:
+    """Fail at once on a line that ends in LF alone, which would otherwise wait forever.
+
+    RFC 9112 section 2.2 lets a recipient accept a bare LF; lamella refuses
+    it instead, as a line end the framing code never looks for would leave
+    the response waiting until a timeout, and as servers and proxies that
+    split lines differently are how responses get smuggled.
+
+    Raises:
+        WireError: a bare LF lies in ``buf`` at or after ``start``.
+    """
+    if _bare_lf(buf, start) is not None:
+        raise WireError(f"Bare LF line ending in {where}: lines must end with CRLF")
