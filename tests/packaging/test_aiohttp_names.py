@@ -48,16 +48,7 @@ NOT_PROVIDED = {
     "NamedPipeConnector": "Windows named pipes are not supported",
     "AddrInfoType": "resolver typing alias; lamella_core.abc types resolvers",
     "SocketFactoryType": "no socket_factory= on TCPConnector",
-    # The payload registry: lamella's payload classes are its own (docs/reference/payloads.md).
-    "PAYLOAD_REGISTRY": "no payload registry",
-    "get_payload": "no payload registry",
-    "payload_type": "no payload registry",
     "streamer": "deprecated in aiohttp; async iterables are bodies in lamella",
-    "BufferedReaderPayload": "one IOPayload covers every file object",
-    "BytesIOPayload": "one IOPayload covers every file object",
-    "IOBasePayload": "one IOPayload covers every file object",
-    "StringIOPayload": "one IOPayload covers every file object",
-    "TextIOPayload": "one IOPayload covers every file object",
     # Utilities.
     "encode_basic_auth": "BasicAuth.encode() does it",
     "set_zlib_backend": "lamella uses the stdlib's zlib",

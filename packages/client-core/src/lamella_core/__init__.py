@@ -14,12 +14,20 @@ from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
 from ._client.session import ClientSession
 from ._content.payloads import (
+    PAYLOAD_REGISTRY,
     AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
     BytesPayload,
+    IOBasePayload,
     IOPayload,
     JsonPayload,
     Payload,
+    StringIOPayload,
     StringPayload,
+    TextIOPayload,
+    get_payload,
+    payload_type,
 )
 from ._content.streams import EMPTY_PAYLOAD, StreamReader
 from ._cookies import DummyCookieJar
@@ -102,6 +110,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EMPTY_PAYLOAD",
+    "PAYLOAD_REGISTRY",
     "AsyncIterablePayload",
     "BadContentDispositionHeader",
     "BadContentDispositionParam",
@@ -109,6 +118,8 @@ __all__ = [
     "BasicAuth",
     "BasicTCPConnector",
     "BodyTooLarge",
+    "BufferedReaderPayload",
+    "BytesIOPayload",
     "BytesPayload",
     "ClientConnectionError",
     "ClientConnectionResetError",
@@ -140,6 +151,7 @@ __all__ = [
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
+    "IOBasePayload",
     "IOPayload",
     "InvalidURL",
     "InvalidUrlClientError",
@@ -160,7 +172,9 @@ __all__ = [
     "ServerTimeoutError",
     "SocketTimeoutError",
     "StreamReader",
+    "StringIOPayload",
     "StringPayload",
+    "TextIOPayload",
     "TooManyContentCodings",
     "TooManyRedirects",
     "TraceConfig",
@@ -185,9 +199,11 @@ __all__ = [
     "WebSocketMessageTooLarge",
     "__version__",
     "content_disposition_filename",
+    "get_payload",
     "hookimpl",
     "hookspec",
     "parse_content_disposition",
+    "payload_type",
     "request",
 ]
 
