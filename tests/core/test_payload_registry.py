@@ -236,6 +236,23 @@ async def test_a_registered_type_is_a_form_field_and_a_part(reporter: URL) -> No
     assert json.loads(got["fields"][0]["body"]) == {"x": 9, "y": 9}
 
 
+async def test_json_serialize_bytes_serialises_json_bodies(reporter: URL) -> None:
+    calls: list[object] = []
+
+    def dumps(value: object) -> bytes:
+        calls.append(value)
+        return json.dumps(value, separators=(",", ":")).encode()
+
+    async with (
+        ClientSession(json_serialize_bytes=dumps) as session,
+        session.post(reporter, json={"a": 1}) as resp,
+    ):
+        got = await resp.json()
+    assert calls == [{"a": 1}]
+    assert got["body"] == '{"a":1}'
+    assert got["type"] == "application/json"
+
+
 def test_lamella_exports_the_registry() -> None:
     assert lamella.PAYLOAD_REGISTRY is PAYLOAD_REGISTRY
     assert lamella.get_payload is get_payload

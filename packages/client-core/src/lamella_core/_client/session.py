@@ -24,6 +24,7 @@ from yarl import URL
 
 from lamella_core._content.bodies import request_body
 from lamella_core._content.payloads import (
+    JsonBytesPayload,
     JsonPayload,
     Payload,
     compress_coding,
@@ -88,6 +89,7 @@ class ClientSession:
         skip_auto_headers: Iterable[str] | None = None,
         auth: BasicAuth | None = None,
         json_serialize: Callable[[Any], str] = jsonlib.dumps,
+        json_serialize_bytes: Callable[[Any], bytes] | None = None,
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: _RaiseForStatus = False,
@@ -127,6 +129,7 @@ class ClientSession:
         self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
         self._default_auth = auth
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
         self._timeout = (
             DEFAULT_TIMEOUT if timeout is _NOT_SET or timeout is None else as_timeout(timeout)
@@ -499,7 +502,11 @@ class ClientSession:
     ) -> Payload | None:
         """The payload for ``data`` or ``json``, compressed when asked."""
         if json is not None:
-            body: Payload = JsonPayload(json, dumps=self._json_serialize)
+            body: Payload = (
+                JsonPayload(json, dumps=self._json_serialize)
+                if self._json_serialize_bytes is None
+                else JsonBytesPayload(json, dumps=self._json_serialize_bytes)
+            )
         elif data is None:
             return None
         else:
