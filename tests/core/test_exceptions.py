@@ -32,6 +32,7 @@ LAMELLA_ONLY = {
     "ResponseHeadTooLarge",
     "TooManyContentCodings",
     "WebSocketMessageTooLarge",
+    "MultipartLimitExceeded",
 }
 
 

@@ -34,9 +34,6 @@ NOT_CLIENT_API = {
 
 # aiohttp client names lamella does not provide (docs/migration.md, "Imports").
 NOT_PROVIDED = {
-    # Multipart reading.
-    "MultipartReader": "reading multipart bodies is not implemented",
-    "BodyPartReader": "reading multipart bodies is not implemented",
     # Client middlewares (aiohttp 3.12+): lamella extends sessions through hooks.
     "ClientHandlerType": "no client middlewares",
     "ClientMiddlewareType": "no client middlewares",
@@ -61,6 +58,7 @@ LAMELLA_ONLY = {
     "ContentDisposition": "ClientResponse.content_disposition's type (aiohttp.client_reqrep)",
     "ClientLimits": "lamella's bounds on what a server can make the client hold",
     "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
+    "MultipartLimitExceeded": "a ClientLimits violation in a multipart body (MultipartReader)",
     "ExponentialRetry": "lamella's opt-in retry policy (retry=)",
     "RetryPolicy": "the interface of retry policies",
     "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",

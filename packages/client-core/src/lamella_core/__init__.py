@@ -59,6 +59,7 @@ from .exceptions import (
     InvalidURL,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
+    MultipartLimitExceeded,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
     )
     from ._content.formdata import FormData
     from ._content.multipart import MultipartWriter
+    from ._content.multipart_reader import BodyPartReader, MultipartReader
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
@@ -117,6 +119,7 @@ __all__ = [
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
+    "BodyPartReader",
     "BodyTooLarge",
     "BufferedReaderPayload",
     "BytesIOPayload",
@@ -157,6 +160,8 @@ __all__ = [
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
     "JsonPayload",
+    "MultipartLimitExceeded",
+    "MultipartReader",
     "MultipartWriter",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
@@ -222,6 +227,8 @@ _LAZY = {
     "hookspec": ".hookspecs",
     "FormData": "._content.formdata",
     "MultipartWriter": "._content.multipart",
+    "BodyPartReader": "._content.multipart_reader",
+    "MultipartReader": "._content.multipart_reader",
     "TraceConfig": ".tracing",
     "TraceConnectionCreateEndParams": ".tracing",
     "TraceConnectionCreateStartParams": ".tracing",

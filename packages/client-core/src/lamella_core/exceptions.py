@@ -31,7 +31,8 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │       └── RedirectLimitExceeded
     ├── ClientPayloadError
     │   ├── BodyTooLarge, DecompressionLimitExceeded,
-    │   └── TooManyContentCodings, WebSocketMessageTooLarge
+    │   ├── TooManyContentCodings, WebSocketMessageTooLarge
+    │   └── MultipartLimitExceeded
     ├── RedirectClientError
     ├── NonHttpUrlClientError
     │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
@@ -77,6 +78,7 @@ __all__ = [
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
+    "MultipartLimitExceeded",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",
@@ -444,6 +446,25 @@ class WebSocketMessageTooLarge(_PayloadLimitError):
 
     def describe(self) -> str:
         return f"WebSocket message larger than {_num(self.value)} bytes"
+
+
+class MultipartLimitExceeded(_PayloadLimitError):
+    """A multipart body read with ``MultipartReader`` crossed a limit: too many
+    parts, or a part's headers too long or too many."""
+
+    _WHAT: Final = {
+        "max_multipart_parts": "Multipart body has more than {value} parts",
+        "max_field_size": "Multipart part header line longer than {value} bytes",
+        "max_line_size": "Multipart boundary line longer than {value} bytes",
+        "max_headers": "Multipart part has more than {value} headers",
+        "max_header_bytes": "Multipart part headers larger than {value} bytes",
+        "max_decompressed_size": "Decoded multipart part larger than {value} bytes",
+    }
+
+    def describe(self) -> str:
+        return self._WHAT.get(self.limit, "Multipart limit {value} exceeded").format(
+            value=_num(self.value)
+        )
 
 
 class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):

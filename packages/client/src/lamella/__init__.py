@@ -54,6 +54,7 @@ from lamella_core import (
     IOBasePayload,
     IOPayload,
     JsonPayload,
+    MultipartLimitExceeded,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     Payload,
@@ -97,8 +98,10 @@ if TYPE_CHECKING:
     from lamella_core import (
         BadContentDispositionHeader,
         BadContentDispositionParam,
+        BodyPartReader,
         ContentDisposition,
         FormData,
+        MultipartReader,
         MultipartWriter,
         TraceConfig,
         TraceConnectionCreateEndParams,
@@ -144,6 +147,7 @@ __all__ = [
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
+    "BodyPartReader",
     "BodyTooLarge",
     "BufferedReaderPayload",
     "BytesIOPayload",
@@ -189,6 +193,8 @@ __all__ = [
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
     "JsonPayload",
+    "MultipartLimitExceeded",
+    "MultipartReader",
     "MultipartWriter",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
@@ -251,6 +257,8 @@ __all__ = [
 
 # name -> the distribution's module that holds it, imported on first use.
 _LAZY = {
+    "BodyPartReader": "lamella_core",
+    "MultipartReader": "lamella_core",
     "BadContentDispositionHeader": "lamella_core",
     "BadContentDispositionParam": "lamella_core",
     "ContentDisposition": "lamella_core",
