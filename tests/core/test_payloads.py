@@ -268,7 +268,9 @@ async def test_real_files_stream_in_pieces_from_the_executor(big_file) -> None:
             threads.add(threading.get_ident())
             return real_read(n)
 
-        payload._value = type("F", (), {"read": staticmethod(spying_read), "seek": f.seek})()
+        payload._value = type(
+            "F", (), {"read": staticmethod(spying_read), "seek": f.seek, "tell": f.tell}
+        )()
         pieces = await _collect(payload)
     assert max(len(p) for p in pieces) == CHUNK_SIZE
     assert len(pieces) == len(content) // CHUNK_SIZE

@@ -38,9 +38,6 @@ NOT_PROVIDED = {
     "ClientHandlerType": "no client middlewares",
     "ClientMiddlewareType": "no client middlewares",
     "DigestAuthMiddleware": "no client middlewares",
-    # Upload progress (aiohttp 3.14+).
-    "UploadTracker": "no upload_tracker= on requests",
-    "UploadAbortedError": "no upload_tracker= on requests",
     # Connectors and their typing aliases.
     "NamedPipeConnector": "Windows named pipes are not supported",
     "AddrInfoType": "resolver typing alias; lamella_core.abc types resolvers",

@@ -13,6 +13,7 @@ from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
 from ._client.session import ClientSession
+from ._client.upload import UploadTracker
 from ._content.payloads import (
     PAYLOAD_REGISTRY,
     AsyncIterablePayload,
@@ -73,6 +74,7 @@ from .exceptions import (
     TooManyContentCodings,
     TooManyRedirects,
     UnixClientConnectorError,
+    UploadAbortedError,
     WebSocketMessageTooLarge,
     WSServerHandshakeError,
 )
@@ -200,6 +202,8 @@ __all__ = [
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
     "UnixClientConnectorError",
+    "UploadAbortedError",
+    "UploadTracker",
     "WSServerHandshakeError",
     "WebSocketMessageTooLarge",
     "__version__",

@@ -29,6 +29,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── ResponseHeadTooLarge (a ClientLimits bound on the head)
     │   └── TooManyRedirects
     │       └── RedirectLimitExceeded
+    ├── UploadAbortedError
     ├── ClientPayloadError
     │   ├── BodyTooLarge, DecompressionLimitExceeded,
     │   ├── TooManyContentCodings, WebSocketMessageTooLarge
@@ -92,6 +93,7 @@ __all__ = [
     "TooManyContentCodings",
     "TooManyRedirects",
     "UnixClientConnectorError",
+    "UploadAbortedError",
     "WSServerHandshakeError",
     "WebSocketMessageTooLarge",
 ]
@@ -309,6 +311,10 @@ class ServerFingerprintMismatch(ServerConnectionError):
 
 class ClientPayloadError(ClientError):
     """The response body is broken: bad framing, bad compression or truncated."""
+
+
+class UploadAbortedError(ClientError):
+    """The request body was never sent in full (``UploadTracker.upload_complete``)."""
 
 
 class RedirectClientError(ClientError):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
     from .retry import RetryPolicy
+    from .upload import UploadTracker
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
 
@@ -39,6 +40,7 @@ class RequestOptions:
     req_kwargs: dict[str, Any]
     traces: list[Trace]
     retry: RetryPolicy | None
+    upload_tracker: UploadTracker | None = None
 
 
 _UNBOUNDED = 2**62

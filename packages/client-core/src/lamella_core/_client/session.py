@@ -53,7 +53,7 @@ from lamella_core.exceptions import (
 from .auth import BasicAuth, netrc_auth
 from .contexts import RequestContextManager
 from .cookie_header import as_simple_cookie, cookie_header
-from .exchange import write_request
+from .exchange import close_body, send_request
 from .options import RequestOptions, deadline_passed, merged_limits, parser_arguments
 from .redirects import REDIRECT_STATUSES, next_request, redirect_target
 from .request import ALLOWED_SCHEMES, ClientRequest
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
     from .retry import RetryPolicy
+    from .upload import UploadTracker
 
 __all__ = ["ClientSession"]
 
@@ -378,9 +379,12 @@ class ClientSession:
         retry: RetryPolicy | None = _NOT_SET,
         version: HttpVersion | None = None,
         encoding: str = "utf-8",
+        upload_tracker: UploadTracker | None = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
+        if upload_tracker is not None:
+            upload_tracker._bind()
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         url = self._build_url(str_or_url, params)
@@ -443,10 +447,12 @@ class ClientSession:
             },
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is _NOT_SET else retry,
+            upload_tracker=upload_tracker,
         )
         for trace in options.traces:
             await trace.send_request_start(method, url, merged)
         check = self._raise_for_status if raise_for_status is None else raise_for_status
+        resp: ClientResponse | None = None
         try:
             resp = await self._send_handling_redirects(
                 method.upper(),
@@ -468,8 +474,10 @@ class ClientSession:
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:
-            if body is not None:
-                await body.close()  # files given as data are closed, as aiohttp does
+            if upload_tracker is not None:
+                upload_tracker._finalize()
+            if body is not None:  # files given as data are closed, as aiohttp does
+                await close_body(body, resp._upload if resp is not None else None)
         for trace in options.traces:
             # The final hop's request, as aiohttp reports it after redirects.
             info = resp.request_info
@@ -653,6 +661,9 @@ class ClientSession:
     ) -> ClientResponse:
         connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
+        tracker = options.upload_tracker
+        if tracker is not None:
+            tracker._attempt_started()
         # A pooled connection is taken without awaiting, so no timer is needed;
         # only opening or waiting for a slot runs under the connect timeout.
         conn = None if fresh else connector._reuse(req.connection_key)
@@ -684,8 +695,9 @@ class ClientSession:
                 max_body_size=options.limits.max_body_size,
                 keep_alive=req.keep_alive,
             )
-            await write_request(protocol, req, head_bytes, options.deadline, options.traces)
-            head, stream = await protocol.read_head()
+            head, stream, upload = await send_request(
+                protocol, req, head_bytes, options.deadline, options.traces, tracker
+            )
         except (ServerDisconnectedError, ClientOSError) as exc:
             exc._lamella_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
             exc.request_sent = True  # type: ignore[union-attr]  # it may have reached the server
@@ -712,6 +724,7 @@ class ClientSession:
             history=history,
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
+            upload=upload,
         )
         # The parser noted Set-Cookie, so a response without cookies never
         # builds its header mapping here.

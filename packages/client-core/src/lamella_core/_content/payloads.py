@@ -27,6 +27,7 @@ import io
 import json
 import os
 import stat
+import threading
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -525,7 +526,7 @@ class IOPayload(Payload):
     of a multipart body that is not a form (None: none).
     """
 
-    __slots__ = ("_start", "_text", "_blocking", "_consumed", "disposition")
+    __slots__ = ("_start", "_text", "_blocking", "_consumed", "_lock", "disposition")
 
     def __init__(
         self, value: Any, disposition: str | None = "attachment", *args: Any, **kwargs: Any
@@ -542,6 +543,7 @@ class IOPayload(Payload):
         self.disposition = disposition
         self._text = text
         self._blocking = not isinstance(value, (io.BytesIO, io.StringIO))
+        self._lock = threading.Lock()
         self._consumed = False
         self._start: int | None = None
         try:
@@ -585,14 +587,15 @@ class IOPayload(Payload):
         # utf-8 needs at most 4 bytes a character: keep encoded pieces under CHUNK_SIZE.
         want = CHUNK_SIZE // 4 if self._text else CHUNK_SIZE
         left = size
-        rewind = start
+        position = start  # each send keeps its own place: an abandoned one may still read
         while left is None or left > 0:
             n = want if left is None else min(want, left)
             if self._blocking:
-                piece = await loop.run_in_executor(None, _read, file, n, rewind)
+                piece, position = await loop.run_in_executor(
+                    None, _read, file, self._lock, n, position
+                )
             else:
-                piece = _read(file, n, rewind)
-            rewind = None
+                piece, position = _read(file, self._lock, n, position)
             if not piece:
                 if left:
                     raise OSError(f"{self._filename or 'the file'} shrank while being sent")
@@ -788,11 +791,20 @@ def _remaining_size(file: Any, start: int) -> int | None:
     return max(st.st_size - start, 0) if stat.S_ISREG(st.st_mode) else None
 
 
-def _read(file: Any, size: int, rewind: int | None) -> Any:
-    """Seek back to ``rewind`` (when given) and read up to ``size``: one executor job."""
-    if rewind is not None:
-        file.seek(rewind)
-    return file.read(size)
+def _read(
+    file: Any, lock: threading.Lock, size: int, position: int | None
+) -> tuple[Any, int | None]:
+    """Read up to ``size`` from ``position`` (where the file is, when None), and the
+    position after: one executor job.
+
+    Under ``lock``, so that a send abandoned mid-read (a redirect answered before the
+    body was sent) cannot move the file under the send that replaces it.
+    """
+    with lock:
+        if position is None:
+            return file.read(size), None
+        file.seek(position)
+        return file.read(size), file.tell()
 
 
 def _as_bytes(piece: object) -> bytes:
