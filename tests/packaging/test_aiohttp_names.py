@@ -38,14 +38,7 @@ NOT_PROVIDED = {
     "ClientHandlerType": "no client middlewares",
     "ClientMiddlewareType": "no client middlewares",
     "DigestAuthMiddleware": "no client middlewares",
-    # Connectors and their typing aliases.
-    "NamedPipeConnector": "Windows named pipes are not supported",
-    "AddrInfoType": "resolver typing alias; lamella_core.abc types resolvers",
-    "SocketFactoryType": "no socket_factory= on TCPConnector",
     "streamer": "deprecated in aiohttp; async iterables are bodies in lamella",
-    # Utilities.
-    "encode_basic_auth": "BasicAuth.encode() does it",
-    "set_zlib_backend": "lamella uses the stdlib's zlib",
 }
 
 # Names lamella exports that aiohttp's __all__ does not have.

@@ -8,7 +8,7 @@ lamella-cookies and lamella-websocket extend it through the hooks in
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._client.auth import BasicAuth
+from ._client.auth import BasicAuth, encode_basic_auth
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
@@ -31,6 +31,7 @@ from ._content.payloads import (
     payload_type,
 )
 from ._content.streams import EMPTY_PAYLOAD, StreamReader
+from ._content.zlib_backend import set_zlib_backend
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
 from ._limits import ClientLimits
@@ -208,12 +209,14 @@ __all__ = [
     "WebSocketMessageTooLarge",
     "__version__",
     "content_disposition_filename",
+    "encode_basic_auth",
     "get_payload",
     "hookimpl",
     "hookspec",
     "parse_content_disposition",
     "payload_type",
     "request",
+    "set_zlib_backend",
 ]
 
 # Loaded on first use (PEP 562): most programs never touch them, and they
@@ -258,9 +261,12 @@ _LAZY = {
 _ELSEWHERE = {
     **dict.fromkeys(
         [
+            "AddrInfoType",
             "AsyncResolver",
             "DefaultResolver",
             "Fingerprint",
+            "NamedPipeConnector",
+            "SocketFactoryType",
             "TCPConnector",
             "ThreadedResolver",
             "UnixConnector",

@@ -78,18 +78,23 @@ from lamella_core import (
     UploadTracker,
     WebSocketMessageTooLarge,
     WSServerHandshakeError,
+    encode_basic_auth,
     get_payload,
     payload_type,
     request,
+    set_zlib_backend,
 )
 
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from lamella_connectors import (
+        AddrInfoType,
         AsyncResolver,
         DefaultResolver,
         Fingerprint,
+        NamedPipeConnector,
+        SocketFactoryType,
         TCPConnector,
         ThreadedResolver,
         UnixConnector,
@@ -142,6 +147,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EMPTY_PAYLOAD",
     "PAYLOAD_REGISTRY",
+    "AddrInfoType",
     "AsyncIterablePayload",
     "AsyncResolver",
     "BadContentDispositionHeader",
@@ -198,6 +204,7 @@ __all__ = [
     "MultipartLimitExceeded",
     "MultipartReader",
     "MultipartWriter",
+    "NamedPipeConnector",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "Payload",
@@ -210,6 +217,7 @@ __all__ = [
     "ServerDisconnectedError",
     "ServerFingerprintMismatch",
     "ServerTimeoutError",
+    "SocketFactoryType",
     "SocketTimeoutError",
     "StreamReader",
     "StringIOPayload",
@@ -249,6 +257,7 @@ __all__ = [
     "WebSocketMessageTooBig",
     "WebSocketMessageTooLarge",
     "content_disposition_filename",
+    "encode_basic_auth",
     "get_payload",
     "hdrs",
     "hookimpl",
@@ -256,11 +265,15 @@ __all__ = [
     "parse_content_disposition",
     "payload_type",
     "request",
+    "set_zlib_backend",
     "ws_connect",
 ]
 
 # name -> the distribution's module that holds it, imported on first use.
 _LAZY = {
+    "NamedPipeConnector": "lamella_connectors",
+    "AddrInfoType": "lamella_connectors",
+    "SocketFactoryType": "lamella_connectors",
     "BodyPartReader": "lamella_core",
     "MultipartReader": "lamella_core",
     "BadContentDispositionHeader": "lamella_core",

@@ -69,6 +69,20 @@ if TYPE_CHECKING:
 __all__ = ["ClientSession"]
 
 _NOT_SET: Any = object()
+
+
+def _ssl_shutdown_timeout(made: BaseConnector | None, timeout: float | None) -> None:
+    """aiohttp's deprecated ``ssl_shutdown_timeout=``: warn, and give it to the
+    connector the session made when that connector waits for TLS shutdowns."""
+    warnings.warn(
+        "The ssl_shutdown_timeout parameter is deprecated, as in aiohttp",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if made is not None and timeout is not None and hasattr(made, "TLS_SHUTDOWN_GRACE"):
+        made.TLS_SHUTDOWN_GRACE = timeout
+
+
 _NO_TRACES: list[Trace] = []  # shared and never appended to: sessions without tracing
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
 
@@ -110,6 +124,7 @@ class ClientSession:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         trace_configs: Iterable[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        ssl_shutdown_timeout: float | None = _NOT_SET,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
         self._base_url = None if base_url is None else URL(base_url)
@@ -120,6 +135,9 @@ class ClientSession:
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
         self._connector = connector if connector is not None else plugins.new_connector()
+        if ssl_shutdown_timeout is not _NOT_SET:
+            made = self._connector if connector is None else None
+            _ssl_shutdown_timeout(made, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
         self._force_close = self._connector.force_close
         self._cookie_jar = cookie_jar if cookie_jar is not None else plugins.new_cookie_jar()

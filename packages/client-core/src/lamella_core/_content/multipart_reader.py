@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -32,6 +31,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from lamella_core._limits import DEFAULT_LIMITS, ClientLimits
 from lamella_core.exceptions import ClientPayloadError, MultipartLimitExceeded
 
+from .decoders import ZlibDecoder
 from .disposition import content_disposition_filename, parse_content_disposition
 from .payloads import AsyncIterablePayload, Order, payload_type
 from .streams import StreamReader
@@ -566,17 +566,9 @@ def _parameter(params: str, wanted: str) -> str | None:
 
 def _decompress(data: bytes, coding: str, limits: ClientLimits) -> bytes:
     """Inflate a part body; deflate may be raw (as aiohttp writes it) or zlib-wrapped."""
-    if coding == "gzip":
-        wbits = 16 + zlib.MAX_WBITS
-    else:
-        zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
     cap = limits.max_decompressed_size
-    inflater = zlib.decompressobj(wbits=wbits)
-    try:
-        out = inflater.decompress(data, cap + 1 if cap is not None else 0)
-    except zlib.error as exc:
-        raise ClientPayloadError(f"Cannot decode a {coding} part: {exc}") from exc
+    decoder = ZlibDecoder(coding)
+    out = decoder.decompress_bounded(data, cap + 1 if cap is not None else 0)
     if cap is not None and len(out) > cap:
         raise MultipartLimitExceeded("max_decompressed_size", cap, len(out))
-    return out
+    return out + decoder.flush()

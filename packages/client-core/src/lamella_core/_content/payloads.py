@@ -34,6 +34,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from multidict import CIMultiDict
 
+from . import zlib_backend
 from .disposition import content_disposition_header
 from .streams import StreamReader
 
@@ -754,9 +755,11 @@ def compress_payload(payload: Payload, coding: str) -> Payload:
 def _compressor(coding: str, *, raw_deflate: bool = False) -> Any:
     coding = coding.lower()
     if coding == "deflate":
-        return zlib.compressobj(wbits=-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+        return zlib_backend.module.compressobj(
+            wbits=-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS
+        )
     if coding == "gzip":
-        return zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+        return zlib_backend.module.compressobj(wbits=16 + zlib.MAX_WBITS)
     raise ValueError(f"Cannot compress a request body with {coding!r}: use deflate or gzip")
 
 
