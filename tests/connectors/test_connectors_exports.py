@@ -12,9 +12,12 @@ import lamella_connectors
 def test_lamella_connectors_all():
     assert lamella_connectors.__all__ == sorted(lamella_connectors.__all__)
     assert set(lamella_connectors.__all__) == {
+        "AddrInfoType",
         "AsyncResolver",
         "DefaultResolver",
         "Fingerprint",
+        "NamedPipeConnector",
+        "SocketFactoryType",
         "TCPConnector",
         "TLSSettings",
         "ThreadedResolver",
@@ -30,6 +33,7 @@ def test_lamella_connectors_all():
         "lamella_connectors._dns",
         "lamella_connectors._env",
         "lamella_connectors._fingerprint",
+        "lamella_connectors._pipe",
         "lamella_connectors._plugin",
         "lamella_connectors._proxy",
         "lamella_connectors._resolver",

@@ -36,6 +36,7 @@ LAMELLA_ONLY = {
     "ResponseHeadTimeoutError",
     "TooManyContentCodings",
     "WebSocketMessageTooLarge",
+    "MultipartLimitExceeded",
 }
 
 

@@ -175,8 +175,8 @@ def test_unknown_types_raise_type_error_naming_the_type() -> None:
         request_body(42)
     with pytest.raises(TypeError, match="generator"):
         request_body(x for x in [b"a"])
-    with pytest.raises(TypeError, match="list"):
-        request_body([1, 2, 3])
+    with pytest.raises(TypeError, match=r"pairs allowed.*got 1"):
+        request_body([1, 2, 3])  # a list is form fields, as in aiohttp
     with pytest.raises(TypeError, match="dict"):
         payload_for({"a": "1"})  # a form is a request body, not a part
 
@@ -268,7 +268,9 @@ async def test_real_files_stream_in_pieces_from_the_executor(big_file) -> None:
             threads.add(threading.get_ident())
             return real_read(n)
 
-        payload._file = type("F", (), {"read": staticmethod(spying_read), "seek": f.seek})()
+        payload._value = type(
+            "F", (), {"read": staticmethod(spying_read), "seek": f.seek, "tell": f.tell}
+        )()
         pieces = await _collect(payload)
     assert max(len(p) for p in pieces) == CHUNK_SIZE
     assert len(pieces) == len(content) // CHUNK_SIZE

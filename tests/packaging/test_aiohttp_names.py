@@ -34,29 +34,7 @@ NOT_CLIENT_API = {
 
 # aiohttp client names lamella does not provide (docs/migration.md, "Imports").
 NOT_PROVIDED = {
-    # Multipart reading.
-    "MultipartReader": "reading multipart bodies is not implemented",
-    "BodyPartReader": "reading multipart bodies is not implemented",
-    # Upload progress (aiohttp 3.14+).
-    "UploadTracker": "no upload_tracker= on requests",
-    "UploadAbortedError": "no upload_tracker= on requests",
-    # Connectors and their typing aliases.
-    "NamedPipeConnector": "Windows named pipes are not supported",
-    "AddrInfoType": "resolver typing alias; lamella_core.abc types resolvers",
-    "SocketFactoryType": "no socket_factory= on TCPConnector",
-    # The payload registry: lamella's payload classes are its own (docs/reference/payloads.md).
-    "PAYLOAD_REGISTRY": "no payload registry",
-    "get_payload": "no payload registry",
-    "payload_type": "no payload registry",
     "streamer": "deprecated in aiohttp; async iterables are bodies in lamella",
-    "BufferedReaderPayload": "one IOPayload covers every file object",
-    "BytesIOPayload": "one IOPayload covers every file object",
-    "IOBasePayload": "one IOPayload covers every file object",
-    "StringIOPayload": "one IOPayload covers every file object",
-    "TextIOPayload": "one IOPayload covers every file object",
-    # Utilities.
-    "encode_basic_auth": "BasicAuth.encode() does it",
-    "set_zlib_backend": "lamella uses the stdlib's zlib",
 }
 
 # Names lamella exports that aiohttp's __all__ does not have.
@@ -66,7 +44,11 @@ LAMELLA_ONLY = {
     "ContentDisposition": "ClientResponse.content_disposition's type (aiohttp.client_reqrep)",
     "ClientLimits": "lamella's bounds on what a server can make the client hold",
     "DecompressionLimitExceeded": "a ClientLimits violation (decompression bomb)",
+    "MultipartLimitExceeded": "a ClientLimits violation in a multipart body (MultipartReader)",
     "ExponentialRetry": "lamella's opt-in retry policy (retry=)",
+    "ClientConnectorDeniedError": "the SSRF guard refused every address (deny_private=)",
+    "RequestFramingError": "a caller's Content-Length or Transfer-Encoding that disagrees with the body",
+    "ResponseHeadTimeoutError": "a ClientLimits violation (max_head_time: a dripping head)",
     "RetryPolicy": "the interface of retry policies",
     "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",
     "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
@@ -75,7 +57,9 @@ LAMELLA_ONLY = {
     "WebSocketMessageTooBig": "a message over max_msg_size: a WebSocketError and the limit error",
     "Connection": "documented in aiohttp's client reference, but not in its __all__",
     "HTTP11Connection": "the connection interface between pool and session (HTTP/2 ready)",
-    "IOPayload": "lamella's one payload for file objects",
+    "IOPayload": "aiohttp's IOBasePayload under lamella's first name for it",
+    "JsonBytesPayload": "aiohttp.payload's, at the root so that lamella.payload finds it",
+    "Order": "aiohttp.payload's registry order, at the root so that lamella.payload finds it",
     "UnixClientConnectorError": "aiohttp has it, in aiohttp.client_exceptions only",
     "hookimpl": "pluggy marker for plugins",
     "hookspec": "pluggy marker for plugins",

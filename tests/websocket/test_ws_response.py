@@ -230,6 +230,15 @@ async def test_json_helpers(echo: Peer) -> None:
             )
 
 
+async def test_send_json_bytes_sends_a_binary_message(echo: Peer) -> None:
+    async with ClientSession() as session:
+        async with session.ws_connect(echo / "echo") as ws:
+            await ws.send_json_bytes({"k": [1]}, dumps=lambda d: json.dumps(d).encode())
+            msg = await ws.receive()
+            assert msg.type is WSMsgType.BINARY
+            assert json.loads(msg.data) == {"k": [1]}
+
+
 async def test_decode_text_off_gives_bytes(echo: Peer) -> None:
     async with ClientSession() as session:
         async with session.ws_connect(echo / "echo", decode_text=False) as ws:

@@ -1,4 +1,5 @@
-"""lamella-connectors: ``TCPConnector``, ``UnixConnector``, resolvers and HTTP/HTTPS proxies.
+"""lamella-connectors: ``TCPConnector``, ``UnixConnector``, ``NamedPipeConnector``,
+resolvers and HTTP/HTTPS proxies.
 
 Installing this distribution makes ``TCPConnector`` the connector of every
 ``ClientSession()`` created without one (through the ``lamella`` entry point,
@@ -18,14 +19,18 @@ from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._fingerprint import Fingerprint
+    from ._pipe import NamedPipeConnector
     from ._resolver import AsyncResolver, DefaultResolver, ThreadedResolver
-    from ._tcp import TCPConnector, TLSSettings
+    from ._tcp import AddrInfoType, SocketFactoryType, TCPConnector, TLSSettings
     from ._unix import UnixConnector
 
 __all__ = [
+    "AddrInfoType",
     "AsyncResolver",
     "DefaultResolver",
     "Fingerprint",
+    "NamedPipeConnector",
+    "SocketFactoryType",
     "TCPConnector",
     "TLSSettings",
     "ThreadedResolver",
@@ -36,6 +41,9 @@ _HOMES = {
     "AsyncResolver": "._resolver",
     "DefaultResolver": "._resolver",
     "Fingerprint": "._fingerprint",
+    "NamedPipeConnector": "._pipe",
+    "AddrInfoType": "._tcp",
+    "SocketFactoryType": "._tcp",
     "TCPConnector": "._tcp",
     "TLSSettings": "._tcp",
     "ThreadedResolver": "._resolver",

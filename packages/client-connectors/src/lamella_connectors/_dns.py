@@ -52,6 +52,8 @@ class HostResolver:
         use_cache: keep answers for ``ttl`` seconds.
         ttl: seconds an answer stays valid; None keeps it until cleared.
         family: the address family to ask for (0 for any).
+        max_size: hosts kept in the cache; the least recently stored goes
+            first (None: no bound).
     """
 
     def __init__(
@@ -61,10 +63,12 @@ class HostResolver:
         use_cache: bool,
         ttl: float | None,
         family: int,
+        max_size: int | None = None,
     ) -> None:
         self.resolver = resolver
         self._use_cache = use_cache
         self._ttl = ttl
+        self._max_size = max_size
         self._family = socket.AddressFamily(family)
         self._cache: dict[_Key, tuple[list[ResolveResult], float]] = {}
         self._inflight: dict[_Key, asyncio.Task[list[ResolveResult]]] = {}
@@ -138,7 +142,12 @@ class HostResolver:
             await trace.send_dns_resolvehost_end(key[0])
         if self._use_cache:
             expires = float("inf") if self._ttl is None else time.monotonic() + self._ttl
-            self._cache[key] = (list(addrs), expires)
+            cache = self._cache
+            cache.pop(key, None)  # re-stored: the most recent again
+            cache[key] = (list(addrs), expires)
+            if self._max_size is not None:
+                while len(cache) > self._max_size:
+                    del cache[next(iter(cache))]
         return addrs
 
     async def close(self, *, close_resolver: bool) -> None:

@@ -22,6 +22,7 @@ import errno
 import ipaddress
 import socket
 import ssl
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -51,7 +52,12 @@ if TYPE_CHECKING:
     from lamella_core import BasicAuth, ClientRequest, ClientTimeout
     from lamella_core.abc import AbstractResolver, ResolveResult
 
-__all__ = ["TCPConnector", "TLSSettings"]
+__all__ = ["AddrInfoType", "SocketFactoryType", "TCPConnector", "TLSSettings"]
+
+#: An address as ``getaddrinfo`` gives it: ``(family, type, proto, canonname, sockaddr)``.
+AddrInfoType = aiohappyeyeballs.AddrInfoType
+#: What ``socket_factory=`` is: builds the socket to connect for one address.
+SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
 _UNSET: Any = object()
 _PROXY_SCHEMES = frozenset({"http", "https"})
@@ -143,6 +149,11 @@ class TCPConnector(BaseConnector):
             left with no address raises ``ClientConnectorDeniedError``.
         allowed_networks: networks (``"10.1.0.0/16"``) that ``deny_private``
             lets through.
+        dns_cache_max_size: hosts kept in the DNS cache (1000); the least
+            recently resolved one is forgotten first.
+        ssl_shutdown_timeout: deprecated, as in aiohttp: the seconds
+            :meth:`close` waits for TLS connections to shut down
+            (``TLS_SHUTDOWN_GRACE``); 0 aborts them at once.
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
@@ -168,9 +179,11 @@ class TCPConnector(BaseConnector):
         timeout_ceil_threshold: float = 5,
         happy_eyeballs_delay: float | None = 0.25,
         interleave: int | None = None,
-        socket_factory: Callable[[aiohappyeyeballs.AddrInfoType], socket.socket] | None = None,
+        socket_factory: SocketFactoryType | None = None,
         deny_private: bool = False,
         allowed_networks: Iterable[str | ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        dns_cache_max_size: int = 1000,
+        ssl_shutdown_timeout: float | None = _UNSET,
     ) -> None:
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
@@ -194,7 +207,16 @@ class TCPConnector(BaseConnector):
             use_cache=use_dns_cache,
             ttl=ttl_dns_cache,
             family=family,
+            max_size=dns_cache_max_size,
         )
+        if ssl_shutdown_timeout is not _UNSET:
+            warnings.warn(
+                "The ssl_shutdown_timeout parameter is deprecated, as in aiohttp",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if ssl_shutdown_timeout is not None:
+                self.TLS_SHUTDOWN_GRACE = ssl_shutdown_timeout
         self._use_dns_cache = use_dns_cache
         self._happy_eyeballs_delay = happy_eyeballs_delay
         self._interleave = interleave

@@ -9,21 +9,33 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import _discovery  # noqa: F401  (starts finding the plugins, off the event loop)
-from ._client.auth import BasicAuth
+from ._client.auth import BasicAuth, encode_basic_auth
 from ._client.middlewares import ClientHandlerType, ClientMiddlewareType
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
 from ._client.session import ClientSession
+from ._client.upload import UploadTracker
 from ._content.payloads import (
+    PAYLOAD_REGISTRY,
     AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
     BytesPayload,
+    IOBasePayload,
     IOPayload,
+    JsonBytesPayload,
     JsonPayload,
+    Order,
     Payload,
+    StringIOPayload,
     StringPayload,
+    TextIOPayload,
+    get_payload,
+    payload_type,
 )
 from ._content.streams import EMPTY_PAYLOAD, StreamReader
+from ._content.zlib_backend import set_zlib_backend
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
 from ._limits import ClientLimits
@@ -54,6 +66,7 @@ from .exceptions import (
     InvalidURL,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
+    MultipartLimitExceeded,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
     RedirectClientError,
@@ -69,6 +82,7 @@ from .exceptions import (
     TooManyContentCodings,
     TooManyRedirects,
     UnixClientConnectorError,
+    UploadAbortedError,
     WebSocketMessageTooLarge,
     WSServerHandshakeError,
 )
@@ -85,6 +99,7 @@ if TYPE_CHECKING:
     )
     from ._content.formdata import FormData
     from ._content.multipart import MultipartWriter
+    from ._content.multipart_reader import BodyPartReader, MultipartReader
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
@@ -108,13 +123,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EMPTY_PAYLOAD",
+    "PAYLOAD_REGISTRY",
     "AsyncIterablePayload",
     "BadContentDispositionHeader",
     "BadContentDispositionParam",
     "BaseConnector",
     "BasicAuth",
     "BasicTCPConnector",
+    "BodyPartReader",
     "BodyTooLarge",
+    "BufferedReaderPayload",
+    "BytesIOPayload",
     "BytesPayload",
     "ClientConnectionError",
     "ClientConnectionResetError",
@@ -150,14 +169,19 @@ __all__ = [
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
+    "IOBasePayload",
     "IOPayload",
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
+    "JsonBytesPayload",
     "JsonPayload",
+    "MultipartLimitExceeded",
+    "MultipartReader",
     "MultipartWriter",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
+    "Order",
     "Payload",
     "RedirectClientError",
     "RedirectLimitExceeded",
@@ -172,7 +196,9 @@ __all__ = [
     "ServerTimeoutError",
     "SocketTimeoutError",
     "StreamReader",
+    "StringIOPayload",
     "StringPayload",
+    "TextIOPayload",
     "TooManyContentCodings",
     "TooManyRedirects",
     "TraceConfig",
@@ -193,14 +219,20 @@ __all__ = [
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
     "UnixClientConnectorError",
+    "UploadAbortedError",
+    "UploadTracker",
     "WSServerHandshakeError",
     "WebSocketMessageTooLarge",
     "__version__",
     "content_disposition_filename",
+    "encode_basic_auth",
+    "get_payload",
     "hookimpl",
     "hookspec",
     "parse_content_disposition",
+    "payload_type",
     "request",
+    "set_zlib_backend",
 ]
 
 # Loaded on first use (PEP 562): most programs never touch them, and they
@@ -219,6 +251,8 @@ _LAZY = {
     "hookspec": ".hookspecs",
     "FormData": "._content.formdata",
     "MultipartWriter": "._content.multipart",
+    "BodyPartReader": "._content.multipart_reader",
+    "MultipartReader": "._content.multipart_reader",
     "TraceConfig": ".tracing",
     "TraceConnectionCreateEndParams": ".tracing",
     "TraceConnectionCreateStartParams": ".tracing",
@@ -244,9 +278,12 @@ _LAZY = {
 _ELSEWHERE = {
     **dict.fromkeys(
         [
+            "AddrInfoType",
             "AsyncResolver",
             "DefaultResolver",
             "Fingerprint",
+            "NamedPipeConnector",
+            "SocketFactoryType",
             "TCPConnector",
             "ThreadedResolver",
             "UnixConnector",

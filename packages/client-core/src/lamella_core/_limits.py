@@ -29,7 +29,9 @@ The errors (defined in ``lamella_core.exceptions``, with the rest of the tree)::
     ├── DecompressionLimitExceeded    max_decompressed_size,
     │                                 max_compression_ratio
     ├── TooManyContentCodings         max_content_codings
-    └── WebSocketMessageTooLarge      max_ws_message_size
+    ├── WebSocketMessageTooLarge      max_ws_message_size
+    └── MultipartLimitExceeded        max_multipart_parts, and the header
+                                      limits applied to a part's headers
 """
 
 from __future__ import annotations
@@ -90,6 +92,10 @@ class ClientLimits:
         max_ws_message_size: bytes of one WebSocket message, after
             reassembly and decompression (aiohttp's ``max_msg_size``).
             Default 4 MiB.
+        max_multipart_parts: parts of one multipart body read with
+            ``MultipartReader``, nested parts included. Default 10000. The
+            headers of each part are held to ``max_field_size``,
+            ``max_headers`` and ``max_header_bytes``.
     """
 
     max_line_size: int | None = 8190
@@ -105,6 +111,7 @@ class ClientLimits:
     max_content_codings: int | None = 5
     max_redirects: int | None = 10
     max_ws_message_size: int | None = 4 * _MiB
+    max_multipart_parts: int | None = 10_000
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -31,9 +31,11 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── ResponseHeadTooLarge (a ClientLimits bound on the head)
     │   └── TooManyRedirects
     │       └── RedirectLimitExceeded
+    ├── UploadAbortedError
     ├── ClientPayloadError
     │   ├── BodyTooLarge, DecompressionLimitExceeded,
-    │   └── TooManyContentCodings, WebSocketMessageTooLarge
+    │   ├── TooManyContentCodings, WebSocketMessageTooLarge
+    │   └── MultipartLimitExceeded
     ├── RedirectClientError
     ├── RequestFramingError (+ ValueError)
     ├── NonHttpUrlClientError
@@ -81,6 +83,7 @@ __all__ = [
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
+    "MultipartLimitExceeded",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",
@@ -96,6 +99,7 @@ __all__ = [
     "TooManyContentCodings",
     "TooManyRedirects",
     "UnixClientConnectorError",
+    "UploadAbortedError",
     "WSServerHandshakeError",
     "WebSocketMessageTooLarge",
 ]
@@ -320,6 +324,10 @@ class ClientPayloadError(ClientError):
     """The response body is broken: bad framing, bad compression or truncated."""
 
 
+class UploadAbortedError(ClientError):
+    """The request body was never sent in full (``UploadTracker.upload_complete``)."""
+
+
 class RedirectClientError(ClientError):
     """A redirect could not be followed."""
 
@@ -465,6 +473,25 @@ class WebSocketMessageTooLarge(_PayloadLimitError):
 
     def describe(self) -> str:
         return f"WebSocket message larger than {_num(self.value)} bytes"
+
+
+class MultipartLimitExceeded(_PayloadLimitError):
+    """A multipart body read with ``MultipartReader`` crossed a limit: too many
+    parts, or a part's headers too long or too many."""
+
+    _WHAT: Final = {
+        "max_multipart_parts": "Multipart body has more than {value} parts",
+        "max_field_size": "Multipart part header line longer than {value} bytes",
+        "max_line_size": "Multipart boundary line longer than {value} bytes",
+        "max_headers": "Multipart part has more than {value} headers",
+        "max_header_bytes": "Multipart part headers larger than {value} bytes",
+        "max_decompressed_size": "Decoded multipart part larger than {value} bytes",
+    }
+
+    def describe(self) -> str:
+        return self._WHAT.get(self.limit, "Multipart limit {value} exceeded").format(
+            value=_num(self.value)
+        )
 
 
 class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):

@@ -183,6 +183,17 @@ class ClientWebSocketResponse:
         """Send ``dumps(data)`` as a TEXT message."""
         await self.send_str(dumps(data), compress=compress)
 
+    async def send_json_bytes(
+        self,
+        data: Any,
+        compress: int | None = None,
+        *,
+        dumps: Callable[[Any], bytes],
+    ) -> None:
+        """Send ``dumps(data)`` as a BINARY message, for JSON encoders that return
+        bytes (orjson, msgspec): no decoding and re-encoding in between."""
+        await self.send_bytes(dumps(data), compress=compress)
+
     async def send_frame(
         self, message: bytes, opcode: WSMsgType | int, compress: int | None = None
     ) -> None:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from yarl import URL
 
-__all__ = ["BasicAuth", "netrc_auth"]
+__all__ = ["BasicAuth", "encode_basic_auth", "netrc_auth"]
 
 
 class _Credentials(NamedTuple):
@@ -87,8 +87,23 @@ class BasicAuth(_Credentials):
 
     def encode(self) -> str:
         """Return the ``Authorization`` header value: ``Basic`` and base64 of ``login:password``."""
-        credentials = f"{self.login}:{self.password}".encode(self.encoding)
-        return "Basic " + base64.b64encode(credentials).decode("ascii")
+        return _basic(self.login, self.password, self.encoding)
+
+
+def encode_basic_auth(login: str, password: str = "", encoding: str = "utf-8") -> str:
+    """The ``Authorization`` (or ``Proxy-Authorization``) value for Basic credentials.
+
+    Raises:
+        ValueError: ``login`` has a colon (RFC 7617 section 2).
+    """
+    if ":" in login:
+        raise ValueError('A ":" is not allowed in login (RFC 7617#section-2)')
+    return _basic(login, password, encoding)
+
+
+def _basic(login: str, password: str, encoding: str) -> str:
+    credentials = f"{login}:{password}".encode(encoding)
+    return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 def netrc_auth(host: str) -> BasicAuth | None:

@@ -21,6 +21,7 @@ from yarl import URL
 from lamella_core._content.bodies import request_body
 from lamella_core._content.decoders import ContentDecoder
 from lamella_core._content.payloads import (
+    JsonBytesPayload,
     JsonPayload,
     Payload,
     compress_coding,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
     from .retry import RetryPolicy
+    from .upload import UploadTracker
 
 __all__ = ["NOT_SET", "Defaults"]
 
@@ -61,6 +63,7 @@ class Defaults:
     _skip_auto_headers: frozenset[istr]
     _default_auth: BasicAuth | None
     _json_serialize: Callable[[Any], str]
+    _json_serialize_bytes: Callable[[Any], bytes] | None
     _timeout: ClientTimeout
     _auto_decompress: bool
     _trust_env: bool
@@ -95,6 +98,7 @@ class Defaults:
         limits: ClientLimits | None = None,
         retry: RetryPolicy | None = NOT_SET,
         middlewares: Iterable[ClientMiddlewareType] | None = None,
+        upload_tracker: UploadTracker | None = None,
         **request_settings: Any,
     ) -> RequestOptions:
         """What every hop of the request shares: the session's defaults where not given.
@@ -132,6 +136,7 @@ class Defaults:
             # None or 0: no limit, as in aiohttp
             max_redirects=(max_redirects or sys.maxsize) if allow_redirects else None,
             middlewares=self._middlewares if middlewares is None else tuple(middlewares),
+            upload_tracker=upload_tracker,
         )
 
     def _request_kwargs(
@@ -194,7 +199,11 @@ class Defaults:
     ) -> Payload | None:
         """The payload for ``data`` or ``json``, compressed when asked."""
         if json is not None:
-            body: Payload = JsonPayload(json, dumps=self._json_serialize)
+            body: Payload = (
+                JsonPayload(json, dumps=self._json_serialize)
+                if self._json_serialize_bytes is None
+                else JsonBytesPayload(json, dumps=self._json_serialize_bytes)
+            )
         elif data is None:
             return None
         else:

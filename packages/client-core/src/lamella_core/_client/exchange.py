@@ -1,18 +1,29 @@
-"""Writing one request onto a connection: head and body, framed and paced.
+"""Writing one request onto a connection, and waiting for the response head meanwhile.
 
 Small in-memory bodies go out in the same ``write`` as the head; larger
 ones in a second write; streamed ones piece by piece with back-pressure.
 With ``expect100`` the body waits for ``100 Continue`` and is never sent
 when the server answers with a final status first.
+
+A server may answer before it has read the body (a 413, a 401, a
+redirect) and stop reading. So whenever the body cannot be handed to the
+transport at once, it is written by a task of its own while the head is
+awaited: the response is returned as soon as its head arrives, and the
+task, still uploading, goes with it (the response stops it when it is
+released or its body has ended, as aiohttp does). The ``sock_read`` timer
+runs from the moment the body has been written.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Coroutine
+from typing import TYPE_CHECKING, Any
 
+from lamella_core._content.payloads import Payload
+from lamella_core._content.streams import StreamReader
 from lamella_core._pool.http11 import HTTP11Connection
+from lamella_core._wire import ResponseHead
 from lamella_core.exceptions import RequestFramingError
 
 from .request import ClientRequest
@@ -20,9 +31,117 @@ from .request import ClientRequest
 if TYPE_CHECKING:
     from lamella_core.tracing import Trace
 
-__all__ = ["write_request"]
+    from .upload import UploadTracker
+
+__all__ = ["close_body", "send_request", "write_request"]
 
 _ONE_WRITE_LIMIT = 65536
+
+
+async def send_request(
+    protocol: HTTP11Connection,
+    req: ClientRequest,
+    head: bytes,
+    deadline: float | None,
+    traces: list[Trace],
+    tracker: UploadTracker | None = None,
+) -> tuple[ResponseHead, StreamReader, asyncio.Task[None] | None]:
+    """Send ``req`` and wait for the response head.
+
+    Returns the head, the body stream and, when the head came before the
+    body was all written, the task still writing it (else None).
+
+    Raises:
+        Exception: what writing the body raised, when it failed before any
+            response head arrived; the caller closes the connection.
+    """
+    if not traces and tracker is None and _written_at_once(protocol, req, head):
+        if not protocol.writing_paused:
+            response_head, stream = await protocol.read_head()
+            return response_head, stream, None
+        upload: Coroutine[Any, Any, None] = protocol.drain()
+    else:
+        upload = write_request(protocol, req, head, deadline, traces, tracker)
+    if req.body is not None:
+        protocol.pause_read_timer()
+    task = asyncio.ensure_future(_then_start_read_timer(upload, protocol))
+    task.add_done_callback(_seen)
+    waiter = protocol.head_future
+    try:
+        await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            error = task.exception()
+            if error is not None and (not waiter.done() or waiter.exception() is not None):
+                raise error
+            response_head, stream = await protocol.read_head()
+            return response_head, stream, None
+        # The server answered before the body was all written: the upload goes on.
+        response_head, stream = await protocol.read_head()
+    except BaseException:
+        task.cancel()
+        raise
+    return response_head, stream, task
+
+
+async def close_body(body: Payload, upload: asyncio.Task[None] | None) -> None:
+    """Close a request body once the request is over, or, when it is still
+    uploading behind an early response, as soon as that upload ends."""
+    if upload is None or upload.done():
+        await body.close()
+        return
+
+    def close_later(_: object) -> None:
+        closing = asyncio.ensure_future(body.close())
+        _CLOSING.add(closing)
+        closing.add_done_callback(_CLOSING.discard)
+
+    upload.add_done_callback(close_later)
+
+
+# Strong references to the closing tasks started by close_body until they end.
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _written_at_once(protocol: HTTP11Connection, req: ClientRequest, head: bytes) -> bool:
+    """Write a request with no body or a body in memory (no ``expect100``) at once;
+    False, having written nothing, for every other request."""
+    body = req.body
+    if body is None:
+        protocol.write(head)
+        return True
+    data = body.data
+    if data is None or req.expect100:
+        return False
+    _write_with_body(protocol, req, head, data)
+    return True
+
+
+def _write_with_body(
+    protocol: HTTP11Connection, req: ClientRequest, head: bytes, data: bytes
+) -> None:
+    """Write ``head`` and an in-memory body, framed, in as few writes as sensible."""
+    if req.chunked:
+        framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n"
+        protocol.write(head + framed)
+    elif len(data) <= _ONE_WRITE_LIMIT:
+        protocol.write(head + data)
+    else:
+        protocol.write(head)
+        protocol.write(data)
+
+
+async def _then_start_read_timer(
+    upload: Coroutine[Any, Any, None], protocol: HTTP11Connection
+) -> None:
+    await upload
+    protocol.start_read_timer()
+
+
+def _seen(task: asyncio.Task[None]) -> None:
+    """Retrieve the outcome of an upload that may not be awaited (a failure closes the
+    connection, which the response then reports)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def write_request(
@@ -31,53 +150,84 @@ async def write_request(
     head: bytes,
     deadline: float | None,
     traces: list[Trace],
+    tracker: UploadTracker | None = None,
 ) -> None:
-    """Send ``req`` (its serialized ``head`` and its body) on ``protocol``."""
+    """Send ``req`` (its serialized ``head`` and its body) on ``protocol``.
+
+    With a ``tracker``, the attempt's progress and outcome are reported to it.
+    """
+    try:
+        sent = await _write_request(protocol, req, head, deadline, traces, tracker)
+    except BaseException as exc:
+        if tracker is not None:
+            tracker._attempt_failed(None if isinstance(exc, asyncio.CancelledError) else exc)
+        if req.body is not None:
+            protocol.close()  # the body was cut short: its framing is lost
+        raise
+    if tracker is not None:
+        if sent:
+            tracker._attempt_finished()
+        else:
+            tracker._attempt_failed(None)
+
+
+async def _write_request(
+    protocol: HTTP11Connection,
+    req: ClientRequest,
+    head: bytes,
+    deadline: float | None,
+    traces: list[Trace],
+    tracker: UploadTracker | None,
+) -> bool:
+    """Write the head and the body; False when a final response refused the body."""
     for trace in traces:
         await trace.send_request_headers(req.method, req.url, req.headers)
     body = req.body
     if body is None:
         protocol.write(head)
-        return
+        return True
     if req.expect100:
         protocol.write(head)
         if not await protocol.wait_continue():
-            return
+            return False
         head = b""
+    if tracker is not None:
+        protocol.write(head)
+        head = b""
+        tracker._attempt_writing(protocol)
     data = body.data
     if data is not None and traces:
         for trace in traces:
             await trace.send_request_chunk_sent(req.method, req.url, data)
     if data is not None:
-        if req.chunked:
-            framed = b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n"
-            protocol.write(head + framed)
-        elif len(data) <= _ONE_WRITE_LIMIT:
-            protocol.write(head + data)
-        else:
-            protocol.write(head)
-            protocol.write(data)
+        _write_with_body(protocol, req, head, data)
+        if tracker is not None:
+            tracker._add(len(data))
         await protocol.drain()
-        return
+        return True
     protocol.write(head)
     # A streamed body waits on the caller's iterator too: bound it by the total.
     async with asyncio.timeout_at(deadline):
         # A regular file goes to loop.sendfile: from the page cache to the
-        # socket on plain TCP. It reports no chunks, so not when traced, and
-        # it sends the file's size, so only when that is the Content-Length.
-        source = None if req.chunked or traces else body.sendfile_source()
+        # socket on plain TCP. It reports no chunks, so not when traced or
+        # tracked, and it sends the file's size, so only when that is the
+        # Content-Length.
+        source = None if req.chunked or traces or tracker else body.sendfile_source()
         if (
             source is not None
             and req.headers.get("Content-Length") == str(source[2])
             and await protocol.sendfile(*source)
         ):
-            return
+            return True
         chunks = body.chunks()
         if not req.chunked:  # a stream of unknown size, sent with the caller's Content-Length
             chunks = _exactly(chunks, int(req.headers["Content-Length"]))
         if traces:
             chunks = _traced(chunks, req, traces)
+        if tracker is not None:
+            chunks = _tracked(chunks, tracker)
         await protocol.write_body(chunks, req.chunked)
+    return True
 
 
 async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
@@ -98,6 +248,13 @@ async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[b
         yield chunk
     if left:
         raise RequestFramingError(f"The body is shorter than its Content-Length of {length}")
+
+
+async def _tracked(chunks: AsyncIterator[bytes], tracker: UploadTracker) -> AsyncIterator[bytes]:
+    """Pass ``chunks`` on, telling ``tracker`` of each once it has been written."""
+    async for chunk in chunks:
+        yield chunk
+        tracker._add(len(chunk))
 
 
 async def _traced(

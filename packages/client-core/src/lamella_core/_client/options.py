@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .middlewares import ClientMiddlewareType
     from .response import ClientResponse
     from .retry import RetryPolicy
+    from .upload import UploadTracker
 
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
 
@@ -50,6 +51,7 @@ class RequestOptions:
     max_redirects: int | None  # None: redirects are returned, not followed
     middlewares: tuple[ClientMiddlewareType, ...]  # () on the hot path: none to run
     response: ClientResponse | None = None
+    upload_tracker: UploadTracker | None = None
 
 
 _UNBOUNDED = 2**62

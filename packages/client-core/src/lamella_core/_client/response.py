@@ -5,12 +5,20 @@ Content-Type and the cookies are built on first use, so a caller that only
 reads the status and the body pays for none of them. The connection goes
 back to the pool the moment the body has been received in full, before
 the caller reads it; a response released earlier closes its connection.
+
+A server may answer before the request body has been sent whole; the
+response then holds the task still uploading it, which goes on while the
+caller reads, and is stopped (closing the connection) when the response is
+released, closed, or its body has ended, as aiohttp does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+import contextlib
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType, TracebackType
@@ -28,6 +36,7 @@ from .links import parse_links
 if TYPE_CHECKING:
     from lamella_core._content.disposition import ContentDisposition
     from lamella_core._pool.connector import Connection
+    from lamella_core._pool.http11 import HTTP11Connection
     from lamella_core._wire import ResponseHead
     from lamella_core.tracing import Trace
 
@@ -67,6 +76,7 @@ class ClientResponse:
         history: Sequence[ClientResponse] = (),
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         traces: Sequence[Trace] = (),
+        upload: asyncio.Task[None] | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -85,6 +95,15 @@ class ClientResponse:
         self._body: bytes | None = None
         self._released = False
         self._cookies: SimpleCookie | None = None
+        # The request body may still be uploading (the server answered first).
+        self._upload = upload
+        self._upload_complete: asyncio.Future[None] | None = None
+        protocol = connection.protocol if connection is not None else None
+        self._output_size = protocol.output_size if protocol is not None else 0
+        self._upload_protocol: HTTP11Connection | None = None
+        if upload is not None and protocol is not None:
+            self._upload_protocol = protocol
+            upload.add_done_callback(self._upload_ended)
         if connection is not None and not head.upgrade:
             # An upgraded connection belongs to whoever takes it over.
             content.on_eof(self._release_connection)
@@ -301,38 +320,90 @@ class ClientResponse:
             )
 
     def release(self) -> Any:
-        """Give the connection back: kept if the body was fully received, else closed."""
+        """Give the connection back: kept if the body was fully received (and the
+        request body fully sent), else closed. A body still uploading is stopped."""
         self._released = True
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            connection.release()
+        self._give_back(close=False)
         return _Done()
 
     def close(self) -> None:
-        """Close the connection at once."""
+        """Close the connection at once, stopping a body still uploading."""
         self._released = True
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            connection.close()
+        self._give_back(close=True)
 
     async def wait_for_close(self) -> None:
-        """Release the response; kept for API compatibility."""
+        """Wait until the request body has been sent, then release the response."""
+        upload = self._upload
+        if upload is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(upload)
         self.release()
 
     def __del__(self) -> None:
         # A response dropped unread still holds its connection: free the slot.
-        connection = self._connection
-        if connection is not None:
-            self._connection = None
-            connection.release()
+        self._give_back(close=False)
 
     def _release_connection(self) -> None:
+        self._give_back(close=False)
+
+    def _give_back(self, *, close: bool) -> None:
+        """Hand the connection back to the pool, or close it. An upload still
+        running is stopped, and then the connection cannot be reused."""
+        upload = self._upload
+        if upload is not None and not upload.done():
+            upload.cancel()
+            close = True
         connection = self._connection
         if connection is not None:
             self._connection = None
-            connection.release()
+            if close:
+                connection.close()
+            else:
+                connection.release()
+
+    # --- upload progress ---------------------------------------------------------
+
+    @property
+    def output_size(self) -> int:
+        """Bytes sent for this request so far: head, framing and body.
+
+        Deprecated in aiohttp 3.14.4 for ``UploadTracker``, and so here.
+        """
+        warnings.warn(
+            "ClientResponse.output_size is deprecated, use lamella.UploadTracker instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        protocol = self._upload_protocol
+        return self._output_size if protocol is None else protocol.output_size
+
+    @property
+    def upload_complete(self) -> asyncio.Future[None]:
+        """A future done when sending the request body has ended (already done when
+        the body had gone out before the response head came).
+
+        Deprecated in aiohttp 3.14.4 for ``UploadTracker``, and so here.
+        """
+        warnings.warn(
+            "ClientResponse.upload_complete is deprecated, use lamella.UploadTracker instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        future = self._upload_complete
+        if future is None:
+            future = self._upload_complete = asyncio.get_running_loop().create_future()
+            if self._upload_protocol is None:
+                future.set_result(None)
+        return future
+
+    def _upload_ended(self, _: object = None) -> None:
+        protocol = self._upload_protocol
+        if protocol is not None:
+            self._output_size = protocol.output_size
+            self._upload_protocol = None
+        future = self._upload_complete
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def __aenter__(self) -> ClientResponse:
         return self

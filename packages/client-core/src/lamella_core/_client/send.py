@@ -7,7 +7,7 @@ request has one) -> ``_send_once`` (once more on a new connection when a
 reused one was found dead; the request's middlewares, when it has any, wrap
 each of these attempts) -> ``_send_single_request`` (lend a connection,
 write the request, read the head, build the response). Writing the bytes is
-one call, ``write_request`` in ``exchange``; the connection is lent by the
+one call, ``send_request`` in ``exchange``; the connection is lent by the
 connector, or taken from its idle pool without awaiting.
 
 ``Sender`` is a mixin of ``ClientSession``: the rungs read the session's
@@ -41,7 +41,7 @@ from lamella_core.exceptions import (
 
 from .auth import BasicAuth
 from .cookie_header import cookie_header
-from .exchange import write_request
+from .exchange import send_request
 from .middlewares import ClientMiddlewareType, chain
 from .options import RequestOptions, deadline_passed
 from .redirects import REDIRECT_STATUSES, next_request, redirect_target
@@ -239,6 +239,9 @@ class Sender:
         """Lend a connection, write ``req`` on it and read the response's head."""
         connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
+        tracker = options.upload_tracker
+        if tracker is not None:
+            tracker._attempt_started()
         # A pooled connection is taken without awaiting, so no timer is needed;
         # only opening or waiting for a slot runs under the connect timeout.
         conn = None if fresh else connector._reuse(req.connection_key)
@@ -262,8 +265,9 @@ class Sender:
                 keep_alive=req.keep_alive,
                 max_head_time=options.limits.max_head_time,
             )
-            await write_request(protocol, req, head_bytes, options.deadline, options.traces)
-            head, stream = await protocol.read_head()
+            head, stream, upload = await send_request(
+                protocol, req, head_bytes, options.deadline, options.traces, tracker
+            )
         except BaseException as exc:
             conn.close()
             _raise_exchange_error(exc, protocol, req, history)
@@ -277,6 +281,7 @@ class Sender:
             history=history,
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
+            upload=upload,
         )
         options.response = resp
         # The parser noted Set-Cookie, so a response without cookies never

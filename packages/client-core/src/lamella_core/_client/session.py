@@ -29,6 +29,7 @@ from lamella_core.abc import AbstractCookieJar
 from .auth import BasicAuth
 from .contexts import RequestContextManager
 from .defaults import NOT_SET, Defaults
+from .exchange import close_body
 from .middlewares import ClientMiddlewareType
 from .options import merged_limits, parser_arguments
 from .request import ClientRequest
@@ -42,6 +43,19 @@ if TYPE_CHECKING:
     from .retry import RetryPolicy
 
 __all__ = ["ClientSession"]
+
+
+def _ssl_shutdown_timeout(made: BaseConnector | None, timeout: float | None) -> None:
+    """aiohttp's deprecated ``ssl_shutdown_timeout=``: warn, and give it to the
+    connector the session made when that connector waits for TLS shutdowns."""
+    warnings.warn(
+        "The ssl_shutdown_timeout parameter is deprecated, as in aiohttp",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if made is not None and timeout is not None and hasattr(made, "TLS_SHUTDOWN_GRACE"):
+        made.TLS_SHUTDOWN_GRACE = timeout
+
 
 _RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
 
@@ -63,6 +77,7 @@ class ClientSession(Defaults, Sender):
         skip_auto_headers: Iterable[str] | None = None,
         auth: BasicAuth | None = None,
         json_serialize: Callable[[Any], str] = jsonlib.dumps,
+        json_serialize_bytes: Callable[[Any], bytes] | None = None,
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: _RaiseForStatus = False,
@@ -86,6 +101,7 @@ class ClientSession(Defaults, Sender):
         response_class: type[ClientResponse] = ClientResponse,
         ws_response_class: type[Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        ssl_shutdown_timeout: float | None = NOT_SET,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
         self._base_url = None if base_url is None else URL(base_url)
@@ -97,6 +113,9 @@ class ClientSession(Defaults, Sender):
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
         self._connector = connector if connector is not None else plugins.new_connector()
+        if ssl_shutdown_timeout is not NOT_SET:
+            made = self._connector if connector is None else None
+            _ssl_shutdown_timeout(made, ssl_shutdown_timeout)
         self._connector_owner = connector_owner
         self._force_close = self._connector.force_close
         self._cookie_jar = cookie_jar if cookie_jar is not None else plugins.new_cookie_jar()
@@ -107,6 +126,7 @@ class ClientSession(Defaults, Sender):
         self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
         self._default_auth = auth
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
         self._timeout = (
             DEFAULT_TIMEOUT if timeout is NOT_SET or timeout is None else as_timeout(timeout)
@@ -392,10 +412,14 @@ class ClientSession(Defaults, Sender):
                 " or credentials encoded in URL"
             )
         options = self._options(**settings)  # first: a misspelt argument opens no body
+        tracker = options.upload_tracker
+        if tracker is not None:
+            tracker._bind()
         body = self._body_for(data, json, encoding, compress, merged)
         for trace in options.traces:
             await trace.send_request_start(method, url, merged)
         check = self._raise_for_status if raise_for_status is None else raise_for_status
+        resp: ClientResponse | None = None
         try:
             resp = await self._send_handling_redirects(
                 method.upper(), url, merged, body, auth, options
@@ -415,6 +439,8 @@ class ClientSession(Defaults, Sender):
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:
-            if body is not None:
-                await body.close()  # files given as data are closed, as aiohttp does
+            if tracker is not None:
+                tracker._finalize()
+            if body is not None:  # files given as data are closed, as aiohttp does
+                await close_body(body, resp._upload if resp is not None else None)
         return resp

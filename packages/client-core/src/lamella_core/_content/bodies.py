@@ -1,18 +1,19 @@
-"""A request's ``data=`` as a payload: every kind ``payload_for`` wraps, plus forms.
+"""A request's ``data=`` as a payload: whatever the payload registry wraps, else a form.
 
-Forms are kept out of ``payloads`` because ``FormData`` is built from
-payloads and multipart writers; this module sits above the three.
+As in aiohttp, a value no payload is registered for is handed to
+``FormData``: a mapping, a ``MultiDict``, a list or tuple of pairs, file
+objects and ``MultiDict``s, in any mix. Forms are kept out of ``payloads``
+because ``FormData`` is built from payloads and multipart writers; this
+module sits above the three.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from multidict import MultiDictProxy
-
 from .formdata import FormData
-from .payloads import Payload, payload_for
+from .payloads import Payload, PayloadLookupError, registered_payload
 
 __all__ = ["request_body"]
 
@@ -21,21 +22,19 @@ def request_body(data: Any, *, encoding: str = "utf-8") -> Payload:
     """Wrap ``data`` as a request body, the way aiohttp's ``data=`` accepts it.
 
     Args:
-        data: what ``payload_for`` takes, or a form: a ``FormData``, a
-            mapping, a ``MultiDict`` or a list of pairs.
+        data: anything ``PAYLOAD_REGISTRY`` takes, or a form: a ``FormData``,
+            a mapping, a ``MultiDict``, or a list or tuple of pairs, file
+            objects and ``MultiDict``s.
         encoding: the charset for a str body.
 
     Raises:
-        TypeError: ``data`` is none of the above.
+        TypeError: ``data`` is neither a registered type nor form fields.
     """
     if isinstance(data, FormData):
         return data()
-    if isinstance(data, (Mapping, MultiDictProxy)) or (
-        isinstance(data, (list, tuple)) and _is_pairs(data)
-    ):
-        return FormData(data)()
-    return payload_for(data, encoding=encoding)
-
-
-def _is_pairs(data: Iterable[Any]) -> bool:
-    return all(isinstance(item, (list, tuple)) and len(item) == 2 for item in data)
+    try:
+        return registered_payload(data, encoding=encoding)
+    except PayloadLookupError:
+        if isinstance(data, (Mapping, list, tuple)):
+            return FormData(data)()
+        raise TypeError(f"Cannot send a request body of type {type(data).__name__}") from None

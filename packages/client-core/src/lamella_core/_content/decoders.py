@@ -32,6 +32,8 @@ from typing import Final, Protocol
 
 from lamella_core.exceptions import ClientPayloadError, DecompressionLimitExceeded
 
+from . import zlib_backend
+
 __all__ = [
     "ChainDecoder",
     "ContentDecoder",
@@ -104,7 +106,7 @@ class ZlibDecoder:
         self._gzip = encoding in ("gzip", "x-gzip")
         self._seen_data = False
         self._obj: zlib._Decompress | None = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS) if self._gzip else None
+            zlib_backend.module.decompressobj(16 + zlib.MAX_WBITS) if self._gzip else None
         )
 
     def __repr__(self) -> str:
@@ -134,7 +136,7 @@ class ZlibDecoder:
         try:
             obj = self._obj
             if obj is None:
-                obj = self._obj = zlib.decompressobj(_deflate_wbits(data[0]))
+                obj = self._obj = zlib_backend.module.decompressobj(_deflate_wbits(data[0]))
             elif obj.eof:
                 return self._after_end(data, b"", max_length)
             result = obj.decompress(data, max_length)
@@ -143,7 +145,7 @@ class ZlibDecoder:
             if obj.eof and obj.unused_data:
                 result = self._after_end(obj.unused_data, result, max_length)
             return result
-        except zlib.error as exc:
+        except zlib_backend.errors as exc:
             raise self._error() from exc
 
     def flush(self) -> bytes:
@@ -157,7 +159,7 @@ class ZlibDecoder:
             return b""
         try:
             tail = obj.flush()
-        except zlib.error as exc:
+        except zlib_backend.errors as exc:
             raise self._error() from exc
         if not obj.eof:
             raise self._error("the compressed stream is truncated")
@@ -177,7 +179,7 @@ class ZlibDecoder:
         assert obj is not None
         while pos < len(view):
             if obj.eof:
-                obj = self._obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                obj = self._obj = zlib_backend.module.decompressobj(16 + zlib.MAX_WBITS)
                 window = _MEMBER_WINDOW_MIN
             end = min(pos + window, len(view))
             if max_length:

@@ -155,7 +155,8 @@ class FormData:
         if charset != "utf-8":
             content_type += f"; charset={charset}"
         pairs = [(opts["name"], value) for opts, _, value in self._fields]
-        return BytesPayload(urlencode(pairs, doseq=True, encoding=charset).encode(), content_type)
+        body = urlencode(pairs, doseq=True, encoding=charset).encode()
+        return BytesPayload(body, content_type=content_type)
 
     def _gen_form_data(self) -> MultipartWriter:
         # Fields are moved into the writer once, so calling the form again
@@ -175,9 +176,9 @@ class FormData:
             if isinstance(value, str):
                 return StringPayload(value, encoding=self._charset, content_type=content_type)
             if isinstance(value, (bytes, bytearray, memoryview)):
-                return BytesPayload(bytes(value), content_type or "application/octet-stream")
+                return BytesPayload(value, content_type=content_type or "application/octet-stream")
             if isinstance(value, io.IOBase) or hasattr(value, "read"):
-                return IOPayload(value, content_type, filename=filename)
+                return IOPayload(value, content_type=content_type, filename=filename)
             part = payload_for(value)
         except (TypeError, LookupError) as exc:
             raise TypeError(

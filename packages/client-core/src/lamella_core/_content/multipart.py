@@ -59,7 +59,9 @@ class MultipartWriter(Payload):
             self._boundary = boundary.encode("ascii")
         except UnicodeEncodeError:
             raise ValueError("boundary should contain ASCII only chars") from None
-        super().__init__(f"multipart/{subtype}; boundary={_boundary_value(boundary)}", None)
+        super().__init__(
+            None, content_type=f"multipart/{subtype}; boundary={_boundary_value(boundary)}"
+        )
         self._parts: list[Payload] = []
         self._form = subtype == "form-data"
 
@@ -96,14 +98,14 @@ class MultipartWriter(Payload):
         payload = obj if isinstance(obj, Payload) else payload_for(obj)
         if headers:
             payload.headers.update(headers)
-        filename = getattr(payload, "filename", None)
+        filename = payload.filename
         if filename and "Content-Disposition" not in payload.headers:
             # As aiohttp: a file keeps its name (an attachment, or a form-data file).
             if self._form:
                 name = f"section-{len(self._parts)}"
                 payload.set_content_disposition("form-data", name=name, filename=filename)
-            else:
-                payload.set_content_disposition("attachment", filename=filename)
+            elif (disposition := getattr(payload, "disposition", "attachment")) is not None:
+                payload.set_content_disposition(disposition, filename=filename)
         return self.append_payload(payload)
 
     def append_payload(self, payload: Payload) -> Payload:

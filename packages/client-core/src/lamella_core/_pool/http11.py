@@ -104,6 +104,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._read_bufsize = 2**16
         self._got_bytes = False
         self._sock_read: float | None = None
+        self._read_timer_on = False
         self._last_read = 0.0
         self._read_handle: asyncio.TimerHandle | None = None
         self._deadline_handle: asyncio.TimerHandle | None = None
@@ -118,6 +119,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self.leftover = b""
         self.upgraded = False
         self.requests_sent = 0
+        self.output_size = 0
 
     def __repr__(self) -> str:
         state = ("idle", "waiting-head", "reading-body")[self._state]
@@ -264,6 +266,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._head_waiter = self._loop.create_future()
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
+        self.output_size = 0
         self._sock_read = sock_read
         self._deadline = deadline
         self._head_time = max_head_time
@@ -277,17 +280,52 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 if handle is not None:
                     handle.cancel()
                 self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
-        if sock_read is not None:
-            self._last_read = now = self._loop.time()
-            handle = self._read_handle
-            if handle is None or handle.when() > now + sock_read:
-                if handle is not None:
-                    handle.cancel()
-                self._read_handle = self._loop.call_at(now + sock_read, self._check_read_timeout)
+        self._read_timer_on = False
+        self.start_read_timer()
+
+    def pause_read_timer(self) -> None:
+        """Hold the ``sock_read`` timer while a request body is being written.
+
+        A slow upload is not a silent server: the timer runs again from
+        :meth:`start_read_timer`, called once the body has been written, or
+        when the response head arrives first.
+        """
+        self._read_timer_on = False
+
+    def start_read_timer(self) -> None:
+        """Start the ``sock_read`` timer from now (a no-op when it already runs)."""
+        sock_read = self._sock_read
+        if sock_read is None or self._read_timer_on:
+            return
+        self._read_timer_on = True
+        self._last_read = now = self._loop.time()
+        handle = self._read_handle
+        if handle is None or handle.when() > now + sock_read:
+            if handle is not None:
+                handle.cancel()
+            self._read_handle = self._loop.call_at(now + sock_read, self._check_read_timeout)
+
+    @property
+    def writing_paused(self) -> bool:
+        """True while the transport's write buffer is over its high-water mark."""
+        return self._paused_writing
+
+    @property
+    def head_future(self) -> asyncio.Future[tuple[ResponseHead, StreamReader]]:
+        """The future :meth:`read_head` awaits, to wait for it beside something else."""
+        waiter = self._head_waiter
+        assert waiter is not None
+        return waiter
+
+    def write_buffer_size(self) -> int:
+        """Bytes written but still in the transport's buffer, not yet given to the kernel."""
+        transport = self.transport
+        return transport.get_write_buffer_size() if transport is not None else 0
 
     def write(self, data: bytes) -> None:
-        """Write bytes of the current request."""
+        """Write bytes of the current request (counted in ``output_size``)."""
         self._open_transport().write(data)
+        self.output_size += len(data)
 
     def _open_transport(self) -> asyncio.Transport:
         transport = self.transport
@@ -334,6 +372,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             if isinstance(exc, ClientOSError):
                 raise
             raise ClientConnectionResetError(f"Connection lost sending a file: {exc}") from exc
+        self.output_size += count
         return True
 
     async def wait_continue(self) -> bool:
@@ -435,6 +474,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._reusable = head.keep_alive and self._keep_alive
         self.upgraded = head.upgrade
         self._state = _READING_BODY
+        self.start_read_timer()  # the server answered before the body was all written
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result((head, stream))
@@ -574,7 +614,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
     def _check_read_timeout(self) -> None:
         self._read_handle = None
         timeout = self._sock_read
-        if timeout is None or self._state == _IDLE:
+        if timeout is None or self._state == _IDLE or not self._read_timer_on:
             return
         due = self._last_read + timeout
         if self._loop.time() < due:
