@@ -13,6 +13,7 @@ from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
 from ._client.session import ClientSession
+from ._content.empty_stream import EMPTY_PAYLOAD
 from ._content.payloads import (
     AsyncIterablePayload,
     BytesPayload,
@@ -21,7 +22,7 @@ from ._content.payloads import (
     Payload,
     StringPayload,
 )
-from ._content.streams import EMPTY_PAYLOAD, StreamReader
+from ._content.streams import StreamReader
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11
 from ._limits import ClientLimits

@@ -312,8 +312,10 @@ class ClientSession:
         await self.close()
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        connector = self._connector
-        if connector is not None and self._connector_owner and not connector.closed:
+        # getattr: an __init__ that failed half way (a wrong keyword) set nothing.
+        connector = getattr(self, "_connector", None)
+        owner = getattr(self, "_connector_owner", False)
+        if connector is not None and owner and not connector.closed:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
     @property
@@ -441,10 +443,12 @@ class ClientSession:
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is _NOT_SET else retry,
         )
-        for trace in options.traces:
-            await trace.send_request_start(method, url, merged)
         check = self._raise_for_status if raise_for_status is None else raise_for_status
+        started: list[Trace] = []  # the traces that saw the start see how it ended
         try:
+            for trace in options.traces:
+                await trace.send_request_start(method, url, merged)
+                started.append(trace)
             resp = await self._send_handling_redirects(
                 method.upper(),
                 url,
@@ -461,7 +465,7 @@ class ClientSession:
             elif check:
                 await check(resp)
         except BaseException as exc:
-            for trace in options.traces:
+            for trace in started:
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:
