@@ -1,0 +1,304 @@
+"""Requests and responses behave where users see it as aiohttp 3.14's do.
+
+Each test states the aiohttp behaviour it checks; all run over loopback
+against aiohttp.web or a raw asyncio server, with both response parsers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import gc
+import sys
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from aiohttp import web
+from yarl import URL
+
+import lamella
+
+# --- a small aiohttp.web app for these tests -------------------------------------
+
+
+async def _small(request: web.Request) -> web.Response:
+    return web.Response(body=b"1234567")
+
+
+async def _no_body(request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
+async def _compressed(request: web.Request) -> web.Response:
+    response = web.Response(body=b"lamella " * 4096)
+    response.enable_compression()
+    return response
+
+
+async def _chunks(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for piece in (b"abc", b"def", b"ghi"):
+        await response.write(piece)
+    await response.write_eof()
+    return response
+
+
+async def _location(request: web.Request) -> web.Response:
+    status = int(request.query.get("status", "302"))
+    return web.Response(status=status, headers={"Location": request.query["to"]})
+
+
+async def _echo(request: web.Request) -> web.Response:
+    body = await request.read()
+    return web.json_response({"method": request.method, "path": request.path_qs, "body": len(body)})
+
+
+@pytest.fixture
+async def app_url() -> AsyncIterator[URL]:
+    app = web.Application()
+    app.router.add_get("/small", _small)
+    app.router.add_get("/no-body", _no_body)
+    app.router.add_get("/compressed", _compressed)
+    app.router.add_get("/chunks", _chunks)
+    app.router.add_route("*", "/location", _location)
+    app.router.add_route("*", "/{tail:.*}", _echo)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
+    finally:
+        await runner.cleanup()
+
+
+# --- the request context manager is a coroutine ------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_request_context_is_a_coroutine_for_asyncio(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        pending = session.get(app_url / "small")
+        assert isinstance(pending, collections.abc.Coroutine)
+        assert asyncio.iscoroutine(pending)
+        pending.close()
+        task = asyncio.create_task(session.get(app_url / "small"))
+        future = asyncio.ensure_future(session.get(app_url / "small"))
+        waited = await asyncio.wait_for(session.get(app_url / "small"), 30)
+        gathered = await asyncio.gather(session.get(app_url / "small"), session.post(app_url))
+        responses = [await task, await future, waited, *gathered]
+        assert [r.status for r in responses] == [200] * 5
+        for response in responses:
+            response.release()
+        async with session.get(app_url / "small") as response:
+            assert await response.read() == b"1234567"
+
+
+@pytest.mark.asyncio
+async def test_one_shot_request_context_is_a_coroutine(app_url: URL) -> None:
+    pending = lamella.request("GET", app_url / "small")
+    assert asyncio.iscoroutine(pending)
+    async with pending as response:
+        assert await response.read() == b"1234567"
+
+
+# --- tracing --------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_failing_request_start_callback_ends_the_traces_already_started(
+    app_url: URL,
+) -> None:
+    seen: list[str] = []
+
+    def recorder(name: str) -> lamella.TraceConfig:
+        config = lamella.TraceConfig()
+
+        async def start(session: Any, ctx: SimpleNamespace, params: Any) -> None:
+            seen.append(f"{name} start")
+            if name == "second":
+                raise RuntimeError("trace callback failed")
+
+        async def failed(session: Any, ctx: SimpleNamespace, params: Any) -> None:
+            seen.append(f"{name} exception {type(params.exception).__name__}")
+
+        config.on_request_start.append(start)
+        config.on_request_exception.append(failed)
+        return config
+
+    configs = [recorder("first"), recorder("second"), recorder("third")]
+    async with lamella.ClientSession(trace_configs=configs) as session:
+        with pytest.raises(RuntimeError, match="trace callback failed"):
+            await session.get(app_url / "small")
+    # As aiohttp: only traces whose start completed hear of the failure.
+    assert seen == ["first start", "second start", "first exception RuntimeError"]
+
+
+# --- redirects ------------------------------------------------------------------
+
+
+async def _one_piece() -> AsyncIterator[bytes]:
+    yield b"streamed body"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status", [301, 302, 303])
+async def test_streamed_post_redirected_as_get_without_body(app_url: URL, status: int) -> None:
+    async with lamella.ClientSession() as session:
+        target = (app_url / "location").with_query(status=status, to="/after")
+        async with session.post(target, data=_one_piece()) as response:
+            assert await response.json() == {"method": "GET", "path": "/after", "body": 0}
+            assert [r.status for r in response.history] == [status]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status", [307, 308])
+async def test_streamed_post_cannot_follow_a_redirect_that_repeats_the_body(
+    app_url: URL, status: int
+) -> None:
+    async with lamella.ClientSession() as session:
+        target = (app_url / "location").with_query(status=status, to="/after")
+        with pytest.raises(lamella.RedirectClientError, match="streamed"):
+            await session.post(target, data=_one_piece())
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("location", "path"),
+    [("http:/ok", "/ok"), ("http:ok", "/ok"), ("http:/ok?a=b", "/ok?a=b"), ("http:/", "/")],
+)
+async def test_same_scheme_location_without_authority_is_relative(
+    app_url: URL, location: str, path: str
+) -> None:
+    async with lamella.ClientSession() as session:
+        async with session.get((app_url / "location").with_query(to=location)) as response:
+            assert response.url == app_url.with_path(path.split("?")[0]).with_query(URL(path).query)
+            assert (await response.json())["path"] == path
+
+
+@pytest.mark.asyncio
+async def test_other_scheme_location_without_authority_is_refused(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        with pytest.raises(lamella.InvalidUrlRedirectClientError):
+            await session.get((app_url / "location").with_query(to="https:/ok"))
+
+
+# --- responses and their streams ---------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_reading_after_the_block_released_the_response(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        async with session.get(app_url / "small") as response:
+            pass
+        with pytest.raises(lamella.ClientConnectionError, match="Connection closed"):
+            await response.read()
+        with pytest.raises(lamella.ClientConnectionError):
+            await response.content.read()
+        async with session.get(app_url / "small") as response:
+            assert await response.read() == b"1234567"
+        # As aiohttp: read() refuses once released, text() decodes what was read.
+        assert await response.text() == "1234567"
+        with pytest.raises(lamella.ClientConnectionError):
+            await response.read()
+        response = await session.get(app_url / "small")
+        response.release()
+        with pytest.raises(lamella.ClientConnectionError):
+            await response.read()
+
+
+@pytest.mark.asyncio
+async def test_read_buffer_limits_follow_read_bufsize(app_url: URL) -> None:
+    async with lamella.ClientSession(read_bufsize=2) as session:
+        async with session.get(app_url / "small") as response:
+            assert response.content.get_read_buffer_limits() == (2, 4)
+            assert await response.read() == b"1234567"
+        async with session.get(app_url / "small", read_bufsize=4) as response:
+            assert response.content.get_read_buffer_limits() == (4, 8)
+    async with lamella.ClientSession() as session:
+        async with session.get(app_url / "small") as response:
+            assert response.content.get_read_buffer_limits() == (2**16, 2**17)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("decompress", [True, False])
+async def test_total_raw_bytes_counts_the_bytes_on_the_wire(app_url: URL, decompress: bool) -> None:
+    async with lamella.ClientSession(auto_decompress=decompress) as session:
+        headers = {"Accept-Encoding": "gzip"}
+        async with session.get(app_url / "compressed", headers=headers) as response:
+            data = await response.read()
+            assert response.headers["Content-Encoding"] == "gzip"
+            wire = int(response.headers["Content-Length"])
+            assert len(data) == (len(b"lamella ") * 4096 if decompress else wire)
+            assert response.content.total_raw_bytes == wire
+        async with session.get(app_url / "small") as response:
+            await response.read()
+            assert response.content.total_raw_bytes == 7
+
+
+@pytest.mark.asyncio
+async def test_iter_chunks_reports_chunk_ends_as_aiohttp(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        async with session.get(app_url / "chunks") as response:
+            chunks = [chunk async for chunk in response.content.iter_chunks()]
+            assert chunks == [(b"abc", True), (b"def", True), (b"ghi", True)]
+        async with session.get(app_url / "chunks") as response:
+            # A read that stopped on a chunk's end leaves the bare end marker.
+            assert await response.content.readexactly(3) == b"abc"
+            chunks = [chunk async for chunk in response.content.iter_chunks()]
+            assert chunks == [(b"", True), (b"def", True), (b"ghi", True)]
+        async with session.get(app_url / "small") as response:
+            chunks = [chunk async for chunk in response.content.iter_chunks()]
+            assert chunks == [(b"1234567", False)]
+
+
+@pytest.mark.asyncio
+async def test_closed_as_soon_as_a_small_or_empty_body_is_complete(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        response = await session.get(app_url / "no-body")
+        assert response.closed
+        assert response.connection is None
+        response = await session.get(app_url / "small")
+        assert response.closed  # the 7 bytes came with the head
+        assert await response.read() == b"1234567"
+        response.release()
+
+
+@pytest.mark.asyncio
+async def test_not_closed_while_a_large_body_is_still_arriving(raw_server: Any) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+    arrived = asyncio.Event()
+
+    async def slow_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(head + b"12345")
+        await arrived.wait()
+        writer.write(b"67890")
+
+    server = await raw_server([slow_body])
+    async with lamella.ClientSession() as session:
+        response = await session.get(server.url)
+        assert not response.closed
+        arrived.set()
+        assert await response.read() == b"1234567890"
+        assert response.closed
+        response.release()
+
+
+# --- finalisers -------------------------------------------------------------------
+
+
+def test_session_finaliser_is_quiet_after_a_failed_init() -> None:
+    hook_calls: list[object] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = hook_calls.append
+    try:
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            lamella.ClientSession(no_such_option=1)  # type: ignore[call-arg]
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert hook_calls == []
