@@ -8,7 +8,7 @@ lamella-cookies and lamella-websocket extend it through the hooks in
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._client.auth import BasicAuth
+from ._client.auth import BasicAuth, encode_basic_auth
 from ._client.oneshot import request
 from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
@@ -186,6 +186,7 @@ __all__ = [
     "WebSocketMessageTooLarge",
     "__version__",
     "content_disposition_filename",
+    "encode_basic_auth",
     "hookimpl",
     "hookspec",
     "parse_content_disposition",

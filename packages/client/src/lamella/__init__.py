@@ -69,6 +69,7 @@ from lamella_core import (
     UnixClientConnectorError,
     WebSocketMessageTooLarge,
     WSServerHandshakeError,
+    encode_basic_auth,
     request,
 )
 
@@ -225,6 +226,7 @@ __all__ = [
     "WebSocketMessageTooBig",
     "WebSocketMessageTooLarge",
     "content_disposition_filename",
+    "encode_basic_auth",
     "hdrs",
     "hookimpl",
     "hookspec",

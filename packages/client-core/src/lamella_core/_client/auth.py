@@ -1,18 +1,36 @@
-"""HTTP Basic authentication credentials (RFC 7617), as aiohttp's ``BasicAuth``."""
+"""HTTP Basic authentication credentials (RFC 7617), as aiohttp's ``BasicAuth``.
+
+aiohttp 3.14 deprecates ``BasicAuth`` in favour of ``encode_basic_auth()``
+and an ``Authorization`` header; lamella warns where it does, so code that
+runs warning-clean on aiohttp runs warning-clean here. Credentials lamella
+builds itself (from a URL, a header, netrc) never warn.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import netrc
 import os
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 from yarl import URL
 
-__all__ = ["BasicAuth", "netrc_auth"]
+__all__ = ["BasicAuth", "encode_basic_auth", "netrc_auth"]
+
+
+def encode_basic_auth(login: str, password: str = "", encoding: str = "utf-8") -> str:
+    """The ``Authorization`` (or ``Proxy-Authorization``) value for these credentials.
+
+    Raises:
+        ValueError: ``login`` has a colon (RFC 7617 section 2).
+    """
+    if ":" in login:
+        raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+    credentials = f"{login}:{password}".encode(encoding)
+    return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 class _Credentials(NamedTuple):
@@ -34,6 +52,9 @@ class BasicAuth(_Credentials):
 
     Raises:
         ValueError: ``login`` or ``password`` is None, or ``login`` has a colon.
+
+    Deprecated, as in aiohttp 3.14: pass
+    ``headers={"Authorization": encode_basic_auth(login, password)}`` instead.
     """
 
     __slots__ = ()
@@ -45,7 +66,18 @@ class BasicAuth(_Credentials):
             raise ValueError("None is not allowed as password value")
         if ":" in login:
             raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+        warnings.warn(
+            "BasicAuth is deprecated and will be removed in aiohttp 4.0; "
+            "use lamella.encode_basic_auth() with headers={'Authorization': ...} instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return super().__new__(cls, login, password, encoding)
+
+    @classmethod
+    def _quiet(cls, login: str, password: str, encoding: str = "latin1") -> BasicAuth:
+        """Credentials lamella builds itself, without the deprecation warning."""
+        return tuple.__new__(cls, (login, password, encoding))
 
     @classmethod
     def decode(cls, auth_header: str, encoding: str = "latin1") -> BasicAuth:
@@ -69,7 +101,7 @@ class BasicAuth(_Credentials):
             login, password = decoded.decode(encoding).split(":", 1)
         except ValueError:
             raise ValueError("Invalid credentials.") from None
-        return cls(login, password, encoding)
+        return cls._quiet(login, password, encoding)
 
     @classmethod
     def from_url(cls, url: URL, *, encoding: str = "latin1") -> BasicAuth | None:
@@ -83,10 +115,11 @@ class BasicAuth(_Credentials):
         if url.raw_user is None and url.raw_password is None:
             return None
         # Taken as given, like aiohttp: a percent-encoded colon may decode into the login.
-        return tuple.__new__(cls, (url.user or "", url.password or "", encoding))
+        return cls._quiet(url.user or "", url.password or "", encoding)
 
     def encode(self) -> str:
         """Return the ``Authorization`` header value: ``Basic`` and base64 of ``login:password``."""
+        # Not encode_basic_auth: a login taken from a URL may hold a colon.
         credentials = f"{self.login}:{self.password}".encode(self.encoding)
         return "Basic " + base64.b64encode(credentials).decode("ascii")
 
@@ -105,6 +138,5 @@ def netrc_auth(host: str) -> BasicAuth | None:
     if found is None:
         return None
     login, account, password = found
-    with contextlib.suppress(ValueError):
-        return BasicAuth(login or account or "", password or "")
-    return None
+    user = login or account or ""
+    return None if ":" in user else BasicAuth._quiet(user, password or "")

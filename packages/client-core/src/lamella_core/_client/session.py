@@ -52,6 +52,7 @@ from lamella_core.exceptions import (
 from .auth import BasicAuth, netrc_auth
 from .contexts import RequestContextManager
 from .cookie_header import as_simple_cookie, cookie_header
+from .deprecations import check_proxy, merge_ssl, warn_auth_arguments, warn_chunk_size
 from .exchange import write_request
 from .options import RequestOptions, deadline_passed, merged_limits, parser_arguments
 from .redirects import REDIRECT_STATUSES, next_request, redirect_target
@@ -109,6 +110,7 @@ class ClientSession:
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
+        warn_auth_arguments(auth, proxy_auth)
         self._base_url = None if base_url is None else URL(base_url)
         if self._base_url is not None and not (
             self._base_url.is_absolute() and self._base_url.path.endswith("/")
@@ -148,6 +150,13 @@ class ClientSession:
         plugins.session_created(self)  # may append trace configs
         for trace_config in self._trace_configs:
             trace_config.freeze()
+
+    def __init_subclass__(cls) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -222,6 +231,11 @@ class ClientSession:
 
     @requote_redirect_url.setter
     def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated #2778",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self._requote_redirect_url = value
 
     @property
@@ -231,7 +245,8 @@ class ClientSession:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The running event loop."""
+        """The running event loop (deprecated, as in aiohttp)."""
+        warnings.warn("client.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return asyncio.get_running_loop()
 
     # --- verbs -------------------------------------------------------------------
@@ -382,6 +397,9 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
+        warn_auth_arguments(auth, proxy_auth)
+        warn_chunk_size(chunked)
+        ssl = merge_ssl(ssl, verify_ssl, ssl_context)
         url = self._build_url(str_or_url, params)
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
@@ -399,10 +417,6 @@ class ClientSession:
             if skip_auto_headers
             else self._skip_auto_headers
         )
-        if verify_ssl is False:
-            ssl = False
-        elif ssl_context is not None:
-            ssl = ssl_context
         timeout = self._timeout if timeout is _NOT_SET else as_timeout(timeout)
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
         if limits is None and max_line_size is None and max_field_size is None and not max_headers:
@@ -435,7 +449,9 @@ class ClientSession:
                 "server_hostname": server_hostname,
                 "version": version or self._version,
                 "accept_encoding": self._plugins.accept_encoding,
-                "proxy": self._proxy if proxy is None else URL(proxy),
+                "proxy": check_proxy(
+                    self._proxy if proxy is None else proxy, proxy_auth or self._proxy_auth
+                ),
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
                 "force_close": self._force_close,

@@ -373,8 +373,16 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._connected = True
 
     def close(self) -> None:
-        """Close the transport now; the current exchange fails."""
+        """Close the transport now; the current exchange fails.
+
+        A body still arriving when this side closes (the session or the
+        connector was closed) is cut off with ``RuntimeError("Connection
+        closed.")``, the error aiohttp raises there.
+        """
         self._reusable = False
+        stream = self._stream
+        if self._state == _READING_BODY and stream is not None and stream.exception() is None:
+            stream.set_exception(RuntimeError("Connection closed."))
         if self.transport is not None:
             self.transport.close()
 
