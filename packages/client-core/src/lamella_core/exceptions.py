@@ -96,7 +96,6 @@ __all__ = [
 ]
 
 
-
 def _deprecated(message: str) -> None:
     """Warn as aiohttp does for a deprecated name, pointing at the caller's caller."""
     warnings.warn(message, DeprecationWarning, stacklevel=3)

@@ -95,6 +95,9 @@ def merge_ssl(ssl: Any, verify_ssl: bool | None, ssl_context: Any) -> Any:
         if ssl is not True:
             raise ValueError(_EXCLUSIVE)
         ssl = ssl_context
-    if not (isinstance(ssl, (bool, ssl_module.SSLContext)) or callable(getattr(ssl, "check", None))):
-        raise TypeError(f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead.")
+    pin = callable(getattr(ssl, "check", None))
+    if not (pin or isinstance(ssl, (bool, ssl_module.SSLContext))):
+        raise TypeError(
+            f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead."
+        )
     return ssl
