@@ -597,8 +597,10 @@ class ClientSession:
     ) -> ClientRequest:
         jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
         if jar or options.request_cookies:
-            headers = headers.copy()
-            headers["Cookie"] = cookie_header(headers.get("Cookie"), jar, options.request_cookies)
+            value = cookie_header(headers.get("Cookie"), jar, options.request_cookies, url)
+            if value:
+                headers = headers.copy()
+                headers["Cookie"] = value
         req_kwargs = options.req_kwargs
         if req_kwargs["proxy"] is None and self._trust_env:
             assert self._connector is not None
