@@ -39,14 +39,12 @@ def _applies(morsel: Morsel[str], url: URL) -> bool:
     if domain and host != domain and not host.endswith("." + domain):
         return False
     path = morsel["path"]
-    if path:
-        request_path = url.raw_path or "/"
-        if not (
-            request_path == path
-            or (request_path.startswith(path) and (path.endswith("/") or request_path[len(path)] == "/"))
-        ):
-            return False
-    return True
+    if not path:
+        return True
+    request_path = url.raw_path or "/"
+    if request_path == path:
+        return True
+    return request_path.startswith(path) and (path.endswith("/") or request_path[len(path)] == "/")
 
 
 def cookie_header(
