@@ -94,7 +94,13 @@ async def test_cookie_names_that_are_attribute_words_are_kept(cookie_server: int
         assert next(m for m in jar if m.key == "path")["path"] == "/"
         seen = await _seen(session, base / "echo")
         assert seen is not None
-        assert sorted(seen.split("; ")) == ["domain=d1", "expires=e1", "max-age=m1", "path=p1", "secure=s1"]
+        assert sorted(seen.split("; ")) == [
+            "domain=d1",
+            "expires=e1",
+            "max-age=m1",
+            "path=p1",
+            "secure=s1",
+        ]
 
 
 def test_filter_cookies_defaults_to_the_shared_cookies() -> None:
