@@ -7,8 +7,11 @@ against aiohttp.web or a raw asyncio server, with both response parsers.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections.abc
 import gc
+import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -54,7 +57,14 @@ async def _location(request: web.Request) -> web.Response:
 
 async def _echo(request: web.Request) -> web.Response:
     body = await request.read()
-    return web.json_response({"method": request.method, "path": request.path_qs, "body": len(body)})
+    return web.json_response(
+        {
+            "method": request.method,
+            "path": request.path_qs,
+            "body": len(body),
+            "auth": request.headers.get("Authorization"),
+        }
+    )
 
 
 @pytest.fixture
@@ -151,7 +161,8 @@ async def test_streamed_post_redirected_as_get_without_body(app_url: URL, status
     async with lamella.ClientSession() as session:
         target = (app_url / "location").with_query(status=status, to="/after")
         async with session.post(target, data=_one_piece()) as response:
-            assert await response.json() == {"method": "GET", "path": "/after", "body": 0}
+            echoed = await response.json()
+            assert (echoed["method"], echoed["path"], echoed["body"]) == ("GET", "/after", 0)
             assert [r.status for r in response.history] == [status]
 
 
@@ -286,6 +297,71 @@ async def test_not_closed_while_a_large_body_is_still_arriving(raw_server: Any) 
         assert await response.read() == b"1234567890"
         assert response.closed
         response.release()
+
+
+# --- trust_env ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def netrc_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    path = tmp_path / "netrc"
+    path.write_text("machine 127.0.0.1 login first password one\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(path))
+    return path
+
+
+@pytest.mark.asyncio
+async def test_trust_env_reads_netrc_once_and_outside_the_loop(
+    app_url: URL, netrc_file: Any
+) -> None:
+    first = "Basic " + base64.b64encode(b"first:one").decode()
+    async with lamella.ClientSession(trust_env=True) as session:
+        # blockbuster fails this test if the file is read on the loop's thread.
+        echoes = await asyncio.gather(*(session.get(app_url / "x") for _ in range(3)))
+        for response in echoes:
+            assert (await response.json())["auth"] == first
+        await asyncio.to_thread(
+            netrc_file.write_text, "machine 127.0.0.1 login second password two\n"
+        )
+        async with session.get(app_url / "x") as response:
+            assert (await response.json())["auth"] == first  # the file is not read again
+    async with lamella.ClientSession(trust_env=True) as session:
+        async with session.get(app_url / "x") as response:
+            expected = "Basic " + base64.b64encode(b"second:two").decode()
+            assert (await response.json())["auth"] == expected
+    async with lamella.ClientSession() as session:  # trust_env=False: no netrc at all
+        async with session.get(app_url / "x") as response:
+            assert (await response.json())["auth"] is None
+
+
+# --- plugin discovery ----------------------------------------------------------------
+
+_FIRST_SESSION = """
+import asyncio, importlib.metadata, threading
+scans = []
+real = importlib.metadata.entry_points
+def spy(*args, **kwargs):
+    scans.append(threading.current_thread().name)
+    return real(*args, **kwargs)
+importlib.metadata.entry_points = spy
+import lamella
+async def main():
+    async with lamella.ClientSession():
+        pass
+    print(threading.current_thread().name, sorted(set(scans)))
+asyncio.run(main())
+"""
+
+
+def test_first_session_scans_no_entry_points_on_the_loop_thread() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LAMELLA_DISABLE_PLUGIN_AUTOLOAD"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_SESSION], env=env, capture_output=True, text=True, check=True
+    )
+    loop_thread, scanned_on = done.stdout.strip().split(" ", 1)
+    assert loop_thread == "MainThread"
+    assert scanned_on == "['lamella-plugin-discovery']"
 
 
 # --- finalisers -------------------------------------------------------------------

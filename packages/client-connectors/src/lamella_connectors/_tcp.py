@@ -215,8 +215,12 @@ class TCPConnector(BaseConnector):
         self._hosts.clear(host, port)
 
     def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
-        """The proxy that ``HTTP_PROXY``, ``NO_PROXY``, ... name for ``url``, with credentials."""
-        return proxy_from_env(url)
+        """The proxy that ``HTTP_PROXY``, ``NO_PROXY``, ... name for ``url``.
+
+        Credentials in the proxy URL come along; netrc ones are the session's
+        to add, since it read the file once, outside the event loop.
+        """
+        return proxy_from_env(url, credentials=None)
 
     async def close(self) -> None:
         """Close every connection and, when the connector made it, the resolver.

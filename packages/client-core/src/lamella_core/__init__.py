@@ -275,3 +275,8 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
+
+
+from ._discovery import discover_in_background  # noqa: E402  (last: the package is complete)
+
+discover_in_background()

@@ -1,7 +1,9 @@
 """The plugin manager: built once, lazily, from the ``lamella`` entry points.
 
-Nothing is loaded at import time. The first ``ClientSession`` (or a direct
-call to :func:`get_plugin_manager`) builds the manager: it adds the hook
+Nothing is loaded on the importing thread: importing lamella-core starts
+building the manager in a daemon thread (``_discovery``), so that the first
+``ClientSession``, usually created inside a running event loop, does no
+file I/O on the loop's thread. The manager is built once: it adds the hook
 specifications, registers lamella-core's fallbacks (``trylast``, so any
 sibling or third-party answer wins) and loads every distribution that
 declares a ``lamella`` entry point, unless ``LAMELLA_DISABLE_PLUGIN_AUTOLOAD``
@@ -23,6 +25,16 @@ __all__ = ["PluginLoadError", "get_plugin_manager", "register", "unregister"]
 _ENTRY_POINT_GROUP = "lamella"
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None
+
+
+def _new_lock_in_child() -> None:
+    # A fork taken while the discovery thread held the lock would leave the
+    # child's copy locked forever; the child builds its own manager if needed.
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 class PluginLoadError(ImportError):

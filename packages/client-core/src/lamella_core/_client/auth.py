@@ -8,6 +8,7 @@ builds itself (from a URL, a header, netrc) never warn.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import netrc
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 from yarl import URL
 
-__all__ = ["BasicAuth", "encode_basic_auth", "netrc_auth"]
+__all__ = ["BasicAuth", "NetrcCredentials", "encode_basic_auth", "netrc_auth"]
 
 
 def encode_basic_auth(login: str, password: str = "", encoding: str = "utf-8") -> str:
@@ -124,19 +125,61 @@ class BasicAuth(_Credentials):
         return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
-def netrc_auth(host: str) -> BasicAuth | None:
-    """Credentials for ``host`` from the netrc file (``NETRC``, else ``~/.netrc``), or None."""
+def _read_netrc() -> netrc.netrc | None:
+    """The netrc file (``NETRC``, else ``~/.netrc``), parsed; None if absent or broken."""
     path = os.environ.get("NETRC")
     file = Path(path) if path else Path.home() / ".netrc"
     if not file.is_file():
         return None
     try:
-        entries = netrc.netrc(str(file))
+        return netrc.netrc(str(file))
     except (netrc.NetrcParseError, OSError):
         return None
-    found = entries.authenticators(host)
+
+
+def _auth_from(entries: netrc.netrc | None, host: str) -> BasicAuth | None:
+    found = entries.authenticators(host) if entries is not None else None
     if found is None:
         return None
     login, account, password = found
     user = login or account or ""
     return None if ":" in user else BasicAuth._quiet(user, password or "")
+
+
+def netrc_auth(host: str) -> BasicAuth | None:
+    """Credentials for ``host`` from the netrc file (``NETRC``, else ``~/.netrc``), or None.
+
+    It reads the file: call it outside the event loop (a session with
+    ``trust_env`` uses :class:`NetrcCredentials`, which does).
+    """
+    return _auth_from(_read_netrc(), host)
+
+
+class NetrcCredentials:
+    """The netrc file of a ``trust_env`` session, read once, in a worker thread.
+
+    The first request awaits :meth:`load`; every later lookup is a dict
+    lookup, so the event loop never waits on the file and the file is not
+    read again for each request.
+    """
+
+    __slots__ = ("_entries", "_loaded", "_loading")
+
+    def __init__(self) -> None:
+        self._entries: netrc.netrc | None = None
+        self._loaded = False
+        self._loading: asyncio.Future[netrc.netrc | None] | None = None
+
+    async def load(self) -> None:
+        """Read the file unless it was read; concurrent first requests share one read."""
+        if self._loaded:
+            return
+        if self._loading is None:
+            self._loading = asyncio.get_running_loop().run_in_executor(None, _read_netrc)
+        # Shielded: a cancelled first request leaves the read to the next one.
+        self._entries = await asyncio.shield(self._loading)
+        self._loaded = True
+
+    def auth_for(self, host: str) -> BasicAuth | None:
+        """The entry for ``host`` (or the ``default`` entry), once :meth:`load` ran."""
+        return _auth_from(self._entries, host)

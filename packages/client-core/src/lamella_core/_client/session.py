@@ -49,7 +49,7 @@ from lamella_core.exceptions import (
     ServerDisconnectedError,
 )
 
-from .auth import BasicAuth, netrc_auth
+from .auth import BasicAuth, NetrcCredentials
 from .contexts import RequestContextManager
 from .cookie_header import as_simple_cookie, cookie_header
 from .deprecations import check_proxy, merge_ssl, warn_auth_arguments, warn_chunk_size
@@ -135,6 +135,7 @@ class ClientSession:
         )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
+        self._netrc = NetrcCredentials() if trust_env else None
         self._proxy = None if proxy is None else URL(proxy)
         self._proxy_auth = proxy_auth
         self._proxy_connectors: dict[URL, BaseConnector] = {}
@@ -404,6 +405,8 @@ class ClientSession:
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
+        if self._netrc is not None:
+            await self._netrc.load()  # once per session, in a thread
         if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
             auth = await self._implicit_auth(url, merged)
         if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
@@ -500,8 +503,8 @@ class ClientSession:
             self._base_url is None or url.origin() == self._base_url.origin()
         ):
             return self._default_auth
-        if self._trust_env and url.raw_host and "Authorization" not in headers:
-            return await asyncio.to_thread(netrc_auth, url.raw_host)
+        if self._netrc is not None and url.raw_host and "Authorization" not in headers:
+            return self._netrc.auth_for(url.raw_host)
         return None
 
     def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
@@ -606,7 +609,10 @@ class ClientSession:
             assert self._connector is not None
             found = self._connector.proxy_from_env(url)
             if found is not None:
-                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
+                proxy_auth = found[1]
+                if proxy_auth is None and self._netrc is not None:
+                    proxy_auth = self._netrc.auth_for(found[0].raw_host or "")
+                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": proxy_auth}
         return ClientRequest(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_once(

@@ -269,6 +269,8 @@ class BaseConnector:
         """The proxy the environment names for ``url`` (sessions with ``trust_env``).
 
         Core reads no environment; lamella-connectors' ``TCPConnector`` does.
+        It runs in the event loop, so it must not read files: the session
+        adds netrc credentials for the proxy when none come back.
         """
         return None
 
