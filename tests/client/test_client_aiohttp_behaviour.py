@@ -11,14 +11,17 @@ import base64
 import collections.abc
 import gc
 import os
+import ssl
 import subprocess
 import sys
+import warnings
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import lamella
@@ -362,6 +365,105 @@ def test_first_session_scans_no_entry_points_on_the_loop_thread() -> None:
     loop_thread, scanned_on = done.stdout.strip().split(" ", 1)
     assert loop_thread == "MainThread"
     assert scanned_on == "['lamella-plugin-discovery']"
+
+
+# --- errors, warnings and validation ------------------------------------------------
+
+
+def test_client_response_error_takes_aiohttp_arguments() -> None:
+    info = lamella.RequestInfo(URL("http://h/"), "GET", CIMultiDictProxy(CIMultiDict()))
+    with pytest.warns(DeprecationWarning, match="code argument is deprecated"):
+        error = lamella.ClientResponseError(info, history=None, code=418)
+    assert error.status == 418
+    assert error.history is None
+    with pytest.warns(DeprecationWarning, match="code property is deprecated"):
+        assert error.code == 418
+    with pytest.raises(ValueError, match="Both code and status"):
+        lamella.ClientResponseError(info, (), code=1, status=2)
+
+
+def test_basic_auth_is_deprecated_and_encode_basic_auth_is_not() -> None:
+    with pytest.warns(DeprecationWarning, match="BasicAuth is deprecated"):
+        auth = lamella.BasicAuth("user", "pass")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # code run with -W error
+        assert lamella.encode_basic_auth("user", "pass") == auth.encode()
+        assert lamella.BasicAuth.decode(auth.encode()) == auth  # lamella's own: no warning
+        with pytest.raises(DeprecationWarning):
+            lamella.BasicAuth("user", "pass")
+
+
+def test_subclassing_client_session_is_discouraged() -> None:
+    with pytest.warns(DeprecationWarning, match="Inheritance class Mine from ClientSession"):
+
+        class Mine(lamella.ClientSession):
+            pass
+
+
+@pytest.mark.asyncio
+async def test_deprecated_request_arguments_warn(app_url: URL) -> None:
+    url = app_url / "x"
+    with pytest.warns(DeprecationWarning, match="The 'auth' parameter is deprecated"):
+        session = lamella.ClientSession(auth=lamella.BasicAuth("u", "p"))
+    async with session:
+        with pytest.warns(DeprecationWarning, match="The 'auth' parameter is deprecated"):
+            async with session.get(url, auth=lamella.BasicAuth("u", "p")):
+                pass
+        with pytest.warns(DeprecationWarning, match="Chunk size is deprecated"):
+            async with session.post(url, data=b"x", chunked=1024):  # type: ignore[arg-type]
+                pass
+        with pytest.warns(DeprecationWarning, match="ssl_context is deprecated"):
+            async with session.get(url, ssl_context=ssl.create_default_context()):
+                pass
+        with pytest.warns(DeprecationWarning, match="client.loop property is deprecated"):
+            assert session.loop is asyncio.get_running_loop()
+        with (
+            pytest.warns(DeprecationWarning, match="verify_ssl is deprecated"),
+            pytest.raises(ValueError, match="mutually"),
+        ):
+            await session.get(url, verify_ssl=False, ssl=ssl.create_default_context())
+
+
+@pytest.mark.asyncio
+async def test_request_arguments_are_validated_as_aiohttp_does(app_url: URL) -> None:
+    url = app_url / "x"
+    async with lamella.ClientSession() as session:
+        with pytest.raises(TypeError, match="ssl should be SSLContext, bool, Fingerprint"):
+            await session.get(url, ssl=42)
+        with pytest.raises(TypeError):
+            await session.get(url, proxy=42)
+        for bad in ("InvalidUrl", "http://[invalid"):
+            with pytest.raises(lamella.InvalidURL):
+                await session.get(url, proxy=bad)
+        with pytest.raises(ValueError, match="proxy_auth must be None or BasicAuth"):
+            await session.get(url, proxy="http://127.0.0.1:9", proxy_auth=("u", "p"))
+        # An empty proxy means none, as in aiohttp; so does an unused proxy_auth tuple.
+        async with session.get(url, proxy="") as response:
+            assert response.status == 200
+        async with session.get(url, proxy_auth=("u", "p")) as response:
+            assert response.status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_closed_session_refuses_requests_and_cuts_bodies_still_arriving(
+    raw_server: Any, app_url: URL
+) -> None:
+    held = asyncio.Event()
+
+    async def half_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345")
+        await held.wait()
+
+    server = await raw_server([half_body])
+    async with lamella.ClientSession() as session:
+        cut = await session.get(server.url)
+        whole = await session.get(app_url / "small")
+    with pytest.raises(RuntimeError, match="Session is closed"):
+        await session.get(app_url / "small")
+    with pytest.raises(RuntimeError, match="Connection closed"):
+        await cut.read()
+    assert await whole.read() == b"1234567"  # complete before the session closed
+    held.set()
 
 
 # --- finalisers -------------------------------------------------------------------

@@ -82,7 +82,10 @@ def _check_ssl(value: Any) -> Any:
 
 
 def _socket_open(transport: asyncio.BaseTransport) -> bool:
-    sock = transport.get_extra_info("socket")
+    try:
+        sock = transport.get_extra_info("socket")
+    except AttributeError:  # a TLS transport whose protocol has already let go of it
+        return False
     return sock is not None and sock.fileno() != -1
 
 
@@ -222,14 +225,15 @@ class TCPConnector(BaseConnector):
         """
         return proxy_from_env(url, credentials=None)
 
-    async def close(self) -> None:
+    async def close(self, *, abort_ssl: bool = False) -> None:
         """Close every connection and, when the connector made it, the resolver.
 
         TLS connections end with a close_notify exchange, which needs a few
         turns of the event loop; ``close()`` waits for it up to
         ``TLS_SHUTDOWN_GRACE`` seconds and then aborts what is left, so no
         socket outlives the connector (aiohttp asks its users to sleep after
-        closing instead, or to set ``enable_cleanup_closed``).
+        closing instead, or to set ``enable_cleanup_closed``). With
+        ``abort_ssl=True`` TLS connections are dropped at once instead.
         """
         if self.closed:
             return
@@ -241,7 +245,7 @@ class TCPConnector(BaseConnector):
             )
             if protocol.transport is not None
         ]
-        await super().close()
+        await super().close(abort_ssl=abort_ssl)
         # A resolver given by the caller is theirs to close.
         await self._hosts.close(close_resolver=self._resolver_owner)
         await _wait_closed(transports, self.TLS_SHUTDOWN_GRACE)
