@@ -73,6 +73,9 @@ async def test_quote_cookie_false_sends_values_as_stored(
         async with session.get(setting) as resp:
             await resp.read()
         assert await _seen(session, base / "echo") == expected
+        # The request's own cookies follow the jar's quoting too, as in aiohttp.
+        sent = await _seen(session, base / "other", cookies={"r": "c d"})
+        assert sent == expected + ('; r="c d"' if quote else "; r=c d")
 
 
 @pytest.mark.asyncio

@@ -13,20 +13,25 @@ __all__ = ["as_simple_cookie", "cookie_header"]
 _SECURE_SCHEMES = frozenset({"https", "wss"})
 
 
-def as_simple_cookie(cookies: Any) -> SimpleCookie:
+def as_simple_cookie(cookies: Any, *, quote: bool = True) -> SimpleCookie:
     """Turn a mapping, pairs or a ``BaseCookie`` into a ``SimpleCookie``.
 
     A ``Morsel`` is kept whole, under its own key: as in aiohttp, its name
     and its attributes (``Secure``, ``Domain``, ``Path``) are what count,
-    not the name it was filed under.
+    not the name it was filed under. ``quote=False`` (the session's jar was
+    made with ``quote_cookie=False``) sends string values as given.
     """
     result = SimpleCookie()
     items: Iterable[tuple[str, Any]] = cookies.items() if isinstance(cookies, Mapping) else cookies
     for name, value in items:
         if isinstance(value, Morsel):
             dict.__setitem__(result, value.key, value)
-        else:
+        elif quote:
             result[name] = value
+        else:
+            morsel: Morsel[str] = Morsel()
+            morsel.set(name, str(value), str(value))
+            dict.__setitem__(result, name, morsel)
     return result
 
 

@@ -443,7 +443,9 @@ class ClientSession:
             read_bufsize=read_bufsize or self._read_bufsize,
             read_until_eof=read_until_eof,
             make_decoder=make_decoder if decompress else None,
-            request_cookies=as_simple_cookie(cookies) if cookies else None,
+            request_cookies=as_simple_cookie(cookies, quote=self._cookie_jar.quote_cookie)
+            if cookies
+            else None,
             req_kwargs={
                 "skip_auto_headers": skip,
                 "chunked": chunked,
