@@ -59,7 +59,6 @@ NOT_PROVIDED = {
     "StringIOPayload": "one IOPayload covers every file object",
     "TextIOPayload": "one IOPayload covers every file object",
     # Utilities.
-    "encode_basic_auth": "BasicAuth.encode() does it",
     "set_zlib_backend": "lamella uses the stdlib's zlib",
 }
 
