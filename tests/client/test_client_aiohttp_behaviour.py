@@ -296,6 +296,10 @@ async def test_not_closed_while_a_large_body_is_still_arriving(raw_server: Any) 
     async with lamella.ClientSession() as session:
         response = await session.get(server.url)
         assert not response.closed
+        connection = response.connection
+        assert connection is not None
+        with pytest.warns(DeprecationWarning, match="connector.loop property is deprecated"):
+            assert connection.loop is asyncio.get_running_loop()
         arrived.set()
         assert await response.read() == b"1234567890"
         assert response.closed
@@ -417,6 +421,7 @@ async def test_deprecated_request_arguments_warn(app_url: URL) -> None:
                 pass
         with pytest.warns(DeprecationWarning, match="client.loop property is deprecated"):
             assert session.loop is asyncio.get_running_loop()
+
         with (
             pytest.warns(DeprecationWarning, match="verify_ssl is deprecated"),
             pytest.raises(ValueError, match="mutually"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections import OrderedDict, defaultdict, deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -70,7 +71,8 @@ class Connection:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop the connection runs on."""
+        """The event loop the connection runs on (deprecated, as in aiohttp)."""
+        warnings.warn("connector.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
 
     @property
