@@ -126,3 +126,16 @@ async def test_close_releases_tls_sockets_even_when_the_peer_stays_silent(ca, tr
         writer.transport.abort()
     server.close()
     await server.wait_closed()
+
+
+async def test_close_can_abort_tls_connections(tls_server, trusting):
+    # aiohttp's TCPConnector.close(abort_ssl=True): no close_notify exchange.
+    connector = TCPConnector(ssl=trusting)
+    async with ClientSession(connector=connector, connector_owner=False) as session:
+        async with session.get(tls_server / "hello") as resp:
+            assert await resp.read() == b"Hello, world!"
+    assert "idle=1" in repr(connector)
+    await connector.close(abort_ssl=True)
+    assert connector.closed
+    assert "idle=0" in repr(connector)
+    await connector.close(abort_ssl=True)  # closing twice is harmless

@@ -244,7 +244,8 @@ async def test_connection_object(http_server):
         conn = resp.connection
         assert isinstance(conn, Connection)
         assert not conn.closed
-        assert conn.loop is asyncio.get_running_loop()
+        with pytest.warns(DeprecationWarning, match="connector.loop property is deprecated"):
+            assert conn.loop is asyncio.get_running_loop()
         assert conn.transport is not None
         assert conn.protocol is not None
         assert "Connection<127.0.0.1" in repr(conn)

@@ -65,7 +65,8 @@ def _info() -> RequestInfo:
 
 def test_client_response_error_fields():
     exc = exceptions.ClientResponseError(_info(), (), status=404, message="Not Found", headers=None)
-    assert exc.status == exc.code == 404
+    with pytest.warns(DeprecationWarning, match="code property is deprecated"):
+        assert exc.status == exc.code == 404
     assert str(exc) == "404, message='Not Found', url='http://127.0.0.1/x'"
     assert "status=404" in repr(exc)
     assert exc.history == ()

@@ -338,7 +338,8 @@ async def test_requote_redirect_url_from_the_constructor_or_the_attribute(http_s
         assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
             "/echo?q=~u"
         )
-        session.requote_redirect_url = False
+        with pytest.warns(DeprecationWarning, match="requote_redirect_url modification"):
+            session.requote_redirect_url = False
         assert (await echo(session, http_server / "redirect-to", params=location))["path"] == (
             "/echo?q=%7Eu"
         )
@@ -378,11 +379,10 @@ async def test_request_cookies_override_the_caller_header(http_server):
 
 
 async def test_verify_ssl_false_is_accepted(http_server):
-    async with (
-        ClientSession() as session,
-        session.get(http_server / "hello", verify_ssl=False) as resp,
-    ):
-        assert resp.status == 200
+    async with ClientSession() as session:
+        with pytest.warns(DeprecationWarning, match="verify_ssl is deprecated"):
+            async with session.get(http_server / "hello", verify_ssl=False) as resp:
+                assert resp.status == 200
 
 
 async def test_request_cookies_do_not_follow_to_another_origin(http_server, raw_server):

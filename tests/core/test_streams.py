@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lamella_core._content.streams import EMPTY_PAYLOAD, EmptyStreamReader, StreamReader
+from lamella_core._content.empty_stream import EMPTY_PAYLOAD, EmptyStreamReader
+from lamella_core._content.streams import StreamReader
 
 
 class Controller:
@@ -494,6 +495,34 @@ async def test_set_exception_wakes_reader_and_sticks() -> None:
             await reader
     with pytest.raises(ConnectionResetError):
         stream.read_nowait()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s.read(),
+        lambda s: s.readexactly(100),
+        lambda s: s.readline(),
+        lambda s: s.readuntil(b"|"),
+        lambda s: collect(s.iter_any()),
+        lambda s: collect(s.iter_chunks()),
+    ],
+    ids=["read", "readexactly", "readline", "readuntil", "iter_any", "iter_chunks"],
+)
+async def test_error_arriving_with_the_last_data_reaches_a_waiting_reader(
+    read: Callable[[StreamReader], Awaitable[object]],
+) -> None:
+    # The decoder fails on the body's last piece: the producer feeds what it
+    # decoded, then breaks the stream, before the woken reader runs.
+    stream, _ = make_stream()
+    task = asyncio.ensure_future(read(stream))
+    await asyncio.sleep(0)  # one step: the reader runs up to its wait
+    assert "waiting" in repr(stream)
+    stream.feed_data(b"last")
+    stream.set_exception(ValueError("bad gzip"))
+    with pytest.raises(ValueError, match="bad gzip"):
+        await asyncio.wait_for(task, 10)  # a guard against the hang, not a timing check
 
 
 @pytest.mark.asyncio

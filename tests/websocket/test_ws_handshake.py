@@ -11,7 +11,7 @@ from ws_peers import Peer, frame, switching
 from yarl import URL
 
 from lamella_core import BasicAuth, ClientSession, WSServerHandshakeError
-from lamella_websocket import WSMsgType, ws_connect
+from lamella_websocket import ClientWSTimeout, WSMsgType, ws_connect
 from lamella_websocket._handshake import HandshakeFailure, accept_value, make_offer, negotiate
 
 
@@ -215,7 +215,7 @@ async def test_frames_right_behind_the_101_are_kept(raw_ws) -> None:
 
     url = await raw_ws(behaviour)
     async with ClientSession() as session:
-        async with session.ws_connect(url, compress=0, timeout=0.5) as ws:
+        async with session.ws_connect(url, timeout=ClientWSTimeout(ws_close=0.5)) as ws:
             assert await ws.receive_str() == "early"
             assert await ws.receive_bytes() == b"bird"
 

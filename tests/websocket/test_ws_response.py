@@ -127,7 +127,9 @@ async def test_receive_timeouts_leave_the_connection_usable(echo: Peer) -> None:
             assert ws.close_code is None
             await ws.send_str("after")
             assert await ws.receive_str() == "after"
-        async with session.ws_connect(echo / "echo", receive_timeout=0.05) as ws:
+        async with session.ws_connect(
+            echo / "echo", timeout=ClientWSTimeout(ws_receive=0.05, ws_close=10.0)
+        ) as ws:
             with pytest.raises(TimeoutError):
                 await ws.receive_str()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import urllib.request
+from collections.abc import Callable
 from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]
 
 from yarl import URL
@@ -24,8 +25,15 @@ from lamella_core.connection import netrc_auth
 __all__ = ["bypasses_proxy", "proxy_from_env"]
 
 
-def proxy_from_env(url: URL) -> tuple[URL, BasicAuth | None] | None:
-    """The proxy the environment names for ``url``, with its credentials, or None."""
+def proxy_from_env(
+    url: URL, *, credentials: Callable[[str], BasicAuth | None] | None = netrc_auth
+) -> tuple[URL, BasicAuth | None] | None:
+    """The proxy the environment names for ``url``, with its credentials, or None.
+
+    Credentials come from the proxy URL, else from ``credentials(host)``
+    (by default the netrc file, read on each call); pass None to leave them
+    to the caller, as the session does with the netrc it read once.
+    """
     host = url.raw_host
     if not host:
         return None
@@ -42,8 +50,8 @@ def proxy_from_env(url: URL) -> tuple[URL, BasicAuth | None] | None:
     if proxy.raw_user is not None:
         auth = BasicAuth.from_url(proxy)
         proxy = proxy.with_user(None)
-    elif proxy.raw_host:
-        auth = netrc_auth(proxy.raw_host)
+    elif proxy.raw_host and credentials is not None:
+        auth = credentials(proxy.raw_host)
     return proxy, auth
 
 

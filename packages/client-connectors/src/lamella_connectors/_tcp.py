@@ -257,17 +257,22 @@ class TCPConnector(BaseConnector):
         self._hosts.clear(host, port)
 
     def proxy_from_env(self, url: URL) -> tuple[URL, BasicAuth | None] | None:
-        """The proxy that ``HTTP_PROXY``, ``NO_PROXY``, ... name for ``url``, with credentials."""
-        return proxy_from_env(url)
+        """The proxy that ``HTTP_PROXY``, ``NO_PROXY``, ... name for ``url``.
 
-    async def close(self) -> None:
+        Credentials in the proxy URL come along; netrc ones are the session's
+        to add, since it read the file once, outside the event loop.
+        """
+        return proxy_from_env(url, credentials=None)
+
+    async def close(self, *, abort_ssl: bool = False) -> None:
         """Close every connection and, when the connector made it, the resolver.
 
         TLS connections end with a close_notify exchange, which needs a few
         turns of the event loop; ``close()`` waits for it up to
         ``TLS_SHUTDOWN_GRACE`` seconds and then aborts what is left, so no
         socket outlives the connector (aiohttp asks its users to sleep after
-        closing instead, or to set ``enable_cleanup_closed``).
+        closing instead, or to set ``enable_cleanup_closed``). With
+        ``abort_ssl=True`` TLS connections are dropped at once instead.
         """
         if self.closed:
             return
@@ -279,7 +284,7 @@ class TCPConnector(BaseConnector):
             )
             if protocol.transport is not None
         ]
-        await super().close()
+        await super().close(abort_ssl=abort_ssl)
         if self._pool is None:  # a pool's DNS cache and resolver are the pool's to close
             # A resolver given by the caller is theirs to close.
             await self._hosts.close(close_resolver=self._resolver_owner)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from http.cookies import BaseCookie, CookieError, Morsel, SimpleCookie
+from http.cookies import BaseCookie, Morsel, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,7 +29,7 @@ from ._matching import (
     prefix_allows,
     registrable_domain,
 )
-from ._parsing import parse_set_cookie
+from ._parsing import named_morsel, parse_set_cookie
 from ._storage import CookieStore, Entry
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ class CookieJar(AbstractCookieJar):
         """Store ``cookies``, set by a response from ``response_url``.
 
         ``cookies`` is a mapping, pairs or a ``BaseCookie``, with ``str`` or
-        ``Morsel`` values. Without ``response_url`` (or with one that has no
+        ``Morsel`` values; a Morsel is stored under its own key with its
+        attributes, as in aiohttp. Without ``response_url`` (or with one that has no
         host) the caller is trusted: cookies without a ``Domain`` are shared
         with every host, and origin checks are skipped.
         """
@@ -242,10 +244,8 @@ class CookieJar(AbstractCookieJar):
         bad = _UNSENDABLE if coded[:1] == '"' else _UNSENDABLE_UNQUOTED
         if bad.search(name) or bad.search(coded):
             return None  # would corrupt or split the Cookie header of every request
-        send: Morsel[str] = Morsel()
-        try:
-            send.set(name, value, coded)
-        except CookieError:
+        send = named_morsel(name, value, coded)
+        if send is None:
             return None
         stored: Morsel[str] = morsel.copy()
         stored["domain"] = domain
@@ -284,13 +284,23 @@ class CookieJar(AbstractCookieJar):
 
     # --- sending ------------------------------------------------------------
 
-    def filter_cookies(self, request_url: URL) -> BaseCookie[str]:
+    def filter_cookies(self, request_url: URL = _NO_URL) -> BaseCookie[str]:
         """Return the cookies a request to ``request_url`` carries, in header order.
 
         Longer paths come first, then older cookies (RFC 6265 section 5.4).
         A ``SimpleCookie`` holds one cookie per name: when several stored
-        cookies share a name, the first in that order is sent.
+        cookies share a name, the first in that order is sent. Without a URL,
+        the cookies shared with every host. A ``str`` URL is deprecated, as
+        in aiohttp.
         """
+        if type(request_url) is not URL:
+            warnings.warn(
+                "filter_cookies expects yarl.URL instances only, and will stop working "
+                f"in 4.x, got {type(request_url)}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            request_url = URL(request_url)
         filtered: SimpleCookie = SimpleCookie()
         store = self._store
         if not store.count:
@@ -402,29 +412,25 @@ def _header_order(entry: Entry) -> tuple[int, int]:
 
 
 def _morsels(cookies: LooseCookies) -> Iterator[Morsel[str]]:
-    """The Morsels of every shape ``update_cookies`` accepts, named by their key."""
+    """The Morsels of every shape ``update_cookies`` accepts.
+
+    A Morsel keeps its own key, whatever it is filed under (aiohttp's rule).
+
+    Raises:
+        CookieError: a ``str`` value is filed under a name no cookie may
+            have, an attribute word such as ``path`` included, as in aiohttp.
+    """
     items: Iterable[tuple[str, Any]]
     items = cookies.items() if isinstance(cookies, Mapping) else cookies
     for name, value in items:
         if isinstance(value, Morsel):
-            if value.key == name:
-                yield value
-            else:
-                renamed: Morsel[str] = value.copy()
-                try:
-                    renamed.set(name, value.value, value.coded_value)
-                except CookieError:
-                    continue
-                yield renamed
+            yield value
         elif isinstance(value, BaseCookie):
             if name in value:
                 yield value[name]
         else:
             holder: SimpleCookie = SimpleCookie()
-            try:
-                holder[name] = value
-            except CookieError:
-                continue  # a name a Morsel cannot carry is no cookie
+            holder[name] = value
             yield holder[name]
 
 

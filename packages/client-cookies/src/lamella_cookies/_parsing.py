@@ -13,7 +13,7 @@ import re
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Final
 
-__all__ = ["MAX_ATTRIBUTE_VALUE", "parse_set_cookie"]
+__all__ = ["MAX_ATTRIBUTE_VALUE", "named_morsel", "parse_set_cookie"]
 
 MAX_ATTRIBUTE_VALUE: Final = 1024
 """Attribute values longer than this are ignored (RFC 6265bis section 5.6)."""
@@ -31,6 +31,27 @@ _VALUED: Final = {
     "version": "version",
 }
 _DECODER: Final = SimpleCookie()
+_ATTRIBUTE_WORDS: Final = frozenset(Morsel._reserved)  # type: ignore[attr-defined]
+
+
+def named_morsel(name: str, value: str, coded_value: str) -> Morsel[str] | None:
+    """A Morsel for this cookie, or None when its name cannot be a cookie's.
+
+    ``Morsel.set`` refuses names that are also attribute words (``path``,
+    ``secure``, ...); servers set such cookies and aiohttp keeps them, so
+    they are built through the pickling state, which skips that one check.
+    Names with characters a Cookie header cannot carry stay refused.
+    """
+    morsel: Morsel[str] = Morsel()
+    try:
+        morsel.set(name, value, coded_value)
+    except CookieError:
+        if name.lower() not in _ATTRIBUTE_WORDS:
+            return None
+        morsel.__setstate__(  # type: ignore[attr-defined]
+            {"key": name, "value": value, "coded_value": coded_value}
+        )
+    return morsel
 
 
 def parse_set_cookie(field: str) -> Morsel[str] | None:
@@ -50,10 +71,8 @@ def parse_set_cookie(field: str) -> Morsel[str] | None:
         return None
     raw_value = raw_value.strip(" \t")
     value, coded_value = _DECODER.value_decode(raw_value)
-    morsel: Morsel[str] = Morsel()
-    try:
-        morsel.set(name, value, coded_value)
-    except CookieError:  # a name Python's Morsel cannot carry
+    morsel = named_morsel(name, value, coded_value)
+    if morsel is None:
         return None
     for attribute in rest.split(";") if rest else ():
         key, _, attr_value = attribute.partition("=")

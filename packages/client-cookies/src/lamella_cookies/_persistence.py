@@ -32,9 +32,11 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http.cookies import CookieError, Morsel
+from http.cookies import Morsel
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from ._parsing import named_morsel
 
 if TYPE_CHECKING:
     from ._storage import CookieStore
@@ -177,11 +179,9 @@ def _record(item: object, index: int, where: str) -> Record:
     path = item["path"]
     if not path.startswith("/"):
         raise fail('"path" must start with "/"')
-    morsel: Morsel[str] = Morsel()
-    try:
-        morsel.set(item["name"], item["value"], item["coded_value"])
-    except CookieError as exc:
-        raise fail(str(exc)) from None
+    morsel = named_morsel(item["name"], item["value"], item["coded_value"])
+    if morsel is None:
+        raise fail(f"Illegal cookie name {item['name']!r}")
     morsel["domain"] = item["domain"]
     morsel["path"] = path
     if item["secure"]:

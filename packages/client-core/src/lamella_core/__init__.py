@@ -16,6 +16,7 @@ from ._client.request import ClientRequest, RequestInfo
 from ._client.response import ClientResponse
 from ._client.session import ClientSession
 from ._client.upload import UploadTracker
+from ._content.empty_stream import EMPTY_PAYLOAD
 from ._content.payloads import (
     PAYLOAD_REGISTRY,
     AsyncIterablePayload,
@@ -34,7 +35,7 @@ from ._content.payloads import (
     get_payload,
     payload_type,
 )
-from ._content.streams import EMPTY_PAYLOAD, StreamReader
+from ._content.streams import StreamReader
 from ._content.zlib_backend import set_zlib_backend
 from ._cookies import DummyCookieJar
 from ._http import HttpVersion, HttpVersion10, HttpVersion11

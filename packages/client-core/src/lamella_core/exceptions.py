@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -105,6 +106,11 @@ __all__ = [
 ]
 
 
+def _deprecated(message: str) -> None:
+    """Warn as aiohttp does for a deprecated name, pointing at the caller's caller."""
+    warnings.warn(message, DeprecationWarning, stacklevel=3)
+
+
 class ClientError(Exception):
     """Base class for every error lamella raises."""
 
@@ -120,23 +126,41 @@ class ClientResponseError(ClientError):
     def __init__(
         self,
         request_info: RequestInfo,
-        history: Sequence[ClientResponse] = (),
+        history: Sequence[ClientResponse] | None = (),
         *,
+        code: int | None = None,
         status: int | None = None,
         message: str = "",
         headers: MultiMapping[str] | CIMultiDictProxy[str] | None = None,
     ) -> None:
+        if code is not None:
+            if status is not None:
+                raise ValueError(
+                    "Both code and status arguments are provided; "
+                    "code is deprecated, use status instead"
+                )
+            _deprecated("code argument is deprecated, use status instead")
+            status = code
         self.request_info = request_info
         self.status = 0 if status is None else status
         self.message = message
         self.headers = headers
-        self.history = tuple(history)
+        # None stays None, as aiohttp keeps what it was given.
+        self.history: tuple[ClientResponse, ...] | None = (
+            None if history is None else tuple(history)
+        )
         super().__init__(request_info, self.history)
 
     @property
     def code(self) -> int:
-        """The status code, under the name older releases used."""
+        """The status code, under the name older releases used (deprecated)."""
+        _deprecated("code property is deprecated, use status instead")
         return self.status
+
+    @code.setter
+    def code(self, value: int) -> None:
+        _deprecated("code property is deprecated, use status instead")
+        self.status = value
 
     def __str__(self) -> str:
         return f"{self.status}, message={self.message!r}, url={str(self.request_info.real_url)!r}"

@@ -10,6 +10,7 @@ while the connection stays lent from the pool until the WebSocket is gone.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,9 +19,10 @@ from yarl import URL
 from lamella_core import BaseConnector, BasicAuth, ClientSession, WSServerHandshakeError
 from lamella_core.connection import AwaitableContext
 
-from ._connection import ClientProtocol, WebSocketConnection
+from ._connection import WebSocketConnection
 from ._handshake import HandshakeFailure, make_offer, negotiate
 from ._models import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
+from ._protocol import ClientProtocol
 from ._response import ClientWebSocketResponse
 
 __all__ = ["connect", "session_ws_connect", "ws_connect"]
@@ -48,7 +50,7 @@ async def connect(
     ssl: Any = True,
     server_hostname: str | None = None,
     proxy_headers: Any = None,
-    compress: int = 15,
+    compress: int = 0,
     max_msg_size: int | None = _NOT_SET,
     decode_text: bool = True,
 ) -> ClientWebSocketResponse:
@@ -61,6 +63,11 @@ async def connect(
         ValueError: ``compress`` is neither 0 nor between 9 and 15.
     """
     ws_timeout = _ws_timeout(timeout, receive_timeout)
+    if ssl is None:
+        warnings.warn(
+            "ssl=None is deprecated, please use ssl=True", DeprecationWarning, stacklevel=2
+        )
+        ssl = True
     if heartbeat is not None and heartbeat <= 0:
         raise ValueError("heartbeat must be a positive number of seconds")
     offer, request_headers = make_offer(
@@ -130,8 +137,20 @@ def _ws_timeout(
         result = timeout
     else:
         # A bare number is the close timeout, as aiohttp took it before ClientWSTimeout.
+        warnings.warn(
+            "parameter 'timeout' of type 'float' is deprecated, please use "
+            "'timeout=ClientWSTimeout(ws_close=...)'",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         result = ClientWSTimeout(ws_receive=None, ws_close=timeout)
     if receive_timeout is not None:
+        warnings.warn(
+            "float parameter 'receive_timeout' is deprecated, please use parameter "
+            "'timeout=ClientWSTimeout(ws_receive=...)'",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         result = ClientWSTimeout(ws_receive=receive_timeout, ws_close=result.ws_close)
     return result
 

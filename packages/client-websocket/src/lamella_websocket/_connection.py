@@ -50,9 +50,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final, cast
 
-from websockets.exceptions import PayloadTooBig
-from websockets.frames import Close, Frame, Opcode
-from websockets.protocol import Protocol, Side, State
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 try:  # the C helper websockets masks its own frames with
     from websockets.speedups import apply_mask
@@ -61,10 +60,11 @@ except ImportError:  # pragma: no cover - websockets built without its extension
 
 from lamella_core import ClientConnectionResetError
 
-from ._errors import WebSocketError, WebSocketMessageTooBig
+from ._errors import WebSocketError
 from ._models import WSMessage, WSMsgType
+from ._protocol import EOF, ClientProtocol, _Eof, error_for
 
-__all__ = ["EOF", "ClientProtocol", "WebSocketConnection"]
+__all__ = ["WebSocketConnection"]
 
 # Queued bytes above which reading pauses, and below which it resumes.
 _HIGH_WATER: Final = 4 * 2**16
@@ -107,36 +107,6 @@ def _receive_buffer() -> memoryview:
     if buffer is None:
         buffer = _local.buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
     return buffer
-
-
-class _Eof:
-    """What :meth:`WebSocketConnection.read` returns once the socket is gone."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "EOF"
-
-
-EOF: Final = _Eof()
-
-
-class ClientProtocol(Protocol):
-    """websockets' client-side Protocol, already open, with optional auto-pong.
-
-    websockets always answers a ping; aiohttp's ``autoping=False`` hands pings
-    to the application instead, which then answers with ``pong()``.
-    """
-
-    def __init__(self, *, max_size: int | None, autoping: bool) -> None:
-        super().__init__(Side.CLIENT, state=State.OPEN, max_size=max_size)
-        self.autoping = autoping
-
-    def recv_frame(self, frame: Frame) -> None:
-        if frame.opcode is _PING and not self.autoping:
-            self.events.append(frame)
-            return
-        super().recv_frame(frame)
 
 
 class WebSocketConnection(asyncio.BufferedProtocol):
@@ -366,7 +336,7 @@ class WebSocketConnection(asyncio.BufferedProtocol):
             self._failed = True
             # An unexpected EOF is reported by connection_lost as CLOSED.
             if not isinstance(exc, EOFError):
-                self._push(_error_for(exc, protocol.close_sent), 0)
+                self._push(error_for(exc, protocol.close_sent), 0)
 
     def eof_received(self) -> bool:
         # The server closed its side: nothing more can arrive. Returning False
@@ -603,13 +573,3 @@ class WebSocketConnection(asyncio.BufferedProtocol):
                 await asyncio.shield(self._lost)
         except TimeoutError:
             transport.abort()
-
-
-def _error_for(exc: Exception, close_sent: Close | None) -> WebSocketError:
-    """The ``ERROR`` message's exception for what the sans-I/O parser refused."""
-    if isinstance(exc, PayloadTooBig) and exc.message is None:
-        # The inflater may stop before it knows the size: more than the limit, at least.
-        seen = (exc.size or 0) + (exc.current_size or 0)
-        return WebSocketMessageTooBig(exc.max_size, max(seen, exc.max_size + 1))
-    code = close_sent.code if close_sent is not None else 1006
-    return WebSocketError(code, str(exc) or type(exc).__name__)

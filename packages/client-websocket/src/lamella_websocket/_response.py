@@ -27,7 +27,7 @@ from websockets.protocol import State
 from lamella_core import ClientConnectionResetError, ServerTimeoutError
 
 from ._compression import one_message_deflate
-from ._connection import EOF, ClientProtocol, WebSocketConnection
+from ._connection import WebSocketConnection
 from ._errors import WebSocketError, WSMessageTypeError
 from ._models import (
     DEFAULT_WS_CLIENT_TIMEOUT,
@@ -38,6 +38,7 @@ from ._models import (
     WSMessage,
     WSMsgType,
 )
+from ._protocol import EOF, ClientProtocol
 
 if TYPE_CHECKING:
     from lamella_core import ClientResponse
@@ -238,7 +239,13 @@ class ClientWebSocketResponse:
 
     async def _send_control(self, opcode: WSMsgType, payload: bytes) -> None:
         ws, conn = self._ws, self._conn
-        if ws.state is not State.OPEN or not conn.writable:
+        # PING and PONG may still go after the server's CLOSE, until close()
+        # runs (RFC 6455 section 5.5 lets control frames follow a Close; aiohttp
+        # sends them then too).
+        state_ok = ws.state is State.OPEN or (
+            opcode is not _CLOSE and ws.state is State.CLOSING and not self._closed
+        )
+        if not state_ok or not conn.writable:
             raise ClientConnectionResetError("Cannot write to closing transport")
         if opcode is WSMsgType.PING:
             ws.send_ping(payload)

@@ -1,18 +1,25 @@
-"""HTTP Basic authentication credentials (RFC 7617), as aiohttp's ``BasicAuth``."""
+"""HTTP Basic authentication credentials (RFC 7617), as aiohttp's ``BasicAuth``.
+
+aiohttp 3.14 deprecates ``BasicAuth`` in favour of ``encode_basic_auth()``
+and an ``Authorization`` header; lamella warns where it does, so code that
+runs warning-clean on aiohttp runs warning-clean here. Credentials lamella
+builds itself (from a URL, a header, netrc) never warn.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import contextlib
 import netrc
 import os
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 from yarl import URL
 
-__all__ = ["BasicAuth", "encode_basic_auth", "netrc_auth"]
+__all__ = ["BasicAuth", "NetrcCredentials", "encode_basic_auth", "netrc_auth"]
 
 
 class _Credentials(NamedTuple):
@@ -34,6 +41,9 @@ class BasicAuth(_Credentials):
 
     Raises:
         ValueError: ``login`` or ``password`` is None, or ``login`` has a colon.
+
+    Deprecated, as in aiohttp 3.14: pass
+    ``headers={"Authorization": encode_basic_auth(login, password)}`` instead.
     """
 
     __slots__ = ()
@@ -45,7 +55,18 @@ class BasicAuth(_Credentials):
             raise ValueError("None is not allowed as password value")
         if ":" in login:
             raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+        warnings.warn(
+            "BasicAuth is deprecated and will be removed in aiohttp 4.0; "
+            "use lamella.encode_basic_auth() with headers={'Authorization': ...} instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return super().__new__(cls, login, password, encoding)
+
+    @classmethod
+    def _quiet(cls, login: str, password: str, encoding: str = "latin1") -> BasicAuth:
+        """Credentials lamella builds itself, without the deprecation warning."""
+        return tuple.__new__(cls, (login, password, encoding))
 
     @classmethod
     def decode(cls, auth_header: str, encoding: str = "latin1") -> BasicAuth:
@@ -69,7 +90,7 @@ class BasicAuth(_Credentials):
             login, password = decoded.decode(encoding).split(":", 1)
         except ValueError:
             raise ValueError("Invalid credentials.") from None
-        return cls(login, password, encoding)
+        return cls._quiet(login, password, encoding)
 
     @classmethod
     def from_url(cls, url: URL, *, encoding: str = "latin1") -> BasicAuth | None:
@@ -83,7 +104,7 @@ class BasicAuth(_Credentials):
         if url.raw_user is None and url.raw_password is None:
             return None
         # Taken as given, like aiohttp: a percent-encoded colon may decode into the login.
-        return tuple.__new__(cls, (url.user or "", url.password or "", encoding))
+        return cls._quiet(url.user or "", url.password or "", encoding)
 
     def encode(self) -> str:
         """Return the ``Authorization`` header value: ``Basic`` and base64 of ``login:password``."""
@@ -106,20 +127,61 @@ def _basic(login: str, password: str, encoding: str) -> str:
     return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
-def netrc_auth(host: str) -> BasicAuth | None:
-    """Credentials for ``host`` from the netrc file (``NETRC``, else ``~/.netrc``), or None."""
+def _read_netrc() -> netrc.netrc | None:
+    """The netrc file (``NETRC``, else ``~/.netrc``), parsed; None if absent or broken."""
     path = os.environ.get("NETRC")
     file = Path(path) if path else Path.home() / ".netrc"
     if not file.is_file():
         return None
     try:
-        entries = netrc.netrc(str(file))
+        return netrc.netrc(str(file))
     except (netrc.NetrcParseError, OSError):
         return None
-    found = entries.authenticators(host)
+
+
+def _auth_from(entries: netrc.netrc | None, host: str) -> BasicAuth | None:
+    found = entries.authenticators(host) if entries is not None else None
     if found is None:
         return None
     login, account, password = found
-    with contextlib.suppress(ValueError):
-        return BasicAuth(login or account or "", password or "")
-    return None
+    user = login or account or ""
+    return None if ":" in user else BasicAuth._quiet(user, password or "")
+
+
+def netrc_auth(host: str) -> BasicAuth | None:
+    """Credentials for ``host`` from the netrc file (``NETRC``, else ``~/.netrc``), or None.
+
+    It reads the file: call it outside the event loop (a session with
+    ``trust_env`` uses :class:`NetrcCredentials`, which does).
+    """
+    return _auth_from(_read_netrc(), host)
+
+
+class NetrcCredentials:
+    """The netrc file of a ``trust_env`` session, read once, in a worker thread.
+
+    The first request awaits :meth:`load`; every later lookup is a dict
+    lookup, so the event loop never waits on the file and the file is not
+    read again for each request.
+    """
+
+    __slots__ = ("_entries", "_loaded", "_loading")
+
+    def __init__(self) -> None:
+        self._entries: netrc.netrc | None = None
+        self._loaded = False
+        self._loading: asyncio.Future[netrc.netrc | None] | None = None
+
+    async def load(self) -> None:
+        """Read the file unless it was read; concurrent first requests share one read."""
+        if self._loaded:
+            return
+        if self._loading is None:
+            self._loading = asyncio.get_running_loop().run_in_executor(None, _read_netrc)
+        # Shielded: a cancelled first request leaves the read to the next one.
+        self._entries = await asyncio.shield(self._loading)
+        self._loaded = True
+
+    def auth_for(self, host: str) -> BasicAuth | None:
+        """The entry for ``host`` (or the ``default`` entry), once :meth:`load` ran."""
+        return _auth_from(self._entries, host)

@@ -1,10 +1,16 @@
-"""What request methods return: awaitable, and usable with ``async with``."""
+"""What request methods return: a coroutine that is also an async context manager.
+
+As in aiohttp, the object is a real :class:`collections.abc.Coroutine`, so
+``asyncio.create_task``, ``ensure_future``, ``gather``, ``wait_for`` and
+``asyncio.iscoroutine`` accept it as they accept the coroutine it wraps,
+and ``async with`` releases the result at the end of the block.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .response import ClientResponse
@@ -15,12 +21,12 @@ __all__ = ["AwaitableContext", "RequestContextManager", "SessionRequestContextMa
 _T = TypeVar("_T")
 
 
-class AwaitableContext(Generic[_T]):
+class AwaitableContext(Coroutine[Any, Any, _T]):
     """A coroutine's result that is also an async context manager.
 
-    ``await`` it for the result, or ``async with`` it to have :meth:`_exit`
-    called on the result at the end of the block (siblings reuse it, e.g.
-    for WebSockets).
+    ``await`` it (or hand it to ``create_task``) for the result, or
+    ``async with`` it to have :meth:`_exit` called on the result at the end
+    of the block (siblings reuse it, e.g. for WebSockets).
     """
 
     __slots__ = ("_coro", "_value")
@@ -32,9 +38,15 @@ class AwaitableContext(Generic[_T]):
     def __await__(self) -> Generator[Any, None, _T]:
         return self._coro.__await__()
 
-    def send(self, arg: None) -> Any:
+    def send(self, arg: Any) -> Any:
         """Advance the coroutine (coroutine protocol)."""
         return self._coro.send(arg)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        """Raise an exception inside the coroutine (coroutine protocol)."""
+        if val is None:
+            return self._coro.throw(typ)
+        return self._coro.throw(typ, val, tb)
 
     def close(self) -> None:
         """Close the coroutine without running it."""
@@ -67,40 +79,30 @@ class RequestContextManager(AwaitableContext["ClientResponse"]):
         value.release()
 
 
-class SessionRequestContextManager:
+async def _closing_on_failure(
+    coro: Coroutine[Any, Any, ClientResponse], close_session: Callable[[], Awaitable[None]]
+) -> ClientResponse:
+    """Await ``coro``; close the session if it fails, since nobody else can."""
+    try:
+        return await coro
+    except BaseException:
+        await close_session()
+        raise
+
+
+class SessionRequestContextManager(AwaitableContext["ClientResponse"]):
     """Like :class:`RequestContextManager`, and closes its own session afterwards."""
 
-    __slots__ = ("_coro", "_resp", "_close")
+    __slots__ = ("_close",)
 
     def __init__(
         self,
         coro: Coroutine[Any, Any, ClientResponse],
         close_session: Callable[[], Awaitable[None]],
     ) -> None:
-        self._coro = coro
+        super().__init__(_closing_on_failure(coro, close_session))
         self._close = close_session
-        self._resp: ClientResponse | None = None
 
-    def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self._await().__await__()
-
-    async def _await(self) -> ClientResponse:
-        try:
-            return await self._coro
-        except BaseException:
-            await self._close()
-            raise
-
-    async def __aenter__(self) -> ClientResponse:
-        self._resp = await self._await()
-        return self._resp
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._resp is not None
-        self._resp.release()
+    async def _exit(self, value: ClientResponse) -> None:
+        value.release()
         await self._close()

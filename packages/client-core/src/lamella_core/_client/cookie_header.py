@@ -6,34 +6,70 @@ from collections.abc import Iterable, Mapping
 from http.cookies import BaseCookie, Morsel, SimpleCookie
 from typing import Any
 
+from yarl import URL
+
 __all__ = ["as_simple_cookie", "cookie_header"]
 
+_SECURE_SCHEMES = frozenset({"https", "wss"})
 
-def as_simple_cookie(cookies: Any) -> SimpleCookie:
-    """Turn a mapping, pairs or a ``BaseCookie`` into a ``SimpleCookie``."""
+
+def as_simple_cookie(cookies: Any, *, quote: bool = True) -> SimpleCookie:
+    """Turn a mapping, pairs or a ``BaseCookie`` into a ``SimpleCookie``.
+
+    A ``Morsel`` is kept whole, under its own key: as in aiohttp, its name
+    and its attributes (``Secure``, ``Domain``, ``Path``) are what count,
+    not the name it was filed under. ``quote=False`` (the session's jar was
+    made with ``quote_cookie=False``) sends string values as given.
+    """
     result = SimpleCookie()
     items: Iterable[tuple[str, Any]] = cookies.items() if isinstance(cookies, Mapping) else cookies
     for name, value in items:
         if isinstance(value, Morsel):
-            morsel: Morsel[str] = Morsel()
-            morsel.set(value.key, value.value, value.coded_value)
-            result[name] = morsel
-        else:
+            dict.__setitem__(result, value.key, value)
+        elif quote:
             result[name] = value
+        else:
+            morsel: Morsel[str] = Morsel()
+            morsel.set(name, str(value), str(value))
+            dict.__setitem__(result, name, morsel)
     return result
 
 
+def _applies(morsel: Morsel[str], url: URL) -> bool:
+    """Whether a request cookie's own attributes let it go to ``url`` (RFC 6265 5.4)."""
+    if morsel["secure"] and url.scheme not in _SECURE_SCHEMES:
+        return False
+    domain = morsel["domain"].lstrip(".").lower()
+    host = (url.raw_host or "").lower()
+    if domain and host != domain and not host.endswith("." + domain):
+        return False
+    path = morsel["path"]
+    if not path:
+        return True
+    request_path = url.raw_path or "/"
+    if request_path == path:
+        return True
+    return request_path.startswith(path) and (path.endswith("/") or request_path[len(path)] == "/")
+
+
 def cookie_header(
-    existing: str | None, jar: BaseCookie[str] | None, request: SimpleCookie | None
+    existing: str | None, jar: BaseCookie[str] | None, request: SimpleCookie | None, url: URL
 ) -> str:
-    """One Cookie value: the caller's header, then jar cookies overridden by the request's."""
+    """One Cookie value: the caller's header, then jar cookies overridden by the request's.
+
+    The request's cookies whose own attributes exclude ``url`` (a Secure
+    cookie over plain http, another domain or path) are left out.
+    """
     # name -> coded value, in order; later sources override earlier ones.
     pairs: dict[str, str] = {}
     if existing:
         parsed: SimpleCookie = SimpleCookie()
         parsed.load(existing)
         pairs.update((name, morsel.coded_value) for name, morsel in parsed.items())
-    for source in (jar, request):
-        if source:
-            pairs.update((name, morsel.coded_value) for name, morsel in source.items())
+    if jar:
+        pairs.update((name, morsel.coded_value) for name, morsel in jar.items())
+    if request:
+        pairs.update(
+            (name, morsel.coded_value) for name, morsel in request.items() if _applies(morsel, url)
+        )
     return "; ".join(f"{name}={value}" for name, value in pairs.items())

@@ -31,10 +31,12 @@ from lamella_core._http import HttpVersion
 from lamella_core._limits import ClientLimits
 from lamella_core._pool.http11 import ParserLimits
 from lamella_core._timeouts import ClientTimeout, as_timeout
+from lamella_core.abc import AbstractCookieJar
 from lamella_core.exceptions import InvalidUrlClientError, NonHttpUrlClientError
 
-from .auth import BasicAuth, netrc_auth
+from .auth import BasicAuth, NetrcCredentials
 from .cookie_header import as_simple_cookie
+from .deprecations import check_proxy, merge_ssl, warn_chunk_size
 from .middlewares import ClientMiddlewareType
 from .options import RequestOptions, merged_limits, parser_arguments
 from .request import ALLOWED_SCHEMES
@@ -67,6 +69,8 @@ class Defaults:
     _timeout: ClientTimeout
     _auto_decompress: bool
     _trust_env: bool
+    _netrc: NetrcCredentials | None
+    _cookie_jar: AbstractCookieJar
     _proxy: URL | None
     _proxy_auth: BasicAuth | None
     _read_bufsize: int
@@ -129,7 +133,9 @@ class Defaults:
             read_bufsize=read_bufsize or self._read_bufsize,
             read_until_eof=read_until_eof,
             make_decoder=make_decoder if decompress else None,
-            request_cookies=as_simple_cookie(cookies) if cookies else None,
+            request_cookies=as_simple_cookie(cookies, quote=self._cookie_jar.quote_cookie)
+            if cookies
+            else None,
             req_kwargs=self._request_kwargs(**request_settings),
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is NOT_SET else retry,
@@ -155,10 +161,8 @@ class Defaults:
         version: HttpVersion | None = None,
     ) -> dict[str, Any]:
         """The arguments every hop's ``ClientRequest`` gets, the session's defaults merged."""
-        if verify_ssl is False:
-            ssl = False
-        elif ssl_context is not None:
-            ssl = ssl_context
+        warn_chunk_size(chunked)
+        ssl = merge_ssl(ssl, verify_ssl, ssl_context)
         return {
             "skip_auto_headers": self._skip_auto_headers.union(
                 istr(name) for name in skip_auto_headers
@@ -171,7 +175,9 @@ class Defaults:
             "server_hostname": server_hostname,
             "version": version or self._version,
             "accept_encoding": self._plugins.accept_encoding,
-            "proxy": self._proxy if proxy is None else URL(proxy),
+            "proxy": check_proxy(
+                self._proxy if proxy is None else proxy, proxy_auth or self._proxy_auth
+            ),
             "proxy_auth": proxy_auth or self._proxy_auth,
             "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             "force_close": self._force_close,
@@ -185,8 +191,8 @@ class Defaults:
             self._base_url is None or url.origin() == self._base_url.origin()
         ):
             return self._default_auth
-        if self._trust_env and url.raw_host and "Authorization" not in headers:
-            return await asyncio.to_thread(netrc_auth, url.raw_host)
+        if self._netrc is not None and url.raw_host and "Authorization" not in headers:
+            return self._netrc.auth_for(url.raw_host)
         return None
 
     def _body_for(

@@ -27,6 +27,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _BODY_HEADERS = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
 _FOLLOWED_SCHEMES = frozenset({"http", "https"})
 _CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
 
 
 class NextRequest(NamedTuple):
@@ -41,8 +43,11 @@ class NextRequest(NamedTuple):
 def redirect_target(base: URL, location: str, *, requote: bool = True) -> URL:
     """Resolve a Location value against the URL that answered.
 
-    Relative and scheme-relative references are joined to ``base``; a
-    fragment of ``base`` is kept when the Location has none.
+    Relative and scheme-relative references are joined to ``base``, and so
+    is a reference with ``base``'s scheme but no authority (``http:/ok``,
+    ``http:ok``), which RFC 3986 section 5.2.2 lets a non-strict parser read
+    as relative, as browsers and aiohttp do; a fragment of ``base`` is kept
+    when the Location has none.
 
     Raises:
         InvalidUrlRedirectClientError: the Location is not a URL with a host.
@@ -54,8 +59,10 @@ def redirect_target(base: URL, location: str, *, requote: bool = True) -> URL:
         raise InvalidUrlRedirectClientError(
             location, "Server attempted redirecting to a location that does not look like a URL"
         ) from exc
-    # Only a reference without a scheme is resolved against the base (RFC 3986 5.2).
-    new_url = target if target.scheme else base.join(target)
+    relative = not target.scheme or (
+        target.scheme == base.scheme and _has_no_authority(location, target.scheme)
+    )
+    new_url = base.join(target) if relative else target
     if new_url.scheme not in _FOLLOWED_SCHEMES:
         raise NonHttpUrlRedirectClientError(new_url, "redirects only go to http or https")
     if not new_url.raw_host:
@@ -63,6 +70,14 @@ def redirect_target(base: URL, location: str, *, requote: bool = True) -> URL:
     if not target.raw_fragment and base.raw_fragment:
         new_url = new_url.with_fragment(base.raw_fragment)
     return new_url
+
+
+def _has_no_authority(location: str, scheme: str) -> bool:
+    """True when ``scheme:`` is not followed by ``//`` (a backslash counts as a
+    slash there, as browsers read it for http and https)."""
+    location = location.strip(_C0_AND_SPACE).translate(_TAB_AND_NEWLINES)
+    slashes = location[len(scheme) + 1 : len(scheme) + 3]
+    return len(slashes) < 2 or any(c not in "/\\" for c in slashes)
 
 
 def next_request(

@@ -4,7 +4,11 @@ Headers arrive as raw byte pairs; the case-insensitive mapping, the parsed
 Content-Type and the cookies are built on first use, so a caller that only
 reads the status and the body pays for none of them. The connection goes
 back to the pool the moment the body has been received in full, before
-the caller reads it; a response released earlier closes its connection.
+the caller reads it (``closed`` turns True then); a response released
+earlier closes its connection. Once released, the body can no longer be
+read from the stream, as in aiohttp: ``read()`` and ``content`` raise
+``ClientConnectionError``, while ``text()`` and ``json()`` still decode a
+body that was read before.
 
 A server may answer before the request body has been sent whole; the
 response then holds the task still uploading it, which goes on while the
@@ -29,7 +33,7 @@ from yarl import URL
 
 from lamella_core._content.streams import StreamReader
 from lamella_core._http import KNOWN_VERSIONS, HttpVersion
-from lamella_core.exceptions import ClientResponseError, ContentTypeError
+from lamella_core.exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 
 from .links import parse_links
 
@@ -93,7 +97,8 @@ class ClientResponse:
         self._headers: CIMultiDictProxy[str] | None = None
         self._content_type: tuple[str, dict[str, str]] | None = None
         self._body: bytes | None = None
-        self._released = False
+        self._released = False  # the caller let go: reads raise from now on
+        self._closed = False  # the connection is done with (released or closed)
         self._cookies: SimpleCookie | None = None
         # The request body may still be uploading (the server answered first).
         self._upload = upload
@@ -162,8 +167,9 @@ class ClientResponse:
 
     @property
     def closed(self) -> bool:
-        """True once the response was released or closed."""
-        return self._released
+        """True once the connection is done with: the body was received in full,
+        or the response was released or closed."""
+        return self._closed
 
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
         parsed = self._content_type
@@ -228,8 +234,15 @@ class ClientResponse:
     # --- body ------------------------------------------------------------------
 
     async def read(self) -> bytes:
-        """Read the whole body; the connection is closed if reading fails."""
+        """Read the whole body; the connection is closed if reading fails.
+
+        Raises:
+            ClientConnectionError: the response was released before (for
+                example by leaving its ``async with`` block).
+        """
         body = self._body
+        if body is not None and self._released:
+            raise ClientConnectionError("Connection closed")
         if body is None:
             try:
                 body = self._body = await self.content.read()
@@ -271,7 +284,7 @@ class ClientResponse:
 
     async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
         """Read the body and decode it, guessing the charset when not given."""
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         return body.decode(encoding or self.get_encoding(), errors)
 
     async def json(
@@ -287,7 +300,7 @@ class ClientResponse:
             ContentTypeError: the Content-Type is not ``content_type`` (pass
                 None to skip the check).
         """
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         if content_type is not None:
             actual = self.content_type
             if not (
@@ -321,14 +334,17 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back: kept if the body was fully received (and the
-        request body fully sent), else closed. A body still uploading is stopped."""
-        self._released = True
+        request body fully sent), else closed. A body still uploading is stopped.
+
+        Reading the stream afterwards raises ``ClientConnectionError``.
+        """
+        self._let_go()
         self._give_back(close=False)
         return _Done()
 
     def close(self) -> None:
         """Close the connection at once, stopping a body still uploading."""
-        self._released = True
+        self._let_go()
         self._give_back(close=True)
 
     async def wait_for_close(self) -> None:
@@ -341,9 +357,19 @@ class ClientResponse:
 
     def __del__(self) -> None:
         # A response dropped unread still holds its connection: free the slot.
-        self._give_back(close=False)
+        if getattr(self, "_connection", None) is not None:  # unset if __init__ failed
+            self._give_back(close=False)
+
+    def _let_go(self) -> None:
+        """Mark the response released and break its stream for later readers."""
+        if not self._released:
+            self._released = True
+            if self.content.exception() is None:
+                self.content.set_exception(ClientConnectionError("Connection closed"))
+        self._closed = True
 
     def _release_connection(self) -> None:
+        self._closed = True
         self._give_back(close=False)
 
     def _give_back(self, *, close: bool) -> None:

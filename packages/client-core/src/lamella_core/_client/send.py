@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
     from lamella_core.tracing import Trace
 
+    from .auth import NetrcCredentials
     from .retry import RetryPolicy
 
 __all__ = ["Sender"]
@@ -71,6 +72,7 @@ class Sender:
     _cookie_jar: AbstractCookieJar
     _uses_cookies: bool
     _trust_env: bool
+    _netrc: NetrcCredentials | None
     _requote_redirect_url: bool
     _fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None
     _proxy_connectors: dict[URL, BaseConnector]
@@ -157,14 +159,19 @@ class Sender:
         """The hop's ``ClientRequest``, with the jar's cookies and the proxy from the env."""
         jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
         if jar or options.request_cookies:
-            headers = headers.copy()
-            headers["Cookie"] = cookie_header(headers.get("Cookie"), jar, options.request_cookies)
+            value = cookie_header(headers.get("Cookie"), jar, options.request_cookies, url)
+            if value:
+                headers = headers.copy()
+                headers["Cookie"] = value
         req_kwargs = options.req_kwargs
         if req_kwargs["proxy"] is None and self._trust_env:
             assert self._connector is not None
             found = self._connector.proxy_from_env(url)
             if found is not None:
-                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": found[1]}
+                proxy_auth = found[1]
+                if proxy_auth is None and self._netrc is not None:
+                    proxy_auth = self._netrc.auth_for(found[0].raw_host or "")
+                req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": proxy_auth}
         return self._request_class(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
 
     async def _send_with_policy(

@@ -26,9 +26,10 @@ from lamella_core._pool.connector import BaseConnector
 from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
 from lamella_core.abc import AbstractCookieJar
 
-from .auth import BasicAuth
+from .auth import BasicAuth, NetrcCredentials
 from .contexts import RequestContextManager
 from .defaults import NOT_SET, Defaults
+from .deprecations import warn_auth_arguments
 from .exchange import close_body
 from .middlewares import ClientMiddlewareType
 from .options import merged_limits, parser_arguments
@@ -104,6 +105,7 @@ class ClientSession(Defaults, Sender):
         ssl_shutdown_timeout: float | None = NOT_SET,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
+        warn_auth_arguments(auth, proxy_auth)
         self._base_url = None if base_url is None else URL(base_url)
         if self._base_url is not None and not (
             self._base_url.is_absolute() and self._base_url.path.endswith("/")
@@ -133,6 +135,7 @@ class ClientSession(Defaults, Sender):
         )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
+        self._netrc = NetrcCredentials() if trust_env else None
         self._proxy = None if proxy is None else URL(proxy)
         self._proxy_auth = proxy_auth
         self._proxy_connectors: dict[URL, BaseConnector] = {}
@@ -149,6 +152,13 @@ class ClientSession(Defaults, Sender):
         plugins.session_created(self)  # may append trace configs
         for trace_config in self._trace_configs:
             trace_config.freeze()
+
+    def __init_subclass__(cls) -> None:
+        warnings.warn(
+            f"Inheritance class {cls.__name__} from ClientSession is discouraged",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -223,6 +233,11 @@ class ClientSession(Defaults, Sender):
 
     @requote_redirect_url.setter
     def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated #2778",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self._requote_redirect_url = value
 
     @property
@@ -232,7 +247,8 @@ class ClientSession(Defaults, Sender):
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The running event loop."""
+        """The running event loop (deprecated, as in aiohttp)."""
+        warnings.warn("client.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return asyncio.get_running_loop()
 
     # --- verbs -------------------------------------------------------------------
@@ -313,8 +329,10 @@ class ClientSession(Defaults, Sender):
         await self.close()
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        connector = self._connector
-        if connector is not None and self._connector_owner and not connector.closed:
+        # getattr: an __init__ that failed half way (a wrong keyword) set nothing.
+        connector = getattr(self, "_connector", None)
+        owner = getattr(self, "_connector_owner", False)
+        if connector is not None and owner and not connector.closed:
             _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
 
     @property
@@ -400,10 +418,13 @@ class ClientSession(Defaults, Sender):
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
+        warn_auth_arguments(auth, settings.get("proxy_auth"))
         url = self._build_url(str_or_url, params)
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
+        if self._netrc is not None:
+            await self._netrc.load()  # once per session, in a thread
         if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
             auth = await self._implicit_auth(url, merged)
         if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
@@ -416,11 +437,13 @@ class ClientSession(Defaults, Sender):
         if tracker is not None:
             tracker._bind()
         body = self._body_for(data, json, encoding, compress, merged)
-        for trace in options.traces:
-            await trace.send_request_start(method, url, merged)
         check = self._raise_for_status if raise_for_status is None else raise_for_status
         resp: ClientResponse | None = None
+        started: list[Trace] = []  # the traces that saw the start see how it ended
         try:
+            for trace in options.traces:
+                await trace.send_request_start(method, url, merged)
+                started.append(trace)
             resp = await self._send_handling_redirects(
                 method.upper(), url, merged, body, auth, options
             )
@@ -435,7 +458,7 @@ class ClientSession(Defaults, Sender):
         except BaseException as exc:
             if options.response is not None:
                 options.response.close()  # never leave its connection lent out
-            for trace in options.traces:
+            for trace in started:
                 await trace.send_request_exception(method, url, merged, exc)
             raise
         finally:

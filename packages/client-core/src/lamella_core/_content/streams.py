@@ -28,18 +28,16 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Final, Generic, Protocol, TypeVar, cast
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from .stream_iterators import AsyncStreamIterator, ChunkTupleAsyncStreamIterator
 
 __all__ = [
-    "EMPTY_PAYLOAD",
     "AsyncStreamIterator",
     "ChunkTupleAsyncStreamIterator",
-    "EmptyStreamReader",
     "StreamReader",
 ]
-
-_T = TypeVar("_T")
 
 _log = logging.getLogger("lamella.streams")
 
@@ -63,42 +61,6 @@ class _ReadingController(Protocol):
         """Start reading from the socket again."""
 
 
-class AsyncStreamIterator(Generic[_T]):
-    """Turns a read coroutine into an async iterator that stops on empty bytes."""
-
-    __slots__ = ("_read",)
-
-    def __init__(self, read: Callable[[], Awaitable[_T]]) -> None:
-        self._read = read
-
-    def __aiter__(self) -> AsyncStreamIterator[_T]:
-        return self
-
-    async def __anext__(self) -> _T:
-        value = await self._read()
-        if value == b"":
-            raise StopAsyncIteration
-        return value
-
-
-class ChunkTupleAsyncStreamIterator:
-    """Iterates ``readchunk()`` results until the end-of-stream marker."""
-
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: StreamReader) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> ChunkTupleAsyncStreamIterator:
-        return self
-
-    async def __anext__(self) -> tuple[bytes, bool]:
-        value = await self._stream.readchunk()
-        if value == (b"", False):
-            raise StopAsyncIteration
-        return value
-
-
 class StreamReader:
     """A buffered, flow-controlled byte stream for one response body.
 
@@ -107,8 +69,12 @@ class StreamReader:
 
     Args:
         protocol: The producer; paused and resumed as the buffer fills and drains.
-        limit: The low-water mark in bytes; the high-water mark is twice that.
+        limit: The low-water mark in bytes (``read_bufsize``); the
+            high-water mark is twice that.
         loop: The event loop whose futures wake the reading coroutine.
+        pause_above: Never pause the producer while holding fewer bytes
+            than this, so that a transport filling a large receive buffer
+            is not paused and resumed on every read.
     """
 
     __slots__ = (
@@ -123,6 +89,7 @@ class StreamReader:
         "_loop",
         "_low_water",
         "_offset",
+        "_pause_above",
         "_paused",
         "_protocol",
         "_size",
@@ -137,6 +104,7 @@ class StreamReader:
         limit: int,
         *,
         loop: asyncio.AbstractEventLoop,
+        pause_above: int = 0,
     ) -> None:
         if limit <= 0:
             raise ValueError(f"limit must be positive, got {limit!r}")
@@ -144,6 +112,7 @@ class StreamReader:
         self._loop = loop
         self._low_water = limit
         self._high_water = limit * 2
+        self._pause_above = max(self._high_water, pause_above)
         self._buffer: collections.deque[bytes] = collections.deque()
         self._offset = 0  # bytes of _buffer[0] already handed out
         self._size = 0  # bytes buffered and not yet read
@@ -191,7 +160,7 @@ class StreamReader:
         if self._waiter is not None:
             self._wake(self._waiter)
             self._waiter = None
-        if self._size > self._high_water and not self._paused:
+        if self._size > self._pause_above and not self._paused:
             self._paused = True
             self._protocol.pause_reading()
 
@@ -498,6 +467,9 @@ class StreamReader:
             raise RuntimeError(
                 f"{func_name}() called while another coroutine is already waiting for incoming data"
             )
+        if self._exception is not None:
+            # Broken after the data that woke the last wait: nothing more will come.
+            raise self._exception
         waiter = self._waiter = self._loop.create_future()
         try:
             await waiter
@@ -578,55 +550,3 @@ def _run_eof_callback(callback: Callable[[], None]) -> None:
         callback()
     except Exception:
         _log.exception("Exception in EOF callback %r", callback)
-
-
-class _NoFlowControl:
-    """A producer stand-in for streams that never receive data."""
-
-    __slots__ = ()
-
-    def pause_reading(self) -> None:
-        """Do nothing: there is no producer to pause."""
-
-    def resume_reading(self) -> None:
-        """Do nothing: there is no producer to resume."""
-
-
-class EmptyStreamReader(StreamReader):
-    """An always-complete, always-empty stream for bodies that have no content.
-
-    It is immutable, so one instance (``EMPTY_PAYLOAD``) serves every response
-    without a body, with no event loop needed.
-    """
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        # Never waits, so it never needs a loop; the cast keeps the slot typed.
-        super().__init__(_NoFlowControl(), 1, loop=cast("asyncio.AbstractEventLoop", None))
-        self._eof = True
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
-
-    def feed_data(self, data: bytes) -> None:
-        """Ignore data: an empty stream stays empty."""
-
-    def feed_eof(self) -> None:
-        """Do nothing: the stream is already complete."""
-
-    def set_exception(
-        self,
-        exc: BaseException,
-        exc_cause: BaseException | _Sentinel | None = _NO_CAUSE,
-    ) -> None:
-        """Ignore errors: nothing can break an empty body."""
-
-    def begin_http_chunk_receiving(self) -> None:
-        """Do nothing: an empty stream has no chunks."""
-
-    def end_http_chunk_receiving(self) -> None:
-        """Do nothing: an empty stream has no chunks."""
-
-
-EMPTY_PAYLOAD: Final[StreamReader] = EmptyStreamReader()

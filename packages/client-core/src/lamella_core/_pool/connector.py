@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections import OrderedDict, defaultdict, deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -80,7 +81,8 @@ class Connection:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop the connection runs on."""
+        """The event loop the connection runs on (deprecated, as in aiohttp)."""
+        warnings.warn("connector.loop property is deprecated", DeprecationWarning, stacklevel=2)
         return self._loop
 
     @property
@@ -217,19 +219,28 @@ class BaseConnector:
         """Seconds an idle connection stays in the pool."""
         return self._keepalive_timeout
 
-    async def close(self) -> None:
-        """Close every connection, idle and lent, and refuse new requests."""
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        """Close every connection, idle and lent, and refuse new requests.
+
+        Args:
+            abort_ssl: drop TLS connections at once, without the close_notify
+                exchange (faster, less graceful), as aiohttp's parameter does.
+        """
         if self._closed:
             return
         self._closed = True
         if self._cleanup_handle is not None:
             self._cleanup_handle.cancel()
             self._cleanup_handle = None
-        for conns in self._idle.values():
-            for protocol, _ in conns:
+        for protocol in (
+            *(protocol for conns in self._idle.values() for protocol, _ in conns),
+            *self._acquired,
+        ):
+            transport = protocol.transport
+            if abort_ssl and transport is not None and transport.get_extra_info("sslcontext"):
+                protocol.abort()
+            else:
                 protocol.close()
-        for protocol in self._acquired:
-            protocol.close()
         for waiters in self._waiters.values():
             for waiter in waiters:
                 if not waiter.done():
@@ -294,6 +305,8 @@ class BaseConnector:
         """The proxy the environment names for ``url`` (sessions with ``trust_env``).
 
         Core reads no environment; lamella-connectors' ``TCPConnector`` does.
+        It runs in the event loop, so it must not read files: the session
+        adds netrc credentials for the proxy when none come back.
         """
         return None
 

@@ -424,8 +424,16 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._connected = True
 
     def close(self) -> None:
-        """Close the transport now; the current exchange fails."""
+        """Close the transport now; the current exchange fails.
+
+        A body still arriving when this side closes (the session or the
+        connector was closed) is cut off with ``RuntimeError("Connection
+        closed.")``, the error aiohttp raises there.
+        """
         self._reusable = False
+        stream = self._stream
+        if self._state == _READING_BODY and stream is not None and stream.exception() is None:
+            stream.set_exception(RuntimeError("Connection closed."))
         if self.transport is not None:
             self.transport.close()
 
@@ -456,10 +464,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 waiter.set_result(True)
 
     def _on_head(self, head: ResponseHead) -> None:
-        # The high-water mark (twice the limit) must hold a whole socket read,
-        # or every read would pause and resume the transport.
-        limit = max(self._read_bufsize, _READ_BUFFER_SIZE)
-        stream = self._stream = StreamReader(self, limit, loop=self._loop)
+        # Pausing waits for more than a whole socket read, or every read
+        # would pause and resume the transport.
+        stream = self._stream = StreamReader(
+            self, self._read_bufsize, loop=self._loop, pause_above=2 * _READ_BUFFER_SIZE
+        )
         if head.chunked:
             stream.begin_http_chunk_receiving()
         refusal: ClientPayloadError | None = None
@@ -500,6 +509,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 self._fail(BodyTooLarge("max_body_size", limit, self._body_received))
                 return
         if self._decoder is not None:
+            stream.total_compressed_bytes = (stream.total_compressed_bytes or 0) + len(data)
             try:
                 data = self._decoder.decompress(data)
             except ClientPayloadError as exc:
@@ -599,7 +609,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             # The sender may be stopped elsewhere (a failed write) and never
             # await the head: mark the error seen so asyncio does not log it.
             head_waiter.exception()
-        elif state == _READING_BODY and stream is not None:
+        elif state == _READING_BODY and stream is not None and stream.exception() is None:
+            # (A stream already broken, e.g. by the response's release, keeps its error.)
             if isinstance(cause, (ClientPayloadError, asyncio.TimeoutError)):
                 exc = cause
             else:

@@ -1,0 +1,177 @@
+"""WebSocket behaviour users see, checked against what aiohttp 3.14 does.
+
+The peer is an aiohttp.web WebSocket handler on loopback; each test names
+the aiohttp behaviour it checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import WSMsgType as ServerMsgType
+from aiohttp import web
+from yarl import URL
+
+from lamella_core import ClientConnectionResetError, ClientSession, ServerTimeoutError
+from lamella_websocket import ClientWSTimeout, WSCloseCode, WSMsgType
+
+
+@dataclass
+class Peer:
+    """The server's URL and what it saw."""
+
+    url: URL
+    offers: list[str | None] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+    pinged: asyncio.Event = field(default_factory=asyncio.Event)
+    got_text: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[Peer]:
+    state = Peer(URL("http://127.0.0.1/"))
+
+    async def closing(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoclose=False)
+        await ws.prepare(request)
+        state.offers.append(request.headers.get("Sec-WebSocket-Extensions"))
+        await ws.close(code=4000, message=b"bye")
+        return ws
+
+    async def silent(request: web.Request) -> web.WebSocketResponse:
+        # Never answers a PING: the client's heartbeat must give up on it.
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        async for msg in ws:
+            state.received.append(msg.type.name)
+            if msg.type is ServerMsgType.PING:
+                state.pinged.set()
+            elif msg.type is ServerMsgType.TEXT:
+                state.got_text.set()
+        state.done.set()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/closing", closing)
+    app.router.add_get("/silent", silent)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    state.url = URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
+    try:
+        yield state
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.asyncio
+async def test_no_compression_is_offered_unless_asked(peer: Peer) -> None:
+    async with ClientSession() as session:
+        async with session.ws_connect(peer.url / "closing") as ws:
+            assert ws.compress == 0
+        async with session.ws_connect(peer.url / "closing", compress=15):
+            pass
+    assert peer.offers[0] is None
+    assert peer.offers[1] is not None
+    assert peer.offers[1].startswith("permessage-deflate")
+
+
+@pytest.mark.asyncio
+async def test_heartbeat_drops_a_peer_that_never_answers_while_receiving(peer: Peer) -> None:
+    async with ClientSession() as session:
+        ws = await session.ws_connect(peer.url / "silent", heartbeat=0.2)
+        msg = await asyncio.wait_for(ws.receive(), 30)  # a guard, not a timing check
+        assert msg.type is WSMsgType.ERROR
+        assert isinstance(msg.data, ServerTimeoutError)
+        assert "No PONG received after 0.1 seconds" in str(msg.data)
+        assert ws.closed
+        assert ws.close_code == WSCloseCode.ABNORMAL_CLOSURE
+        assert ws.exception() is msg.data
+    assert peer.received[:1] == ["PING"]
+
+
+@pytest.mark.asyncio
+async def test_heartbeat_pings_and_drops_while_the_client_only_sends(peer: Peer) -> None:
+    async with ClientSession() as session:
+        ws = await session.ws_connect(peer.url / "silent", heartbeat=0.2)
+
+        async def send_until_pinged() -> None:
+            # Sending is not activity: the PING still comes after 0.2 s of silence.
+            while not peer.pinged.is_set():
+                peer.got_text.clear()
+                await ws.send_str("still here")
+                await peer.got_text.wait()
+
+        await asyncio.wait_for(send_until_pinged(), 30)
+        await asyncio.wait_for(peer.done.wait(), 30)  # the client dropped the connection
+        assert ws.closed
+        assert ws.close_code == WSCloseCode.ABNORMAL_CLOSURE
+        assert isinstance(ws.exception(), ServerTimeoutError)
+        with pytest.raises(ClientConnectionResetError):
+            await ws.send_str("too late")
+    assert "PING" in peer.received
+    assert peer.received[0] == "TEXT"
+
+
+@pytest.mark.asyncio
+async def test_ping_and_pong_after_the_servers_close(peer: Peer) -> None:
+    async with ClientSession() as session:
+        ws = await session.ws_connect(peer.url / "closing", autoclose=False)
+        msg = await ws.receive()
+        assert (msg.type, msg.data, msg.extra) == (WSMsgType.CLOSE, 4000, "bye")
+        assert not ws.closed
+        # As aiohttp: control frames may still go until close() runs.
+        await ws.ping()
+        await ws.pong()
+        assert await ws.close()
+        with pytest.raises(ClientConnectionResetError, match="closing transport"):
+            await ws.ping()
+
+        ws = await session.ws_connect(peer.url / "closing")  # autoclose answers at once
+        msg = await ws.receive()
+        assert msg.type is WSMsgType.CLOSE
+        assert ws.closed
+        for control in (ws.ping, ws.pong):
+            with pytest.raises(ClientConnectionResetError, match="closing transport"):
+                await control()
+        assert ws.close_code == 4000
+
+
+@pytest.mark.asyncio
+async def test_ssl_must_be_a_tls_setting(peer: Peer) -> None:
+    async with ClientSession() as session:
+        with pytest.raises(TypeError, match="ssl should be SSLContext, bool, Fingerprint"):
+            await session.ws_connect(peer.url / "closing", ssl=42)
+
+
+@pytest.mark.asyncio
+async def test_deprecated_timeouts_and_ssl_none_warn(peer: Peer) -> None:
+    async with ClientSession() as session:
+        with pytest.warns(DeprecationWarning, match="'timeout' of type 'float'"):
+            ws = await session.ws_connect(peer.url / "closing", timeout=5.0)
+        await ws.close()
+        with pytest.warns(DeprecationWarning, match="'receive_timeout' is deprecated"):
+            ws = await session.ws_connect(peer.url / "closing", receive_timeout=5.0)
+        await ws.close()
+        with pytest.warns(DeprecationWarning, match="ssl=None is deprecated"):
+            ws = await session.ws_connect(peer.url / "closing", ssl=None)
+        await ws.close()
+        ws = await session.ws_connect(
+            peer.url / "closing", timeout=ClientWSTimeout(ws_receive=5.0, ws_close=5.0)
+        )
+        await ws.close()
+
+
+@pytest.mark.asyncio
+async def test_ws_connect_context_is_a_coroutine(peer: Peer) -> None:
+    async with ClientSession() as session:
+        pending = session.ws_connect(peer.url / "closing")
+        assert asyncio.iscoroutine(pending)
+        ws = await asyncio.create_task(pending)
+        assert (await ws.receive()).type is WSMsgType.CLOSE
+        await ws.close()
