@@ -85,7 +85,12 @@ def _check_ssl(value: Any) -> Any:
 
 
 def _socket_open(transport: asyncio.BaseTransport) -> bool:
-    sock = transport.get_extra_info("socket")
+    try:
+        sock = transport.get_extra_info("socket")
+    except AttributeError:
+        # asyncio's TLS transport, once the transport under it is gone (TLS
+        # inside the TLS of an https proxy), fails to look up its socket.
+        return False
     return sock is not None and sock.fileno() != -1
 
 
