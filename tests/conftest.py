@@ -17,9 +17,11 @@ coroutine on purpose.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import os
+import socket
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,6 +212,33 @@ async def http_server() -> AsyncIterator[Server]:
         yield Server(URL(f"http://127.0.0.1:{port}/"))
     finally:
         await runner.cleanup()
+
+
+# --- an address that never answers ------------------------------------------------
+
+
+@pytest.fixture
+def blackhole() -> Iterator[tuple[str, int]]:
+    """A loopback address whose connects hang: a listener with a full accept queue.
+
+    Linux drops a SYN while the accept queue (``backlog`` + 1) is full, so a
+    connect neither succeeds nor is refused, as to an address behind a
+    firewall that drops packets or a broken IPv6 route.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield ("127.0.0.1", port)
+    for sock in [*fillers, listener]:
+        sock.close()
 
 
 # --- raw bytes server ----------------------------------------------------------

@@ -71,30 +71,6 @@ async def plain_server() -> AsyncIterator[URL]:
         yield url
 
 
-@pytest.fixture
-def blackhole() -> Iterator[tuple[str, int]]:
-    """A loopback address whose connects hang: a listener with a full accept queue.
-
-    Linux drops a SYN while the accept queue (``backlog`` + 1) is full, so a
-    connect neither succeeds nor is refused, as to an address behind a
-    firewall that drops packets or a broken IPv6 route.
-    """
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield ("127.0.0.1", port)
-    for sock in [*fillers, listener]:
-        sock.close()
-
-
 # --- subprocess servers ---------------------------------------------------------------
 
 

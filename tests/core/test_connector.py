@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
-from collections.abc import Iterator
 
 import pytest
 from yarl import URL
@@ -23,22 +20,10 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
 @pytest.fixture
-def blackhole() -> Iterator[URL]:
-    """A loopback address whose connects hang: a listener with a full backlog."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield URL(f"http://127.0.0.1:{port}/")
-    for sock in [*fillers, listener]:
-        sock.close()
+def blackhole_url(blackhole: tuple[str, int]) -> URL:
+    """The conftest's silent address as a URL."""
+    host, port = blackhole
+    return URL(f"http://{host}:{port}/")
 
 
 def open_sockets() -> int:
@@ -165,22 +150,22 @@ async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
         assert not connector._waiters
 
 
-async def test_cancelled_connect_frees_its_slot(blackhole):
+async def test_cancelled_connect_frees_its_slot(blackhole_url):
     connector = BasicTCPConnector(limit=1)
     async with ClientSession(connector=connector, timeout=ClientTimeout(total=0.2)) as session:
         for _ in range(2):
             with pytest.raises(asyncio.TimeoutError):
-                await session.get(blackhole)
+                await session.get(blackhole_url)
         assert connector._in_use() == 0
 
 
-async def test_connect_timeout(blackhole):
+async def test_connect_timeout(blackhole_url):
     async with ClientSession(timeout=ClientTimeout(connect=0.1)) as session:
         with pytest.raises(ConnectionTimeoutError):
-            await session.get(blackhole)
+            await session.get(blackhole_url)
     async with ClientSession(timeout=ClientTimeout(sock_connect=0.1)) as session:
         with pytest.raises(ConnectionTimeoutError):
-            await session.get(blackhole)
+            await session.get(blackhole_url)
 
 
 async def test_keepalive_timeout_expires_idle_connections(raw_server):

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -104,6 +104,35 @@ async def test_a_head_in_pieces_within_max_head_time_is_read(parser, raw_server)
     async with ClientSession(limits=limits) as session:
         async with session.get(server.url) as resp:
             assert await resp.read() == b"ok"
+
+
+async def test_a_slow_upload_after_100_continue_is_not_timed_as_a_head(parser):
+    async def continue_then_answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        await writer.drain()
+        await reader.readuntil(b"0\r\n\r\n")  # the whole chunked body
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def slow_upload() -> AsyncIterator[bytes]:
+        for _ in range(4):  # 1.2 s of upload after the 100, more than max_head_time
+            await asyncio.sleep(0.3)
+            yield b"piece"
+
+    server = await asyncio.start_server(continue_then_answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    limits = DEFAULT_LIMITS.replace(max_head_time=0.5)
+    try:
+        async with ClientSession(limits=limits) as session:
+            async with session.post(url, data=slow_upload(), expect100=True) as resp:
+                assert await resp.read() == b"ok"
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def test_max_head_time_is_on_by_default() -> None:

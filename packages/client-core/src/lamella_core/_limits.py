@@ -66,11 +66,12 @@ class ClientLimits:
             empty line. Default 256 KiB.
         max_informational: 1xx interim responses (100, 102, 103) before the
             final one. Default 32.
-        max_head_time: seconds from the first byte of a response to the end
-            of its final head, 1xx responses included. ``sock_read`` bounds
-            only the silence between reads, so without this a server that
-            drips its head byte by byte holds a request for as long as it
-            likes. Default 30 (a real head arrives in one or two reads).
+        max_head_time: seconds from the first byte of each response head
+            (every 1xx one, then the final one) to its end; a body sent
+            after ``100 Continue`` is not counted. ``sock_read`` bounds only
+            the silence between reads, so without this a server that drips
+            its head byte by byte holds a request for as long as it likes.
+            Default 30 (a real head arrives in one or two reads).
         max_body_size: bytes of body, after framing and before
             decompression. Default ``None``: downloads may be any size; set
             it where bodies are read into memory from untrusted servers.

@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Any, cast
 from lamella_core._content.decoders import ContentDecoder
 from lamella_core._content.streams import StreamReader
 from lamella_core._limits import DEFAULT_LIMITS
-from lamella_core._wire import Body, ChunkEnd, Event, ResponseEnd, ResponseHead, WireError
+from lamella_core._wire import (
+    Body,
+    ChunkEnd,
+    Event,
+    Informational,
+    ResponseEnd,
+    ResponseHead,
+    WireError,
+)
 from lamella_core.exceptions import (
     BodyTooLarge,
     ClientConnectionResetError,
@@ -160,7 +168,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             self._dispatch(event)
             if self._state == _IDLE:
                 break  # the exchange ended early (read_until_eof=False)
-        if self._state == _WAITING_HEAD and self._head_due is None:
+        if (
+            self._state == _WAITING_HEAD
+            and self._head_due is None
+            and not (events and type(events[-1]) is Informational)
+        ):
             self._start_head_clock()
 
     def eof_received(self) -> bool:
@@ -238,8 +250,8 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
         ``keep_alive=False`` (the request said ``Connection: close``) keeps
         the connection from being reused after this response.
-        ``max_head_time`` bounds the seconds from the first byte of the
-        response to the end of its final head.
+        ``max_head_time`` bounds the seconds from the first byte of each
+        response head (1xx or final) to its end.
         """
         parser = self._parser
         if parser is None or limits != self._limits:
@@ -458,9 +470,11 @@ class HTTP11Connection(asyncio.BufferedProtocol):
             stream.end_http_chunk_receiving()
         elif cls is ResponseEnd:
             self._on_end()
-        elif event.status == 100:  # type: ignore[union-attr]  # Informational: 100 Continue
+        else:  # Informational: each head gets its own max_head_time, so a
+            # body sent after 100 Continue is not timed as part of a head.
+            self._head_due = None
             waiter = self._continue_waiter
-            if waiter is not None and not waiter.done():
+            if event.status == 100 and waiter is not None and not waiter.done():  # type: ignore[union-attr]
                 waiter.set_result(True)
 
     def _on_head(self, head: ResponseHead) -> None:
