@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -369,3 +370,23 @@ async def test_without_middlewares_none_is_built(peer: Peer) -> None:
         async with session.get(peer / "headers") as resp:
             assert resp.status == 200
     assert built == []
+
+
+async def test_the_retry_of_a_stale_connection_goes_through_them(raw_server: Any) -> None:
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # the kept-alive connection dies with the request unanswered
+
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    server = await raw_server([ok, drop, ok])
+    calls: list[str] = []
+
+    async def count(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        calls.append(req.url.path)
+        return await handler(req)
+
+    async with ClientSession(middlewares=(count,)) as session:
+        for path in ("first", "second"):
+            async with session.get(server.url / path) as resp:
+                assert await resp.read() == b"ok"
+    assert calls == ["/first", "/second", "/second"]
+    assert server.connections == 2

@@ -129,3 +129,17 @@ async def test_the_classes_are_readable() -> None:
         assert session.request_class is TaggedRequest
         assert session.response_class is ClientResponse
         assert session.ws_response_class is None
+
+
+async def test_the_session_s_middlewares_see_the_websocket_handshake(server: URL) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def look(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        seen.append((req.url.path, req.headers.get("Upgrade")))
+        return await handler(req)
+
+    async with ClientSession(middlewares=(look,)) as session:
+        async with session.ws_connect(server / "ws") as ws:
+            await ws.send_str("hi")
+            assert await ws.receive_str() == "HI"
+    assert seen == [("/ws", "websocket")]
