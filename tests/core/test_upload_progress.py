@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 from yarl import URL
@@ -26,6 +28,20 @@ from lamella_core import (
 )
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Test = TypeVar("Test", bound=Callable[..., Awaitable[None]])
+
+
+def bounded(test: Test) -> Test:
+    """Fail a test that deadlocks (the regression these tests guard against) instead of hanging."""
+
+    @functools.wraps(test)
+    async def run(*args: object, **kwargs: object) -> None:
+        async with asyncio.timeout(60):
+            await test(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 PIECE = b"x" * 65536
 
 
@@ -91,6 +107,7 @@ class GatedBody:
 
 
 @pytest.mark.parametrize("status", [413, 401])
+@bounded
 async def test_an_answer_before_the_body_is_returned_at_once(serve, status: int) -> None:
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")  # the head only; the body is never read
@@ -100,17 +117,16 @@ async def test_an_answer_before_the_body_is_returned_at_once(serve, status: int)
 
     url = await serve(refuse)
     body = GatedBody(before=1)  # never finishes: the gate is never opened
-    async with asyncio.timeout(30):  # a deadlock fails the test instead of hanging it
-        async with ClientSession() as session:
-            resp = await session.post(url, data=body)
-            assert resp.status == status
-            assert not body.stopped  # the upload is still going on
-            assert await resp.read() == b"nope"
-            # The body has ended: the upload is stopped, as aiohttp does.
-            await asyncio.wait_for(body.stopped_event.wait(), 10)
-            assert resp.connection is None
+    async with ClientSession() as session:
+        resp = await session.post(url, data=body)
+        assert resp.status == status
+        assert not body.stopped  # the upload is still going on
+        assert await resp.read() == b"nope"
+        await body.stopped_event.wait()  # the body has ended: the upload is stopped
+        assert resp.connection is None
 
 
+@bounded
 async def test_an_early_redirect_sends_the_file_again_to_the_target(serve, tmp_path) -> None:
     content = bytes(range(256)) * 8192  # 2 MiB: more than the socket buffers take
     path = tmp_path / "upload.bin"
@@ -135,16 +151,16 @@ async def test_an_early_redirect_sends_the_file_again_to_the_target(serve, tmp_p
         await reader.read()
 
     url = await serve(redirect)
-    async with asyncio.timeout(30):
-        async with ClientSession() as session:
-            with path.open("rb") as f:
-                async with session.post(url, data=f) as resp:
-                    assert resp.status == 200
-                    assert await resp.text() == "ok"
-                    assert [r.status for r in resp.history] == [307]
+    async with ClientSession() as session:
+        with path.open("rb") as f:
+            async with session.post(url, data=f) as resp:
+                assert resp.status == 200
+                assert await resp.text() == "ok"
+                assert [r.status for r in resp.history] == [307]
     assert received == [content]
 
 
+@bounded
 async def test_the_upload_goes_on_while_the_response_is_read(serve) -> None:
     async def digest(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -172,6 +188,7 @@ async def test_the_upload_goes_on_while_the_response_is_read(serve) -> None:
     assert tracker.attempts == 1
 
 
+@bounded
 async def test_output_size_and_upload_complete_follow_the_upload(serve) -> None:
     async def early(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -198,6 +215,7 @@ async def test_output_size_and_upload_complete_follow_the_upload(serve) -> None:
             await resp.read()
 
 
+@bounded
 async def test_upload_complete_is_done_for_a_body_sent_before_the_answer(http_server) -> None:
     async with ClientSession() as session:
         async with session.post(http_server / "echo", data=b"abc") as resp:
@@ -212,6 +230,7 @@ async def test_upload_complete_is_done_for_a_body_sent_before_the_answer(http_se
 # --- the sock_read timer -------------------------------------------------------------------
 
 
+@bounded
 async def test_a_slow_upload_does_not_trip_sock_read(serve) -> None:
     async def after_the_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -231,6 +250,7 @@ async def test_a_slow_upload_does_not_trip_sock_read(serve) -> None:
             assert await resp.text() == "12"
 
 
+@bounded
 async def test_sock_read_runs_once_the_body_is_sent(serve) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -248,6 +268,7 @@ async def test_sock_read_runs_once_the_body_is_sent(serve) -> None:
 # --- UploadTracker -------------------------------------------------------------------------
 
 
+@bounded
 async def test_the_tracker_counts_attempts_over_a_redirect(http_server) -> None:
     tracker = UploadTracker()
     async with ClientSession() as session:
@@ -259,6 +280,7 @@ async def test_the_tracker_counts_attempts_over_a_redirect(http_server) -> None:
     assert tracker.bytes_written == len(b"payload")
 
 
+@bounded
 async def test_the_tracker_fails_when_the_upload_is_cut_short(serve) -> None:
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -276,6 +298,7 @@ async def test_the_tracker_fails_when_the_upload_is_cut_short(serve) -> None:
     assert tracker.bytes_written >= 0
 
 
+@bounded
 async def test_a_tracker_follows_one_request(http_server) -> None:
     tracker = UploadTracker()
     async with ClientSession() as session:
@@ -287,6 +310,7 @@ async def test_a_tracker_follows_one_request(http_server) -> None:
             await session.get(http_server / "hello", upload_tracker=tracker)
 
 
+@bounded
 async def test_progress_is_what_the_kernel_took(serve) -> None:
     release = asyncio.Event()
 
