@@ -223,6 +223,11 @@ async def test_reading_after_the_block_released_the_response(app_url: URL) -> No
         response.release()
         with pytest.raises(lamella.ClientConnectionError):
             await response.read()
+        # A response without a body reads as empty, released or not, as in aiohttp.
+        async with session.get(app_url / "no-body") as response:
+            pass
+        assert await response.read() == b""
+        assert await response.content.read() == b""
 
 
 @pytest.mark.asyncio

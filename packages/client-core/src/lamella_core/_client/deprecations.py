@@ -95,8 +95,9 @@ def merge_ssl(ssl: Any, verify_ssl: bool | None, ssl_context: Any) -> Any:
         if ssl is not True:
             raise ValueError(_EXCLUSIVE)
         ssl = ssl_context
-    pin = callable(getattr(ssl, "check", None))
-    if not (pin or isinstance(ssl, (bool, ssl_module.SSLContext))):
+    if isinstance(ssl, (bool, ssl_module.SSLContext)):
+        return ssl
+    if not callable(getattr(ssl, "check", None)):  # a pin such as Fingerprint
         raise TypeError(
             f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead."
         )

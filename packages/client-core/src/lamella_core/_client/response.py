@@ -98,6 +98,9 @@ class ClientResponse:
         self._content_type: tuple[str, dict[str, str]] | None = None
         self._body: bytes | None = None
         self._released = False  # the caller let go: reads raise from now on
+        # A status or method that never has a body: aiohttp gives those its
+        # shared empty stream, which releasing does not break.
+        self._bodyless = head.status in (204, 304) or method == "HEAD"
         self._closed = False  # the connection is done with (released or closed)
         self._cookies: SimpleCookie | None = None
         # The request body may still be uploading (the server answered first).
@@ -364,7 +367,7 @@ class ClientResponse:
         """Mark the response released and break its stream for later readers."""
         if not self._released:
             self._released = True
-            if self.content.exception() is None:
+            if not self._bodyless and self.content.exception() is None:
                 self.content.set_exception(ClientConnectionError("Connection closed"))
         self._closed = True
 
