@@ -164,7 +164,7 @@ async def test_a_refused_connect_raises_client_http_proxy_error(tunnel_proxy, tl
     async with ClientSession(connector=connector) as session:
         with pytest.raises(ClientHttpProxyError) as info:
             await session.get(tls_server / "hello", proxy=tunnel_proxy.url)
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
     assert info.value.status == status
     assert info.value.message == "Nope"
     assert info.value.headers["X-Why"] == "test"

@@ -72,7 +72,9 @@ def test_attributes_and_repr():
     assert connector.keepalive_timeout == 5
     assert connector.use_dns_cache is True
     assert not connector.force_close
-    assert repr(connector) == "<TCPConnector limit=7 limit_per_host=3 acquired=0 idle=0>"
+    assert repr(connector) == (
+        "<TCPConnector limit=7 limit_per_host=3 in_use=0 idle=0 opening=0 waiting=0>"
+    )
     assert connector.proxy_schemes == frozenset({"http", "https"})
     assert TCPConnector(force_close=True).keepalive_timeout is None
     with pytest.raises(ValueError):
@@ -189,7 +191,7 @@ async def test_sock_connect_timeout_raises_connection_timeout_error(blackhole):
     ) as session:
         with pytest.raises(ConnectionTimeoutError):
             await session.get(f"http://{host}:{port}/")
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
 
 
 def _free_port() -> int:
@@ -249,10 +251,11 @@ async def test_interleave_and_socket_factory_are_used(plain_server):
         async with session.get("http://made.test/hello") as resp:
             assert await resp.read() == b"Hello, world!"
         # The pooled connection runs on the socket the factory made.
-        (idle,) = [protocol for conns in connector._idle.values() for protocol, _ in conns]
-        peer = idle.transport.get_extra_info("socket")
-        assert peer.fileno() == sockets[0].fileno()
-        assert peer.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        assert connector.stats().total.idle == 1
+        (made_socket,) = sockets
+        assert made_socket.getpeername() == ("127.0.0.1", _port(plain_server))
+        assert made_socket.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert made_socket.fileno() == -1  # closing the connector closed the pooled connection
     assert [info[4] for info in made] == [("127.0.0.1", _port(plain_server))]
     assert connector._interleave == 2
 

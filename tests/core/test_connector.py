@@ -124,7 +124,7 @@ async def test_limit_makes_requests_wait(raw_server):
                 return await resp.read()
 
         assert await asyncio.gather(*(fetch() for _ in range(6))) == [b"ok"] * 6
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
     # Six concurrent requests, two connections: the other four waited for a slot.
     assert server.connections == 2
 
@@ -140,7 +140,7 @@ async def test_limit_per_host(http_server):
             nonlocal peak
             # A body larger than the read buffer keeps the connection lent until read.
             async with session.get(http_server / "large", params={"size": "1000000"}) as resp:
-                peak = max(peak, len(connector._acquired))
+                peak = max(peak, connector.stats().total.in_use)
                 await asyncio.sleep(0.01)
                 await resp.read()
 
@@ -161,8 +161,8 @@ async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
         holder.release()
         async with session.get(http_server / "hello") as resp:
             assert await resp.text() == "Hello, world!"
-        assert connector._in_use() == 0
-        assert not connector._waiters
+        total = connector.stats().total
+        assert (total.in_use, total.waiting) == (0, 0)
 
 
 async def test_cancelled_connect_frees_its_slot(blackhole):
@@ -171,7 +171,8 @@ async def test_cancelled_connect_frees_its_slot(blackhole):
         for _ in range(2):
             with pytest.raises(asyncio.TimeoutError):
                 await session.get(blackhole)
-        assert connector._in_use() == 0
+        total = connector.stats().total
+        assert (total.in_use, total.opening) == (0, 0)
 
 
 async def test_connect_timeout(blackhole):
@@ -190,7 +191,7 @@ async def test_keepalive_timeout_expires_idle_connections(raw_server):
         async with session.get(server.url) as resp:
             await resp.read()
         await asyncio.sleep(0.15)
-        assert not connector._idle
+        assert connector.stats().total.idle == 0
         async with session.get(server.url) as resp:
             await resp.read()
     assert server.connections == 2
@@ -260,8 +261,8 @@ async def test_release_before_body_end_closes_the_connection(http_server):
         resp = await session.get(http_server / "large", params={"size": "4000000"})
         await resp.content.read(10)
         resp.release()
-        assert connector._in_use() == 0
-        assert not connector._idle
+        total = connector.stats().total
+        assert (total.in_use, total.idle) == (0, 0)
 
 
 async def test_detach_frees_the_slot_but_keeps_the_socket(http_server):
@@ -272,7 +273,7 @@ async def test_detach_frees_the_slot_but_keeps_the_socket(http_server):
         transport = conn.transport
         conn.detach()
         assert conn.closed
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
         assert not transport.is_closing()
         transport.close()
 
@@ -340,8 +341,9 @@ async def test_no_socket_leaks_after_many_requests(raw_server, http_server):
         for start in range(0, 1000, 50):
             await asyncio.gather(*(one(i) for i in range(start, start + 50)))
         await asyncio.sleep(0.05)
-        idle = sum(len(conns) for conns in connector._idle.values())
-        assert connector._in_use() == 0
+        total = connector.stats().total
+        idle = total.idle
+        assert total.in_use == 0
         # Our side of each idle connection, plus the server sides they hold open.
         assert open_sockets() - before <= 2 * idle
     for _ in range(50):  # the servers close their sides when they see our FIN

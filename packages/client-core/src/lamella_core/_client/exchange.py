@@ -12,11 +12,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from lamella_core._pool.http11 import HTTP11Connection
-
 from .request import ClientRequest
 
 if TYPE_CHECKING:
+    from lamella_core.abc import AbstractExchange
     from lamella_core.tracing import Trace
 
 __all__ = ["write_request"]
@@ -25,7 +24,7 @@ _ONE_WRITE_LIMIT = 65536
 
 
 async def write_request(
-    protocol: HTTP11Connection,
+    protocol: AbstractExchange,
     req: ClientRequest,
     head: bytes,
     deadline: float | None,

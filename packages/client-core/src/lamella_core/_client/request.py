@@ -82,6 +82,8 @@ class ClientRequest:
             for plain http, with the CONNECT request for a tunnel.
         force_close: the connection closes after this exchange, so an
             HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
+        deadline: the loop time by which the whole request must be done
+            (its total timeout), or None; connectors bound their waits by it.
     """
 
     __slots__ = (
@@ -100,6 +102,7 @@ class ClientRequest:
         "proxy_auth",
         "proxy_headers",
         "keep_alive",
+        "deadline",
         "_request_info",
     )
 
@@ -122,6 +125,7 @@ class ClientRequest:
         proxy_auth: BasicAuth | None = None,
         proxy_headers: CIMultiDict[str] | None = None,
         force_close: bool = False,
+        deadline: float | None = None,
     ) -> None:
         scheme = url.scheme
         if scheme not in ALLOWED_SCHEMES:
@@ -176,6 +180,7 @@ class ClientRequest:
             token.strip() for token in connection.lower().split(",")
         )
         self._request_info: RequestInfo | None = None
+        self.deadline = deadline
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"

@@ -32,15 +32,14 @@ from lamella_core._content.payloads import (
 from lamella_core._cookies import DummyCookieJar
 from lamella_core._http import IDEMPOTENT_METHODS, HttpVersion, HttpVersion11
 from lamella_core._limits import ClientLimits
-from lamella_core._pool.connector import BaseConnector, Connection
+from lamella_core._pool.connector import BaseConnector
 from lamella_core._pool.http11 import ResponseHeadError
 from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
 from lamella_core.abc import AbstractCookieJar
 from lamella_core.exceptions import (
-    ClientError,
+    ClientConnectionError,
     ClientOSError,
     ClientResponseError,
-    ConnectionTimeoutError,
     HeadLimitSignal,
     InvalidUrlClientError,
     NonHttpUrlClientError,
@@ -414,11 +413,12 @@ class ClientSession:
             make_decoder = self._plugins.decoder_factory(request_limits)
         if max_redirects is None:
             max_redirects = request_limits.max_redirects
+        deadline = (
+            None if timeout.total is None else asyncio.get_running_loop().time() + timeout.total
+        )
         options = RequestOptions(
             timeout=timeout,
-            deadline=None
-            if timeout.total is None
-            else asyncio.get_running_loop().time() + timeout.total,
+            deadline=deadline,
             limits=request_limits,
             parser_limits=request_parser_limits,
             read_bufsize=read_bufsize or self._read_bufsize,
@@ -437,6 +437,7 @@ class ClientSession:
                 "proxy_auth": proxy_auth or self._proxy_auth,
                 "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
                 "force_close": self._force_close,
+                "deadline": deadline,
             },
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is _NOT_SET else retry,
@@ -597,7 +598,8 @@ class ClientSession:
             if not self._retryable(req, exc):
                 raise
         # Other pooled connections may be as stale: retry on a new one.
-        return await self._send_single_request(req, options, history, fresh=True)
+        self._connector_for(req.proxy).drop_idle(req.connection_key)
+        return await self._send_single_request(req, options, history)
 
     async def _send_with_policy(
         self,
@@ -628,10 +630,10 @@ class ClientSession:
             attempt += 1
 
     @staticmethod
-    def _retryable(req: ClientRequest, exc: BaseException) -> bool:
+    def _retryable(req: ClientRequest, exc: ClientConnectionError) -> bool:
         """A reused connection died before any response byte: safe to send again."""
         return (
-            getattr(exc, "_lamella_retryable", False)
+            exc.stale_connection
             and req.method in IDEMPOTENT_METHODS
             and (req.body is None or req.body.reusable)
         )
@@ -641,31 +643,16 @@ class ClientSession:
         req: ClientRequest,
         options: RequestOptions,
         history: list[ClientResponse],
-        *,
-        fresh: bool = False,
     ) -> ClientResponse:
         connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
-        # A pooled connection is taken without awaiting, so no timer is needed;
-        # only opening or waiting for a slot runs under the connect timeout.
-        conn = None if fresh else connector._reuse(req.connection_key)
-        if conn is None:
-            try:
-                conn = await self._connect(connector, req, options, fresh=fresh)
-            except ClientError as exc:
-                exc.request_sent = False  # type: ignore[attr-defined]  # safe to send again
-                raise
-        elif options.traces:
-            try:
-                for trace in options.traces:
-                    await trace.send_connection_reuseconn()
-            except BaseException:
-                conn.release()
-                raise
+        # A pooled connection comes back without awaiting, so without a timer;
+        # the connector bounds waiting and opening by the connect budget.
+        conn = await connector.connect(req, options.traces, options.timeout)
         protocol = conn.protocol
         assert protocol is not None
         try:
-            protocol.begin(
+            exchange = protocol.begin(
                 req.method,
                 limits=options.parser_limits,
                 read_bufsize=options.read_bufsize,
@@ -677,13 +664,8 @@ class ClientSession:
                 max_body_size=options.limits.max_body_size,
                 keep_alive=req.keep_alive,
             )
-            await write_request(protocol, req, head_bytes, options.deadline, options.traces)
-            head, stream = await protocol.read_head()
-        except (ServerDisconnectedError, ClientOSError) as exc:
-            exc._lamella_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
-            exc.request_sent = True  # type: ignore[union-attr]  # it may have reached the server
-            conn.close()
-            raise
+            await write_request(exchange, req, head_bytes, options.deadline, options.traces)
+            head, stream = await exchange.read_head()
         except HeadLimitSignal as signal:
             conn.close()
             raise ResponseHeadTooLarge.from_signal(signal, req.request_info, history) from None
@@ -725,38 +707,6 @@ class ClientSession:
         if made is None:
             made = self._proxy_connectors[proxy] = self._plugins.proxy_connector(proxy)(proxy)
         return made
-
-    @staticmethod
-    async def _connect(
-        connector: BaseConnector,
-        req: ClientRequest,
-        options: RequestOptions,
-        *,
-        fresh: bool = False,
-    ) -> Connection:
-        """Wait for a slot or open a connection, within ``connect`` and ``total``.
-
-        ``fresh`` skips the pool's idle connections (the retry after a stale one).
-        """
-        timeout, deadline, traces = options.timeout, options.deadline, options.traces
-        budget = timeout.connect
-        if deadline is not None:
-            left = deadline - asyncio.get_running_loop().time()
-            budget = left if budget is None else min(budget, left)
-        lend = (
-            connector._acquire(req, traces, timeout, reuse=False)
-            if fresh
-            else connector.connect(req, traces, timeout)
-        )
-        if budget is None:
-            return await lend
-        try:
-            async with asyncio.timeout(budget):
-                return await lend
-        except TimeoutError as exc:
-            if isinstance(exc, ConnectionTimeoutError):
-                raise
-            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
 
     # --- helpers ---------------------------------------------------------------------
 
