@@ -1,9 +1,10 @@
 """The pool's books and its decisions, kept apart from the event loop.
 
-Theory of operation: ``PoolState`` records, per key (``ConnectionKey`` in
-practice), the idle connections (newest last, each with the time it became
-idle), the lent ones with how many leases each carries, the slots reserved
-for connections being opened and the queue of waiting requests. Each method
+Theory of operation: ``PoolState`` keeps one record per key
+(``ConnectionKey`` in practice, looked up once per decision): the idle
+connections (newest last, each with the time it became idle), how many are
+lent and with how many leases, the slots reserved for connections being
+opened and the queue of waiting requests. Each method
 is one decision: it returns at once, awaits nothing and touches no socket.
 ``assign`` says whether a request gets a connection now, gets a reserved
 slot to open one (``OPEN``) or must wait (``WAIT``); ``release``,
@@ -86,30 +87,52 @@ class PoolStats(Generic[K]):
     closed: bool
 
 
+class _Books(Generic[W]):
+    """What the pool holds for one key."""
+
+    __slots__ = ("idle", "leases", "lent", "opening", "shared", "waiters")
+
+    def __init__(self) -> None:
+        self.idle: list[tuple[AbstractConnection, float]] = []  # newest last
+        self.lent = 0  # connections carrying at least one lease
+        self.leases = 0  # leases over them
+        self.opening = 0  # slots reserved for connections being opened
+        self.shared: list[AbstractConnection] = []  # lent, multiplexed, below capacity
+        self.waiters: deque[W] = deque()
+
+    def empty(self) -> bool:
+        return not (self.idle or self.lent or self.opening or self.waiters)
+
+    def counts(self) -> PoolCounts:
+        return PoolCounts(
+            idle=len(self.idle),
+            in_use=self.lent,
+            opening=self.opening,
+            waiting=len(self.waiters),
+            leases=self.leases,
+        )
+
+
 class PoolState(Generic[K, W]):
     """What a connector holds and owes, and the decisions over it; no I/O.
 
     Args:
         limit: connections lent or opening at once, over all keys (0: no limit).
         limit_per_host: the same, per key (0: no limit).
-        keepalive_timeout: seconds a connection may stay idle (None: no pooling).
+        keepalive_timeout: seconds a connection may stay idle (None: no limit).
         force_close: never keep a connection after its request.
     """
 
     __slots__ = (
+        "_books",
         "_force_close",
-        "_idle",
         "_keepalive",
         "_leases",
-        "_leases_per_key",
         "_limit",
         "_limit_per_host",
-        "_lent_per_key",
         "_opening",
-        "_opening_per_key",
         "_retiring",
-        "_shared",
-        "_waiters",
+        "_waiting",
         "to_close",
         "to_wake",
     )
@@ -126,15 +149,11 @@ class PoolState(Generic[K, W]):
         self._limit_per_host = limit_per_host
         self._keepalive = keepalive_timeout
         self._force_close = force_close
-        self._idle: dict[K, list[tuple[AbstractConnection, float]]] = {}
-        self._leases: dict[AbstractConnection, int] = {}
-        self._lent_per_key: dict[K, int] = {}
-        self._leases_per_key: dict[K, int] = {}
-        self._shared: dict[K, list[AbstractConnection]] = {}
-        self._retiring: set[AbstractConnection] = set()
+        self._books: dict[K, _Books[W]] = {}
+        self._leases: dict[AbstractConnection, int] = {}  # per lent connection
         self._opening = 0
-        self._opening_per_key: dict[K, int] = {}
-        self._waiters: dict[K, deque[W]] = {}
+        self._retiring: set[AbstractConnection] = set()  # lent, never to be lent again
+        self._waiting: dict[K, _Books[W]] = {}  # keys with waiters, in the order they queued
         #: Connections the connector must close, oldest decision first.
         self.to_close: list[AbstractConnection] = []
         #: Waiters the connector must wake: each may ask ``assign`` again.
@@ -148,81 +167,73 @@ class PoolState(Generic[K, W]):
 
     # --- lending --------------------------------------------------------------
 
-    def assign(
-        self, key: K, now: float, *, reuse: bool = True
-    ) -> AbstractConnection | Literal[_Step.OPEN, _Step.WAIT]:
+    def assign(self, key: K, now: float) -> AbstractConnection | Literal[_Step.OPEN, _Step.WAIT]:
         """Decide for one request of ``key``: a connection to use, ``OPEN`` or ``WAIT``.
 
         A returned connection is counted as lent at once; an idle one past
         keep-alive or no longer available is put in ``to_close`` on the way.
-        With ``reuse=False`` no pooled connection is offered. ``OPEN``
-        reserves a slot: report the outcome with :meth:`opened` or
+        ``OPEN`` reserves a slot: report the outcome with :meth:`opened` or
         :meth:`open_failed`.
         """
-        if reuse:
-            conn = self._take_idle(key, now) if key in self._idle else None
-            if conn is None and key in self._shared:
-                conn = self._take_shared(key)
-            if conn is not None:
-                self._add_lease(key, conn)
-                return conn
-        if not self._has_room(key):
+        books = self._books.get(key)
+        if books is not None:
+            if books.idle:
+                conn = self._take_idle(books, now)
+                if conn is not None:
+                    self._add_lease(books, conn)
+                    return conn
+            for conn in books.shared:
+                if conn.is_available():
+                    self._add_lease(books, conn)
+                    return conn
+        if not self._has_room(books):
+            if books is not None and books.empty():
+                del self._books[key]
             return WAIT
+        if books is None:
+            books = self._books[key] = _Books()
+        books.opening += 1
         self._opening += 1
-        self._opening_per_key[key] = self._opening_per_key.get(key, 0) + 1
         return OPEN
 
-    def _take_idle(self, key: K, now: float) -> AbstractConnection | None:
-        idle = self._idle[key]
+    def _take_idle(self, books: _Books[W], now: float) -> AbstractConnection | None:
+        idle = books.idle
         keepalive = self._keepalive
-        found = None
         while idle:
             conn, since = idle.pop()  # the most recently used first
             if (keepalive is None or now - since <= keepalive) and conn.is_available():
-                found = conn
-                break
-            self.to_close.append(conn)
-        if not idle:
-            del self._idle[key]
-        return found
-
-    def _take_shared(self, key: K) -> AbstractConnection | None:
-        for conn in self._shared[key]:
-            if conn.is_available():
                 return conn
+            self.to_close.append(conn)
         return None
 
-    def _add_lease(self, key: K, conn: AbstractConnection) -> None:
+    def _add_lease(self, books: _Books[W], conn: AbstractConnection) -> None:
         leases = self._leases.get(conn, 0) + 1
         self._leases[conn] = leases
-        self._leases_per_key[key] = self._leases_per_key.get(key, 0) + 1
+        books.leases += 1
         if leases == 1:
-            self._lent_per_key[key] = self._lent_per_key.get(key, 0) + 1
+            books.lent += 1
         capacity = conn.max_exchanges
         if capacity > 1:
-            shared = self._shared.setdefault(key, [])
             if leases == 1:
-                shared.append(conn)
+                books.shared.append(conn)
             if leases >= capacity:
-                self._unshare(key, conn)
+                _discard(books.shared, conn)
 
     def opened(self, key: K, conn: AbstractConnection) -> None:
         """The connection opened for a slot ``assign`` reserved; it is lent now."""
-        self._drop_opening(key)
-        self._add_lease(key, conn)
+        books = self._books[key]
+        books.opening -= 1
+        self._opening -= 1
+        self._add_lease(books, conn)
 
     def open_failed(self, key: K) -> None:
         """Opening for a reserved slot failed or was cancelled: free the slot."""
-        self._drop_opening(key)
-        self._wake()
-
-    def _drop_opening(self, key: K) -> None:
+        books = self._books[key]
+        books.opening -= 1
         self._opening -= 1
-        left = self._opening_per_key[key] - 1
-        if left:
-            self._opening_per_key[key] = left
-        else:
-            del self._opening_per_key[key]
+        if books.empty():
+            del self._books[key]
+        self._wake()
 
     # --- giving back ------------------------------------------------------------
 
@@ -233,179 +244,173 @@ class PoolState(Generic[K, W]):
         connection is never lent again: closed now, or once its other leases
         end. Otherwise it is kept when it is idle and still available.
         """
-        if conn not in self._leases:  # not lent (any more): never pool it
+        leases = self._leases.get(conn)
+        books = self._books.get(key)
+        if leases is None or books is None:  # not lent (any more): never pool it
             self.to_close.append(conn)
             return False
-        leases = self._end_lease(key, conn)
+        books.leases -= 1
         kept = False
-        if leases:  # a multiplexed connection still carries other requests
+        if leases > 1:  # a multiplexed connection still carries other requests
+            self._leases[conn] = leases - 1
             if close:
                 self._retiring.add(conn)
-                self._unshare(key, conn)
-            elif conn not in self._retiring and conn not in self._shared.get(key, ()):
-                self._shared.setdefault(key, []).append(conn)  # below its capacity again
-        elif (
-            close
-            or self._force_close
-            or conn in self._retiring
-            or not (conn.is_idle() and conn.is_available())
-        ):
-            self._retiring.discard(conn)
-            self.to_close.append(conn)
+                _discard(books.shared, conn)
+            elif conn not in self._retiring and conn not in books.shared:
+                books.shared.append(conn)  # below its capacity again
         else:
-            idle = self._idle.get(key)
-            if idle is None:
-                self._idle[key] = [(conn, now)]
+            del self._leases[conn]
+            books.lent -= 1
+            if books.shared:
+                _discard(books.shared, conn)
+            if (
+                close
+                or self._force_close
+                or (self._retiring and conn in self._retiring)
+                or not (conn.is_idle() and conn.is_available())
+            ):
+                self._retiring.discard(conn)
+                self.to_close.append(conn)
+                if books.empty():
+                    del self._books[key]
             else:
-                idle.append((conn, now))
-            kept = True
-        if self._waiters:
+                books.idle.append((conn, now))
+                kept = True
+        if self._waiting:
             self._wake()
         return kept
 
     def forget(self, key: K, conn: AbstractConnection) -> None:
         """Stop counting ``conn`` (detached from the pool) without closing it."""
-        while self._end_lease(key, conn):
-            pass  # a detached connection carries no other request of the pool
-        self._retiring.discard(conn)
-        if self._waiters:
+        leases = self._leases.pop(conn, 0)
+        books = self._books.get(key)
+        if leases and books is not None:
+            books.leases -= leases
+            books.lent -= 1
+            _discard(books.shared, conn)
+            self._retiring.discard(conn)
+            if books.empty():
+                del self._books[key]
+        if self._waiting:
             self._wake()
-
-    def _end_lease(self, key: K, conn: AbstractConnection) -> int:
-        if conn not in self._leases:
-            return 0  # released twice, or after close_all
-        left_on_key = self._leases_per_key[key] - 1
-        if left_on_key:
-            self._leases_per_key[key] = left_on_key
-        else:
-            del self._leases_per_key[key]
-        leases = self._leases.pop(conn) - 1
-        if leases > 0:
-            self._leases[conn] = leases
-            return leases
-        left = self._lent_per_key[key] - 1
-        if left:
-            self._lent_per_key[key] = left
-        else:
-            del self._lent_per_key[key]
-        self._unshare(key, conn)
-        return 0
-
-    def _unshare(self, key: K, conn: AbstractConnection) -> None:
-        shared = self._shared.get(key)
-        if shared is not None and conn in shared:
-            shared.remove(conn)
-            if not shared:
-                del self._shared[key]
 
     # --- waiting ------------------------------------------------------------------
 
     def queue(self, key: K, waiter: W) -> None:
         """Queue ``waiter`` after ``assign`` said ``WAIT``; it lands in ``to_wake`` later."""
-        waiters = self._waiters.get(key)
-        if waiters is None:
-            self._waiters[key] = deque((waiter,))
-        else:
-            waiters.append(waiter)
+        books = self._books.get(key)
+        if books is None:
+            books = self._books[key] = _Books()
+        if not books.waiters:
+            self._waiting[key] = books
+        books.waiters.append(waiter)
 
     def unqueue(self, key: K, waiter: W) -> bool:
         """Take back a waiter that gave up; False when it had been woken already."""
-        waiters = self._waiters.get(key)
-        if waiters is None or waiter not in waiters:
+        books = self._books.get(key)
+        if books is None or waiter not in books.waiters:
             return False
-        waiters.remove(waiter)
-        if not waiters:
-            del self._waiters[key]
+        books.waiters.remove(waiter)
+        if not books.waiters:
+            del self._waiting[key]
+            if books.empty():
+                del self._books[key]
         return True
 
     def pass_on(self) -> None:
         """A woken waiter gave up before asking again: wake another in its place."""
         self._wake()
 
-    def _has_room(self, key: K) -> bool:
+    def _has_room(self, books: _Books[W] | None) -> bool:
         if self._limit and len(self._leases) + self._opening >= self._limit:
             return False
         return not (
             self._limit_per_host
-            and self._lent_per_key.get(key, 0) + self._opening_per_key.get(key, 0)
-            >= self._limit_per_host
+            and books is not None
+            and books.lent + books.opening >= self._limit_per_host
         )
 
     def _wake(self) -> None:
         """Wake the first waiter (FIFO per key, keys in order) that could now proceed."""
-        for key, waiters in self._waiters.items():
-            if key in self._idle or key in self._shared or self._has_room(key):
-                self.to_wake.append(waiters.popleft())
-                if not waiters:
-                    del self._waiters[key]
+        for key, books in self._waiting.items():
+            if books.idle or books.shared or self._has_room(books):
+                self.to_wake.append(books.waiters.popleft())
+                if not books.waiters:
+                    del self._waiting[key]
+                    if books.empty():
+                        del self._books[key]
                 return
 
     # --- housekeeping ---------------------------------------------------------------
 
     def drop_idle(self, key: K) -> None:
         """Close every idle connection of ``key``."""
-        for conn, _ in self._idle.pop(key, ()):
-            self.to_close.append(conn)
+        books = self._books.get(key)
+        if books is None:
+            return
+        self.to_close.extend(conn for conn, _ in books.idle)
+        books.idle = []
+        if books.empty():
+            del self._books[key]
 
     def expire(self, now: float) -> bool:
         """Close idle connections past keep-alive or expired; True when some stay idle."""
         keepalive = self._keepalive
-        for key in list(self._idle):
+        any_left = False
+        for key, books in list(self._books.items()):
+            if not books.idle:
+                continue
             kept = []
-            for conn, since in self._idle[key]:
+            for conn, since in books.idle:
                 if (keepalive is not None and now - since > keepalive) or conn.has_expired():
                     self.to_close.append(conn)
                 else:
                     kept.append((conn, since))
-            if kept:
-                self._idle[key] = kept
-            else:
-                del self._idle[key]
-        return bool(self._idle)
+            books.idle = kept
+            any_left = any_left or bool(kept)
+            if books.empty():
+                del self._books[key]
+        return any_left
 
     def connections(self) -> list[AbstractConnection]:
         """Every connection in the books, idle and lent."""
-        conns = [conn for idle in self._idle.values() for conn, _ in idle]
+        conns = [conn for books in self._books.values() for conn, _ in books.idle]
         conns.extend(self._leases)
         return conns
 
     def close_all(self) -> tuple[list[AbstractConnection], list[W]]:
-        """Forget everything: the connections to close (idle and lent) and the waiters."""
+        """Forget every connection and waiter, and return them to close and fail.
+
+        Reserved slots stay counted: their openers report to :meth:`opened`
+        or :meth:`open_failed` when they finish.
+        """
         conns = self.connections()
         conns.extend(self.to_close)
-        waiters = [waiter for queued in self._waiters.values() for waiter in queued]
+        waiters = [waiter for books in self._books.values() for waiter in books.waiters]
         waiters.extend(self.to_wake)
-        for books in (
-            self._idle,
-            self._leases,
-            self._lent_per_key,
-            self._leases_per_key,
-            self._shared,
-            self._waiters,
-        ):
-            books.clear()
+        self._books = {key: books for key, books in self._books.items() if books.opening}
+        for books in self._books.values():
+            books.idle, books.shared, books.waiters = [], [], deque()
+            books.lent = books.leases = 0
+        self._leases.clear()
         self._retiring.clear()
+        self._waiting.clear()
         self.to_close, self.to_wake = [], []
         return conns, waiters
 
     def stats(self, *, closed: bool = False) -> PoolStats[K]:
         """A snapshot of the books, per key and in total."""
-        keys = {*self._idle, *self._lent_per_key, *self._opening_per_key, *self._waiters}
-        per_key = {
-            key: PoolCounts(
-                idle=len(self._idle.get(key, ())),
-                in_use=self._lent_per_key.get(key, 0),
-                opening=self._opening_per_key.get(key, 0),
-                waiting=len(self._waiters.get(key, ())),
-                leases=self._leases_per_key.get(key, 0),
-            )
-            for key in keys
-        }
+        per_key = {key: books.counts() for key, books in self._books.items()}
         total = PoolCounts(
-            idle=sum(c.idle for c in per_key.values()),
+            idle=sum(counts.idle for counts in per_key.values()),
             in_use=len(self._leases),
             opening=self._opening,
-            waiting=sum(c.waiting for c in per_key.values()),
+            waiting=sum(counts.waiting for counts in per_key.values()),
             leases=sum(self._leases.values()),
         )
         return PoolStats(total, per_key, self._limit, self._limit_per_host, closed)
+
+
+def _discard(conns: list[AbstractConnection], conn: AbstractConnection) -> None:
+    if conn in conns:
+        conns.remove(conn)
