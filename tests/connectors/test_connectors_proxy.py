@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import pytest
@@ -17,18 +16,18 @@ from lamella_core.exceptions import (
     ClientHttpProxyError,
     ClientProxyConnectionError,
 )
+from state_checks import eventually
 
 LARGE = bytes(range(256)) * 4096
 
 
 async def _logged(proxy, text: str) -> str:
     """Wait until proxy.py's access log shows ``text`` (it is written after the exchange)."""
-    for _ in range(100):
-        log = proxy.log_text()
-        if text in log:
-            return log
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{text!r} not in the proxy log:\n{proxy.log_text()}")
+    try:
+        await eventually(lambda: text in proxy.log_text())
+    except TimeoutError:
+        raise AssertionError(f"{text!r} not in the proxy log:\n{proxy.log_text()}") from None
+    return proxy.log_text()
 
 
 # --- through proxy.py -------------------------------------------------------------------

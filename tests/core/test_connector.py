@@ -11,13 +11,22 @@ from collections.abc import Iterator
 import pytest
 from yarl import URL
 
-from lamella_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection, HttpVersion10
+from lamella_core import (
+    BasicTCPConnector,
+    ClientSession,
+    ClientTimeout,
+    Connection,
+    HttpVersion10,
+    TraceConfig,
+)
+from lamella_core.connection import PoolCounts
 from lamella_core.exceptions import (
     ClientConnectorError,
     ClientPayloadError,
     ConnectionTimeoutError,
     ServerDisconnectedError,
 )
+from state_checks import eventually
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -111,11 +120,13 @@ async def test_http10_without_keep_alive_closes(raw_server):
 
 
 async def test_limit_makes_requests_wait(raw_server):
-    async def slow_ok(reader, writer):
-        await asyncio.sleep(0.02)
+    answer = asyncio.Event()
+
+    async def held_ok(reader, writer):
+        await answer.wait()
         writer.write(OK)
 
-    server = await raw_server([slow_ok], cycle=True)
+    server = await raw_server([held_ok], cycle=True)
     connector = BasicTCPConnector(limit=2)
     async with ClientSession(connector=connector) as session:
 
@@ -123,7 +134,11 @@ async def test_limit_makes_requests_wait(raw_server):
             async with session.get(server.url) as resp:
                 return await resp.read()
 
-        assert await asyncio.gather(*(fetch() for _ in range(6))) == [b"ok"] * 6
+        fetches = asyncio.gather(*(fetch() for _ in range(6)))
+        await eventually(lambda: connector.stats().total.waiting == 4)
+        assert connector.stats().total.in_use == 2
+        answer.set()
+        assert await fetches == [b"ok"] * 6
         assert connector.stats().total.in_use == 0
     # Six concurrent requests, two connections: the other four waited for a slot.
     assert server.connections == 2
@@ -134,18 +149,21 @@ async def test_limit_per_host(http_server):
     assert connector.limit == 0
     assert connector.limit_per_host == 1
     async with ClientSession(connector=connector) as session:
-        peak = 0
+        peak = served = 0
 
         async def fetch() -> None:
-            nonlocal peak
+            nonlocal peak, served
             # A body larger than the read buffer keeps the connection lent until read.
             async with session.get(http_server / "large", params={"size": "1000000"}) as resp:
                 peak = max(peak, connector.stats().total.in_use)
-                await asyncio.sleep(0.01)
+                # Held until every request not yet served is queued behind it.
+                await eventually(lambda: connector.stats().total.waiting == 3 - served)
+                served += 1
                 await resp.read()
 
         await asyncio.gather(*(fetch() for _ in range(4)))
     assert peak == 1
+    assert served == 4
 
 
 async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
@@ -153,7 +171,7 @@ async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
     async with ClientSession(connector=connector) as session:
         holder = await session.get(http_server / "large", params={"size": "1000000"})
         waiter = asyncio.ensure_future(session.get(http_server / "hello"))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: connector.stats().total.waiting == 1)
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiter
@@ -190,27 +208,41 @@ async def test_keepalive_timeout_expires_idle_connections(raw_server):
     async with ClientSession(connector=connector) as session:
         async with session.get(server.url) as resp:
             await resp.read()
-        await asyncio.sleep(0.15)
-        assert connector.stats().total.idle == 0
+        assert connector.stats().total.idle == 1
+        await eventually(lambda: connector.stats().total.idle == 0)  # the keep-alive sweep
         async with session.get(server.url) as resp:
             await resp.read()
     assert server.connections == 2
 
 
 async def test_idle_connection_closed_by_server_is_not_reused(raw_server):
+    body_may_go = asyncio.Event()
+
     async def once(reader, writer):
-        writer.write(OK)
+        writer.write(OK[:-2])
+        await body_may_go.wait()
+        writer.write(OK[-2:])
         await writer.drain()
         writer.close()
 
     server = await raw_server([once], cycle=True)
-    async with ClientSession() as session:
+    reused = []
+
+    async def on_reuse(*args: object) -> None:
+        reused.append(args)
+
+    config = TraceConfig()
+    config.on_connection_reuseconn.append(on_reuse)
+    async with ClientSession(trace_configs=[config]) as session:
         async with session.get(server.url) as resp:
+            connection = resp.connection.protocol
+            body_may_go.set()
             await resp.read()
-        await asyncio.sleep(0.05)
+        await eventually(connection.has_expired)  # the server's FIN has arrived
         async with session.get(server.url) as resp:
             assert await resp.read() == b"ok"
     assert server.connections == 2
+    assert reused == []  # the closed connection was never handed out
 
 
 async def test_stale_reused_connection_is_retried_for_idempotent_requests(raw_server):
@@ -340,17 +372,12 @@ async def test_no_socket_leaks_after_many_requests(raw_server, http_server):
 
         for start in range(0, 1000, 50):
             await asyncio.gather(*(one(i) for i in range(start, start + 50)))
-        await asyncio.sleep(0.05)
-        total = connector.stats().total
-        idle = total.idle
-        assert total.in_use == 0
-        # Our side of each idle connection, plus the server sides they hold open.
-        assert open_sockets() - before <= 2 * idle
-    for _ in range(50):  # the servers close their sides when they see our FIN
-        if open_sockets() <= before:
-            break
-        await asyncio.sleep(0.02)
-    assert open_sockets() <= before
+        assert connector.stats().total.in_use == 0
+        # Our side of each idle connection, plus the server sides they hold open,
+        # once the closed transports have let their sockets go.
+        await eventually(lambda: open_sockets() - before <= 2 * connector.stats().total.idle)
+    # The servers close their sides when they see our FIN.
+    await eventually(lambda: open_sockets() <= before)
 
 
 async def test_connection_callbacks_run_once_on_release(http_server):
@@ -362,3 +389,53 @@ async def test_connection_callbacks_run_once_on_release(http_server):
         await resp.read()  # the end of the body gives the connection back
         conn.release()
     assert calls == ["released"]
+
+
+class _CountingConnector(BasicTCPConnector):
+    """A subclass that wraps the public connect(), as aiohttp users do."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lends: list[str] = []
+
+    async def connect(self, req, traces, timeout):
+        self.lends.append(str(req.url))
+        return await super().connect(req, traces, timeout)
+
+
+async def test_every_lend_goes_through_the_public_connect(raw_server):
+    async def drop(reader, writer):
+        writer.close()
+
+    # Two answers on the first connection, then a stale one, then a new connection.
+    server = await raw_server([OK, OK, drop, OK])
+    connector = _CountingConnector()
+    async with ClientSession(connector=connector) as session:
+        for _ in range(3):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    # Pooled requests and the stale-connection retry included: four lends.
+    assert connector.lends == [str(server.url)] * 4
+    assert server.connections == 2
+
+
+async def test_stats_per_key_and_in_total(http_server, raw_server):
+    other = await raw_server([OK], keep_open=True)
+    connector = BasicTCPConnector(limit=5, limit_per_host=2)
+    async with ClientSession(connector=connector) as session:
+        held = await session.get(http_server / "large", params={"size": "1000000"})
+        async with session.get(other.url) as resp:
+            await resp.read()
+        stats = connector.stats()
+        assert (stats.limit, stats.limit_per_host, stats.closed) == (5, 2, False)
+        assert stats.total == PoolCounts(idle=1, in_use=1, leases=1)
+        by_port = {key.port: counts for key, counts in stats.per_key.items()}
+        assert by_port == {
+            http_server.url.port: PoolCounts(in_use=1, leases=1),
+            other.url.port: PoolCounts(idle=1),
+        }
+        assert "in_use=1 idle=1 opening=0 waiting=0" in repr(connector)
+        await held.read()
+        assert connector.stats().total == PoolCounts(idle=2)
+    assert connector.stats().closed
+    assert connector.stats().total == PoolCounts()
