@@ -82,7 +82,12 @@ def _check_ssl(value: Any) -> Any:
 
 
 def _socket_open(transport: asyncio.BaseTransport) -> bool:
-    sock = transport.get_extra_info("socket")
+    try:
+        sock = transport.get_extra_info("socket")
+    except AttributeError:
+        # asyncio's TLS transport, once its connection is lost, has no
+        # transport below it to ask: its socket is gone.
+        return False
     return sock is not None and sock.fileno() != -1
 
 

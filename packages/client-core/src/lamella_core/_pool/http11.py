@@ -391,10 +391,15 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._connected = True
 
     def close(self) -> None:
-        """Close the transport now; the current exchange fails."""
+        """Close the transport now; the current exchange fails.
+
+        Closing twice is a no-op: asyncio's TLS transport, closed a second
+        time, drops its protocol and can no longer answer ``get_extra_info``.
+        """
         self._reusable = False
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
 
     def abort(self) -> None:
         """Drop the connection without flushing."""
