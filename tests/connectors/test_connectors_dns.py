@@ -12,6 +12,7 @@ from lamella_connectors import AsyncResolver, DefaultResolver, TCPConnector, Thr
 from lamella_core import ClientSession
 from lamella_core.abc import AbstractResolver
 from lamella_core.exceptions import ClientConnectorDNSError
+from state_checks import eventually
 
 
 def test_default_resolver_is_the_threaded_one():
@@ -81,8 +82,7 @@ async def test_answers_expire_after_the_ttl(plain_server):
         await (await session.get("http://ttl.test/hello")).read()
         await (await session.get("http://ttl.test/hello")).read()
         assert len(resolver.lookups) == 1
-        await asyncio.sleep(0.1)
-        assert connector.cached_hosts == {}
+        await eventually(lambda: connector.cached_hosts == {})  # the TTL ran out
         await (await session.get("http://ttl.test/hello")).read()
     assert len(resolver.lookups) == 2
 
@@ -122,7 +122,7 @@ async def test_a_cancelled_waiter_does_not_cancel_the_shared_lookup(plain_server
     async with ClientSession(connector=connector) as session:
         first = asyncio.ensure_future(session.get("http://shared.test/hello"))
         second = asyncio.ensure_future(session.get("http://shared.test/hello"))
-        await asyncio.sleep(0.02)
+        await eventually(lambda: resolver.lookups == ["shared.test"])  # both wait on it
         first.cancel()
         resp = await second
         assert await resp.text() == "Hello, world!"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import pytest
@@ -17,18 +16,18 @@ from lamella_core.exceptions import (
     ClientHttpProxyError,
     ClientProxyConnectionError,
 )
+from state_checks import eventually
 
 LARGE = bytes(range(256)) * 4096
 
 
 async def _logged(proxy, text: str) -> str:
     """Wait until proxy.py's access log shows ``text`` (it is written after the exchange)."""
-    for _ in range(100):
-        log = proxy.log_text()
-        if text in log:
-            return log
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{text!r} not in the proxy log:\n{proxy.log_text()}")
+    try:
+        await eventually(lambda: text in proxy.log_text())
+    except TimeoutError:
+        raise AssertionError(f"{text!r} not in the proxy log:\n{proxy.log_text()}") from None
+    return proxy.log_text()
 
 
 # --- through proxy.py -------------------------------------------------------------------
@@ -164,7 +163,7 @@ async def test_a_refused_connect_raises_client_http_proxy_error(tunnel_proxy, tl
     async with ClientSession(connector=connector) as session:
         with pytest.raises(ClientHttpProxyError) as info:
             await session.get(tls_server / "hello", proxy=tunnel_proxy.url)
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
     assert info.value.status == status
     assert info.value.message == "Nope"
     assert info.value.headers["X-Why"] == "test"

@@ -76,7 +76,7 @@ async def test_a_different_fingerprint_raises_mismatch(tls_server):
     async with ClientSession(connector=connector) as session:
         with pytest.raises(ServerFingerprintMismatch) as info:
             await session.get(tls_server / "hello")
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
     assert info.value.expected == expected
     assert info.value.got == await certificate_digest(tls_server)
     assert (info.value.host, info.value.port) == ("127.0.0.1", tls_server.port)
@@ -104,10 +104,13 @@ def test_fingerprint_value_semantics():
 async def test_close_releases_tls_sockets_even_when_the_peer_stays_silent(ca, trusting):
     # The server answers once, then stops reading: it never answers close_notify.
     silent: list[asyncio.StreamWriter] = []
+    body_may_go = asyncio.Event()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        await body_may_go.wait()  # the connection stays lent until the client looked at it
+        writer.write(b"ok")
         writer.transport.pause_reading()
         silent.append(writer)
 
@@ -117,9 +120,10 @@ async def test_close_releases_tls_sockets_even_when_the_peer_stays_silent(ca, tr
     connector = TCPConnector(ssl=trusting)
     async with ClientSession(connector=connector) as session:
         async with session.get(f"https://127.0.0.1:{port}/") as resp:
+            sock = resp.connection.transport.get_extra_info("socket")
+            body_may_go.set()
             assert await resp.read() == b"ok"
-        (protocol,) = [p for conns in connector._idle.values() for p, _ in conns]
-        sock = protocol.transport.get_extra_info("socket")
+        assert connector.stats().total.idle == 1
     # session.close() has returned: the socket is released, not left to the GC.
     assert sock.fileno() == -1
     for writer in silent:

@@ -11,6 +11,7 @@ from connector_helpers import unix_path
 from lamella_connectors import UnixConnector
 from lamella_core import ClientSession
 from lamella_core.exceptions import ClientConnectorError, UnixClientConnectorError
+from state_checks import eventually
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -37,7 +38,8 @@ async def test_requests_go_to_the_socket(tmp_path):
         await runner.cleanup()
 
 
-async def _counting_server(path: str, delay: float = 0.0):
+async def _counting_server(path: str, answer: asyncio.Event | None = None):
+    """A Unix-socket server that counts; each answer waits for ``answer`` when given."""
     state = {"connections": 0, "inflight": 0, "peak": 0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -46,7 +48,8 @@ async def _counting_server(path: str, delay: float = 0.0):
             while await reader.readuntil(b"\r\n\r\n"):
                 state["inflight"] += 1
                 state["peak"] = max(state["peak"], state["inflight"])
-                await asyncio.sleep(delay)
+                if answer is not None:
+                    await answer.wait()
                 state["inflight"] -= 1
                 writer.write(OK)
                 await writer.drain()
@@ -71,14 +74,19 @@ async def test_connections_are_pooled(tmp_path):
 
 async def test_limit_bounds_concurrent_connections(tmp_path):
     path = unix_path(tmp_path)
-    server, state = await _counting_server(path, delay=0.05)
-    async with server, ClientSession(connector=UnixConnector(path, limit=2)) as session:
+    answer = asyncio.Event()
+    server, state = await _counting_server(path, answer)
+    connector = UnixConnector(path, limit=2)
+    async with server, ClientSession(connector=connector) as session:
 
         async def one() -> bytes:
             async with session.get("http://x/") as resp:
                 return await resp.read()
 
-        assert await asyncio.gather(*(one() for _ in range(5))) == [b"ok"] * 5
+        requests = asyncio.gather(*(one() for _ in range(5)))
+        await eventually(lambda: connector.stats().total.waiting == 3 and state["peak"] == 2)
+        answer.set()
+        assert await requests == [b"ok"] * 5
     assert state["peak"] == 2
     assert state["connections"] == 2
 

@@ -8,13 +8,22 @@ import os
 import pytest
 from yarl import URL
 
-from lamella_core import BasicTCPConnector, ClientSession, ClientTimeout, Connection, HttpVersion10
+from lamella_core import (
+    BasicTCPConnector,
+    ClientSession,
+    ClientTimeout,
+    Connection,
+    HttpVersion10,
+    TraceConfig,
+)
+from lamella_core.connection import PoolCounts
 from lamella_core.exceptions import (
     ClientConnectorError,
     ClientPayloadError,
     ConnectionTimeoutError,
     ServerDisconnectedError,
 )
+from state_checks import eventually
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -96,11 +105,13 @@ async def test_http10_without_keep_alive_closes(raw_server):
 
 
 async def test_limit_makes_requests_wait(raw_server):
-    async def slow_ok(reader, writer):
-        await asyncio.sleep(0.02)
+    answer = asyncio.Event()
+
+    async def held_ok(reader, writer):
+        await answer.wait()
         writer.write(OK)
 
-    server = await raw_server([slow_ok], cycle=True)
+    server = await raw_server([held_ok], cycle=True)
     connector = BasicTCPConnector(limit=2)
     async with ClientSession(connector=connector) as session:
 
@@ -108,8 +119,12 @@ async def test_limit_makes_requests_wait(raw_server):
             async with session.get(server.url) as resp:
                 return await resp.read()
 
-        assert await asyncio.gather(*(fetch() for _ in range(6))) == [b"ok"] * 6
-        assert connector._in_use() == 0
+        fetches = asyncio.gather(*(fetch() for _ in range(6)))
+        await eventually(lambda: connector.stats().total.waiting == 4)
+        assert connector.stats().total.in_use == 2
+        answer.set()
+        assert await fetches == [b"ok"] * 6
+        assert connector.stats().total.in_use == 0
     # Six concurrent requests, two connections: the other four waited for a slot.
     assert server.connections == 2
 
@@ -119,18 +134,21 @@ async def test_limit_per_host(http_server):
     assert connector.limit == 0
     assert connector.limit_per_host == 1
     async with ClientSession(connector=connector) as session:
-        peak = 0
+        peak = served = 0
 
         async def fetch() -> None:
-            nonlocal peak
+            nonlocal peak, served
             # A body larger than the read buffer keeps the connection lent until read.
             async with session.get(http_server / "large", params={"size": "1000000"}) as resp:
-                peak = max(peak, len(connector._acquired))
-                await asyncio.sleep(0.01)
+                peak = max(peak, connector.stats().total.in_use)
+                # Held until every request not yet served is queued behind it.
+                await eventually(lambda: connector.stats().total.waiting == 3 - served)
+                served += 1
                 await resp.read()
 
         await asyncio.gather(*(fetch() for _ in range(4)))
     assert peak == 1
+    assert served == 4
 
 
 async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
@@ -138,7 +156,7 @@ async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
     async with ClientSession(connector=connector) as session:
         holder = await session.get(http_server / "large", params={"size": "1000000"})
         waiter = asyncio.ensure_future(session.get(http_server / "hello"))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: connector.stats().total.waiting == 1)
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiter
@@ -146,8 +164,8 @@ async def test_cancelled_waiter_does_not_leak_a_slot(http_server):
         holder.release()
         async with session.get(http_server / "hello") as resp:
             assert await resp.text() == "Hello, world!"
-        assert connector._in_use() == 0
-        assert not connector._waiters
+        total = connector.stats().total
+        assert (total.in_use, total.waiting) == (0, 0)
 
 
 async def test_cancelled_connect_frees_its_slot(blackhole_url):
@@ -156,7 +174,8 @@ async def test_cancelled_connect_frees_its_slot(blackhole_url):
         for _ in range(2):
             with pytest.raises(asyncio.TimeoutError):
                 await session.get(blackhole_url)
-        assert connector._in_use() == 0
+        total = connector.stats().total
+        assert (total.in_use, total.opening) == (0, 0)
 
 
 async def test_connect_timeout(blackhole_url):
@@ -174,27 +193,41 @@ async def test_keepalive_timeout_expires_idle_connections(raw_server):
     async with ClientSession(connector=connector) as session:
         async with session.get(server.url) as resp:
             await resp.read()
-        await asyncio.sleep(0.15)
-        assert not connector._idle
+        assert connector.stats().total.idle == 1
+        await eventually(lambda: connector.stats().total.idle == 0)  # the keep-alive sweep
         async with session.get(server.url) as resp:
             await resp.read()
     assert server.connections == 2
 
 
 async def test_idle_connection_closed_by_server_is_not_reused(raw_server):
+    body_may_go = asyncio.Event()
+
     async def once(reader, writer):
-        writer.write(OK)
+        writer.write(OK[:-2])
+        await body_may_go.wait()
+        writer.write(OK[-2:])
         await writer.drain()
         writer.close()
 
     server = await raw_server([once], cycle=True)
-    async with ClientSession() as session:
+    reused = []
+
+    async def on_reuse(*args: object) -> None:
+        reused.append(args)
+
+    config = TraceConfig()
+    config.on_connection_reuseconn.append(on_reuse)
+    async with ClientSession(trace_configs=[config]) as session:
         async with session.get(server.url) as resp:
+            connection = resp.connection.protocol
+            body_may_go.set()
             await resp.read()
-        await asyncio.sleep(0.05)
+        await eventually(connection.has_expired)  # the server's FIN has arrived
         async with session.get(server.url) as resp:
             assert await resp.read() == b"ok"
     assert server.connections == 2
+    assert reused == []  # the closed connection was never handed out
 
 
 async def test_stale_reused_connection_is_retried_for_idempotent_requests(raw_server):
@@ -246,8 +279,8 @@ async def test_release_before_body_end_closes_the_connection(http_server):
         resp = await session.get(http_server / "large", params={"size": "4000000"})
         await resp.content.read(10)
         resp.release()
-        assert connector._in_use() == 0
-        assert not connector._idle
+        total = connector.stats().total
+        assert (total.in_use, total.idle) == (0, 0)
 
 
 async def test_detach_frees_the_slot_but_keeps_the_socket(http_server):
@@ -258,7 +291,7 @@ async def test_detach_frees_the_slot_but_keeps_the_socket(http_server):
         transport = conn.transport
         conn.detach()
         assert conn.closed
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
         assert not transport.is_closing()
         transport.close()
 
@@ -325,16 +358,12 @@ async def test_no_socket_leaks_after_many_requests(raw_server, http_server):
 
         for start in range(0, 1000, 50):
             await asyncio.gather(*(one(i) for i in range(start, start + 50)))
-        await asyncio.sleep(0.05)
-        idle = sum(len(conns) for conns in connector._idle.values())
-        assert connector._in_use() == 0
-        # Our side of each idle connection, plus the server sides they hold open.
-        assert open_sockets() - before <= 2 * idle
-    for _ in range(50):  # the servers close their sides when they see our FIN
-        if open_sockets() <= before:
-            break
-        await asyncio.sleep(0.02)
-    assert open_sockets() <= before
+        assert connector.stats().total.in_use == 0
+        # Our side of each idle connection, plus the server sides they hold open,
+        # once the closed transports have let their sockets go.
+        await eventually(lambda: open_sockets() - before <= 2 * connector.stats().total.idle)
+    # The servers close their sides when they see our FIN.
+    await eventually(lambda: open_sockets() <= before)
 
 
 async def test_connection_callbacks_run_once_on_release(http_server):
@@ -346,3 +375,53 @@ async def test_connection_callbacks_run_once_on_release(http_server):
         await resp.read()  # the end of the body gives the connection back
         conn.release()
     assert calls == ["released"]
+
+
+class _CountingConnector(BasicTCPConnector):
+    """A subclass that wraps the public connect(), as aiohttp users do."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lends: list[str] = []
+
+    async def connect(self, req, traces, timeout):
+        self.lends.append(str(req.url))
+        return await super().connect(req, traces, timeout)
+
+
+async def test_every_lend_goes_through_the_public_connect(raw_server):
+    async def drop(reader, writer):
+        writer.close()
+
+    # Two answers on the first connection, then a stale one, then a new connection.
+    server = await raw_server([OK, OK, drop, OK])
+    connector = _CountingConnector()
+    async with ClientSession(connector=connector) as session:
+        for _ in range(3):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    # Pooled requests and the stale-connection retry included: four lends.
+    assert connector.lends == [str(server.url)] * 4
+    assert server.connections == 2
+
+
+async def test_stats_per_key_and_in_total(http_server, raw_server):
+    other = await raw_server([OK], keep_open=True)
+    connector = BasicTCPConnector(limit=5, limit_per_host=2)
+    async with ClientSession(connector=connector) as session:
+        held = await session.get(http_server / "large", params={"size": "1000000"})
+        async with session.get(other.url) as resp:
+            await resp.read()
+        stats = connector.stats()
+        assert (stats.limit, stats.limit_per_host, stats.closed) == (5, 2, False)
+        assert stats.total == PoolCounts(idle=1, in_use=1, leases=1)
+        by_port = {key.port: counts for key, counts in stats.per_key.items()}
+        assert by_port == {
+            http_server.url.port: PoolCounts(in_use=1, leases=1),
+            other.url.port: PoolCounts(idle=1),
+        }
+        assert "in_use=1 idle=1 opening=0 waiting=0" in repr(connector)
+        await held.read()
+        assert connector.stats().total == PoolCounts(idle=2)
+    assert connector.stats().closed
+    assert connector.stats().total == PoolCounts()

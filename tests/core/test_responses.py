@@ -19,6 +19,7 @@ from lamella_core.exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
+from state_checks import eventually
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -216,17 +217,19 @@ async def test_expect_100_continue_sends_the_body_after_100():
 
 async def test_expect_100_final_answer_skips_the_body():
     received = []
+    client_closed = asyncio.Event()
 
     async def refuse(reader, writer):
         received.append(await reader.readuntil(b"\r\n\r\n"))
         writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
         await writer.drain()
         received.append(await reader.read())
+        client_closed.set()
 
     async with _serving(refuse) as url, ClientSession() as session:
         async with session.post(url, data=b"secret", expect100=True) as resp:
             assert resp.status == 401
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(client_closed.wait(), 5)
         # The announced body was never sent: the connection is not lent again.
         assert received[-1] == b""
     assert b"secret" not in b"".join(received)
@@ -274,7 +277,8 @@ async def test_flow_control_pauses_reading_of_a_large_body(http_server):
     connector = BasicTCPConnector()
     async with ClientSession(connector=connector, read_bufsize=2**14) as session:
         resp = await session.get(http_server / "large", params={"size": str(8 * 2**20)})
-        await asyncio.sleep(0.1)
+        transport = resp.connection.transport
+        await eventually(lambda: not transport.is_reading())  # the stream paused it
         # Unread, the stream holds about its high-water mark, not the whole body.
         buffered = resp.content.total_bytes
         assert buffered < 2**20

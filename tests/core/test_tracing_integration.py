@@ -8,6 +8,7 @@ import pytest
 
 from lamella_core import BasicTCPConnector, ClientSession, TraceConfig
 from lamella_core.exceptions import ClientConnectorError
+from state_checks import eventually
 
 SIGNALS = [
     "on_request_start",
@@ -93,8 +94,8 @@ async def test_queued_signals_when_the_pool_is_full(http_server):
     async with ClientSession(connector=connector, trace_configs=[config]) as session:
         first = await session.get(http_server / "large", params={"size": "1000000"})
         second = asyncio.ensure_future(session.get(http_server / "hello"))
-        await asyncio.sleep(0.05)
-        assert "on_connection_queued_start" in names(events)
+        await eventually(lambda: "on_connection_queued_start" in names(events))
+        assert connector.stats().total.waiting == 1
         await first.read()
         first.release()
         resp = await second

@@ -51,7 +51,7 @@ async def test_a_101_connection_can_be_taken_over(raw_server):
         transport.write(b"ping")
         await asyncio.wait_for(collector.got.wait(), 5)
         assert collector.data == b"ping"
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
         transport.close()
 
 

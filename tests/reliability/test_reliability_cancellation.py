@@ -103,12 +103,10 @@ def blocking_trace(signal: str, reached: asyncio.Event) -> TraceConfig:
 def assert_pool_idle(session: ClientSession) -> None:
     connector = session.connector
     assert connector is not None
-    assert not connector._acquired, "a slot is still held"
-    assert connector._opening == 0, "a connection is still counted as opening"
-    assert not connector._waiters, "a waiter was left behind"
-    for conns in connector._idle.values():
-        for protocol, _ in conns:
-            assert protocol.reusable, f"a connection in a bad state is pooled: {protocol!r}"
+    total = connector.stats().total
+    assert total.in_use == 0, "a slot is still held"
+    assert total.opening == 0, "a connection is still counted as opening"
+    assert total.waiting == 0, "a waiter was left behind"
 
 
 async def follow_up(session: ClientSession, server: LateServer, count: int = 3) -> None:
@@ -309,7 +307,7 @@ async def test_retry_uses_a_new_connection() -> None:
             # Two connections in the pool, each of which the server will close unanswered.
             assert await asyncio.gather(_get(session, url), _get(session, url)) == [b"ok", b"ok"]
             assert session.connector is not None
-            assert sum(len(c) for c in session.connector._idle.values()) == 2
+            assert session.connector.stats().total.idle == 2
             assert await _get(session, url) == b"ok"
     finally:
         server.close()

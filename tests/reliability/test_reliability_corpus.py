@@ -111,5 +111,6 @@ async def test_corpus_case(name: str, parser: type, monkeypatch: pytest.MonkeyPa
             assert server.served[-1] == (1 if spec["reuse"] else 2), server.served
         connector = session.connector
         assert connector is not None
-        assert not connector._acquired, "a connection is still lent out"
-        assert sum(len(idle) for idle in connector._idle.values()) <= 1
+        total = connector.stats().total
+        assert total.in_use == 0, "a connection is still lent out"
+        assert total.idle <= 1

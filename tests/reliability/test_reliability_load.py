@@ -79,11 +79,9 @@ async def test_load_under_faults_no_wrong_body_no_leak(
                     )
                 assert sum(tally.values()) == REQUESTS
                 # The pool is back to idle: nothing lent, opening or waiting.
-                assert not connector._acquired
-                assert connector._opening == 0
-                assert not connector._waiters
-                idle = [p for conns in connector._idle.values() for p, _ in conns]
-                assert len(idle) <= connector.limit
+                total = connector.stats().total
+                assert (total.in_use, total.opening, total.waiting) == (0, 0, 0)
+                assert total.idle <= connector.limit
         finally:
             await server.close()
         for _ in range(5):

@@ -212,7 +212,7 @@ async def test_a_raising_callback_never_keeps_the_connection(parser, raw_server,
         # The traceback (kept here, as a logger or error reporter keeps it)
         # holds the response: only an explicit hand-back frees its slot.
         assert raised.value.__traceback__ is not None
-        assert connector._in_use() == 0
+        assert connector.stats().total.in_use == 0
         # limit=1: the next request would wait for a lost slot until the timeout.
         async with session.get(server.url, **setup.get("request", {})) as resp:
             assert await resp.read() == LARGE

@@ -28,9 +28,9 @@ async def test_a_websocket_counts_against_the_limit(start_peer):
     connector = BasicTCPConnector(limit=1)
     async with ClientSession(connector=connector) as session:
         ws = await session.ws_connect(peer / "echo")
-        assert connector._in_use() == 1
+        assert connector.stats().total.in_use == 1
         await ws.close()
-        await eventually(lambda: connector._in_use() == 0)
+        await eventually(lambda: connector.stats().total.in_use == 0)
 
 
 async def test_module_level_ws_connect_closes_its_session_with_the_websocket(start_peer):

@@ -278,10 +278,7 @@ class TCPConnector(BaseConnector):
             return
         transports = [
             protocol.transport
-            for protocol in (
-                *(protocol for conns in self._idle.values() for protocol, _ in conns),
-                *self._acquired,
-            )
+            for protocol in self._pooled_connections()
             if protocol.transport is not None
         ]
         await super().close(abort_ssl=abort_ssl)

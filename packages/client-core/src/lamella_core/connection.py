@@ -5,9 +5,14 @@ names only, so a third-party distribution can do everything they do:
 
 - :class:`BaseConnector` pools connections; a subclass implements
   ``_create_connection(req, traces, timeout)`` (aiohttp's name for the
-  open-a-transport step), which returns a connected :class:`HTTP11Connection`.
-- :class:`HTTP11Connection` is the asyncio protocol to pass to
-  ``loop.create_connection`` (``connector._new_protocol`` in the siblings).
+  open-a-transport step), which returns a connected :class:`AbstractConnection`.
+  ``connector.stats()`` returns a :class:`PoolStats` snapshot.
+- :class:`AbstractConnection` and :class:`AbstractExchange` are what the
+  pool and the session drive: a connection of another protocol implements
+  them (see :mod:`lamella_core.abc`).
+- :class:`HTTP11Connection` implements both for HTTP/1.1; it is the asyncio
+  protocol to pass to ``loop.create_connection`` (``connector._new_protocol``
+  in the siblings).
 - :class:`ConnectionKey` says which requests may share a connection.
 - :func:`mapped_connect_errors` turns the stdlib errors of resolving,
   connecting and the TLS handshake into lamella's ``ClientConnector*Error``.
@@ -28,14 +33,21 @@ from ._client.contexts import AwaitableContext
 from ._pool.connect_errors import mapped_connect_errors
 from ._pool.connector import BaseConnector, Connection, ConnectionKey
 from ._pool.http11 import HTTP11Connection, ResponseHeadError
+from ._pool.pool_state import PoolCounts, PoolStats
 from ._pool.tcp import ssl_context_for
+from .abc import AbstractConnection, AbstractExchange, HeadLimits
 
 __all__ = [
+    "AbstractConnection",
+    "AbstractExchange",
     "AwaitableContext",
     "BaseConnector",
     "Connection",
     "ConnectionKey",
     "HTTP11Connection",
+    "HeadLimits",
+    "PoolCounts",
+    "PoolStats",
     "ResponseHeadError",
     "mapped_connect_errors",
     "netrc_auth",

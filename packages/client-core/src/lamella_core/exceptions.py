@@ -114,6 +114,11 @@ def _deprecated(message: str) -> None:
 class ClientError(Exception):
     """Base class for every error lamella raises."""
 
+    #: False when the request certainly never reached the server (it failed
+    #: while a connection was being opened), so even a POST may be sent
+    #: again; ``RetryPolicy`` reads it. The connect-phase errors say False.
+    request_sent: bool = True
+
 
 class ClientResponseError(ClientError):
     """The server answered, but the answer cannot be used as asked.
@@ -187,6 +192,8 @@ class WSServerHandshakeError(ClientResponseError):
 class ClientHttpProxyError(ClientResponseError):
     """The HTTP proxy answered a CONNECT with a status other than 200."""
 
+    request_sent = False
+
 
 class TooManyRedirects(ClientResponseError):
     """More redirects than ``max_redirects`` allows."""
@@ -194,6 +201,11 @@ class TooManyRedirects(ClientResponseError):
 
 class ClientConnectionError(ClientError):
     """Base class for failures of the connection itself."""
+
+    #: True when a kept-alive connection turned out to be closed by the
+    #: server before any byte of the response came back: the session sends
+    #: an idempotent request once more, on a new connection.
+    stale_connection: bool = False
 
 
 class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
@@ -206,6 +218,8 @@ class ClientOSError(ClientConnectionError, OSError):
 
 class ClientConnectorError(ClientOSError):
     """The connector could not open a connection to the host."""
+
+    request_sent = False
 
     def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
         self._conn_key = connection_key
@@ -322,6 +336,8 @@ class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
 class ConnectionTimeoutError(ServerTimeoutError):
     """``ClientTimeout.connect`` or ``sock_connect`` expired."""
 
+    request_sent = False
+
 
 class SocketTimeoutError(ServerTimeoutError):
     """``ClientTimeout.sock_read`` expired between two reads."""
@@ -329,6 +345,8 @@ class SocketTimeoutError(ServerTimeoutError):
 
 class ServerFingerprintMismatch(ServerConnectionError):
     """The server certificate does not match the pinned fingerprint."""
+
+    request_sent = False
 
     def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
         self.expected = expected

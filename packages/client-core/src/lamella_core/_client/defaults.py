@@ -123,11 +123,12 @@ class Defaults:
             make_decoder = self._plugins.decoder_factory(request_limits)
         if max_redirects is None:
             max_redirects = request_limits.max_redirects
+        deadline = (
+            None if timeout.total is None else asyncio.get_running_loop().time() + timeout.total
+        )
         return RequestOptions(
             timeout=timeout,
-            deadline=None
-            if timeout.total is None
-            else asyncio.get_running_loop().time() + timeout.total,
+            deadline=deadline,
             limits=request_limits,
             parser_limits=request_parser_limits,
             read_bufsize=read_bufsize or self._read_bufsize,
@@ -136,7 +137,7 @@ class Defaults:
             request_cookies=as_simple_cookie(cookies, quote=self._cookie_jar.quote_cookie)
             if cookies
             else None,
-            req_kwargs=self._request_kwargs(**request_settings),
+            req_kwargs=self._request_kwargs(deadline=deadline, **request_settings),
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is NOT_SET else retry,
             # None or 0: no limit, as in aiohttp
@@ -159,6 +160,7 @@ class Defaults:
         server_hostname: str | None = None,
         proxy_headers: Any = None,
         version: HttpVersion | None = None,
+        deadline: float | None = None,
     ) -> dict[str, Any]:
         """The arguments every hop's ``ClientRequest`` gets, the session's defaults merged."""
         warn_chunk_size(chunked)
@@ -182,6 +184,7 @@ class Defaults:
             "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             "force_close": self._force_close,
             "session": self,
+            "deadline": deadline,
         }
 
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:

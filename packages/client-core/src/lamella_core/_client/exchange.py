@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from lamella_core._content.payloads import Payload
 from lamella_core._content.streams import StreamReader
-from lamella_core._pool.http11 import HTTP11Connection
 from lamella_core._wire import ResponseHead
+from lamella_core.abc import AbstractExchange
 from lamella_core.exceptions import RequestFramingError
 
 from .request import ClientRequest
 
 if TYPE_CHECKING:
+    from lamella_core.abc import AbstractExchange
     from lamella_core.tracing import Trace
 
     from .upload import UploadTracker
@@ -39,7 +40,7 @@ _ONE_WRITE_LIMIT = 65536
 
 
 async def send_request(
-    protocol: HTTP11Connection,
+    protocol: AbstractExchange,
     req: ClientRequest,
     head: bytes,
     deadline: float | None,
@@ -102,7 +103,7 @@ async def close_body(body: Payload, upload: asyncio.Task[None] | None) -> None:
 _CLOSING: set[asyncio.Task[None]] = set()
 
 
-def _written_at_once(protocol: HTTP11Connection, req: ClientRequest, head: bytes) -> bool:
+def _written_at_once(protocol: AbstractExchange, req: ClientRequest, head: bytes) -> bool:
     """Write a request with no body or a body in memory (no ``expect100``) at once;
     False, having written nothing, for every other request."""
     body = req.body
@@ -117,7 +118,7 @@ def _written_at_once(protocol: HTTP11Connection, req: ClientRequest, head: bytes
 
 
 def _write_with_body(
-    protocol: HTTP11Connection, req: ClientRequest, head: bytes, data: bytes
+    protocol: AbstractExchange, req: ClientRequest, head: bytes, data: bytes
 ) -> None:
     """Write ``head`` and an in-memory body, framed, in as few writes as sensible."""
     if req.chunked:
@@ -131,7 +132,7 @@ def _write_with_body(
 
 
 async def _then_start_read_timer(
-    upload: Coroutine[Any, Any, None], protocol: HTTP11Connection
+    upload: Coroutine[Any, Any, None], protocol: AbstractExchange
 ) -> None:
     await upload
     protocol.start_read_timer()
@@ -145,7 +146,7 @@ def _seen(task: asyncio.Task[None]) -> None:
 
 
 async def write_request(
-    protocol: HTTP11Connection,
+    protocol: AbstractExchange,
     req: ClientRequest,
     head: bytes,
     deadline: float | None,
@@ -172,7 +173,7 @@ async def write_request(
 
 
 async def _write_request(
-    protocol: HTTP11Connection,
+    protocol: AbstractExchange,
     req: ClientRequest,
     head: bytes,
     deadline: float | None,

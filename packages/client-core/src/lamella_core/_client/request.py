@@ -93,6 +93,8 @@ class ClientRequest:
         force_close: the connection closes after this exchange, so an
             HTTP/1.1 request says ``Connection: close`` (RFC 9112 section 9.6).
         session: the session sending the request, for middlewares.
+        deadline: the loop time by which the whole request must be done
+            (its total timeout), or None; connectors bound their waits by it.
     """
 
     __slots__ = (
@@ -111,6 +113,7 @@ class ClientRequest:
         "proxy_auth",
         "proxy_headers",
         "keep_alive",
+        "deadline",
         "_request_info",
         "_session",
     )
@@ -135,6 +138,7 @@ class ClientRequest:
         proxy_headers: CIMultiDict[str] | None = None,
         force_close: bool = False,
         session: ClientSession | None = None,
+        deadline: float | None = None,
     ) -> None:
         host = _checked_host(url)
         self.method = method.upper()
@@ -166,6 +170,7 @@ class ClientRequest:
         self.keep_alive = _keeps_alive(self.headers)
         self._request_info: RequestInfo | None = None
         self._session = session
+        self.deadline = deadline
 
     def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
         """Set the URL sent (no fragment, no credentials); return the credentials to use."""

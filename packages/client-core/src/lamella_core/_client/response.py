@@ -40,8 +40,8 @@ from .links import parse_links
 if TYPE_CHECKING:
     from lamella_core._content.disposition import ContentDisposition
     from lamella_core._pool.connector import Connection
-    from lamella_core._pool.http11 import HTTP11Connection
     from lamella_core._wire import ResponseHead
+    from lamella_core.abc import AbstractExchange
     from lamella_core.tracing import Trace
 
     from .request import RequestInfo
@@ -81,6 +81,7 @@ class ClientResponse:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
         traces: Sequence[Trace] = (),
         upload: asyncio.Task[None] | None = None,
+        exchange: AbstractExchange | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -106,9 +107,9 @@ class ClientResponse:
         # The request body may still be uploading (the server answered first).
         self._upload = upload
         self._upload_complete: asyncio.Future[None] | None = None
-        protocol = connection.protocol if connection is not None else None
+        protocol = exchange  # the exchange that sent the request, for upload progress
         self._output_size = protocol.output_size if protocol is not None else 0
-        self._upload_protocol: HTTP11Connection | None = None
+        self._upload_protocol: AbstractExchange | None = None
         if upload is not None and protocol is not None:
             self._upload_protocol = protocol
             upload.add_done_callback(self._upload_ended)

@@ -25,14 +25,13 @@ from yarl import URL
 
 from lamella_core._content.payloads import Payload
 from lamella_core._http import IDEMPOTENT_METHODS
-from lamella_core._pool.connector import BaseConnector, Connection
-from lamella_core._pool.http11 import HTTP11Connection, ResponseHeadError
+from lamella_core._pool.connector import BaseConnector
+from lamella_core._pool.http11 import ResponseHeadError
 from lamella_core.abc import AbstractCookieJar
 from lamella_core.exceptions import (
-    ClientError,
+    ClientConnectionError,
     ClientOSError,
     ClientResponseError,
-    ConnectionTimeoutError,
     HeadLimitSignal,
     RedirectLimitExceeded,
     ResponseHeadTooLarge,
@@ -51,8 +50,6 @@ from .session_plugins import SessionPlugins
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from lamella_core.tracing import Trace
 
     from .auth import NetrcCredentials
     from .retry import RetryPolicy
@@ -210,14 +207,16 @@ class Sender:
         try:
             if not middlewares:
                 return await self._send_single_request(req, options, history)
-            return await self._send_through(middlewares, req, options, history, fresh=False)
+            return await self._send_through(middlewares, req, options, history)
         except (ServerDisconnectedError, ClientOSError) as exc:
             if not _retryable(req, exc):
                 raise
-        # Other pooled connections may be as stale: retry on a new one.
+        # Other pooled connections to the origin may be as stale: drop them,
+        # so the retry gets a new one.
+        self._connector_for(req.proxy).drop_idle(req.connection_key)
         if not middlewares:
-            return await self._send_single_request(req, options, history, fresh=True)
-        return await self._send_through(middlewares, req, options, history, fresh=True)
+            return await self._send_single_request(req, options, history)
+        return await self._send_through(middlewares, req, options, history)
 
     async def _send_through(
         self,
@@ -225,13 +224,11 @@ class Sender:
         req: ClientRequest,
         options: RequestOptions,
         history: list[ClientResponse],
-        *,
-        fresh: bool,
     ) -> ClientResponse:
         """Send ``req`` through the middlewares, which may change it, resend or replace it."""
 
         async def send(req: ClientRequest) -> ClientResponse:
-            return await self._send_single_request(req, options, history, fresh=fresh)
+            return await self._send_single_request(req, options, history)
 
         return await chain(send, middlewares)(req)
 
@@ -240,8 +237,6 @@ class Sender:
         req: ClientRequest,
         options: RequestOptions,
         history: list[ClientResponse],
-        *,
-        fresh: bool = False,
     ) -> ClientResponse:
         """Lend a connection, write ``req`` on it and read the response's head."""
         connector = self._connector_for(req.proxy)
@@ -249,17 +244,13 @@ class Sender:
         tracker = options.upload_tracker
         if tracker is not None:
             tracker._attempt_started()
-        # A pooled connection is taken without awaiting, so no timer is needed;
-        # only opening or waiting for a slot runs under the connect timeout.
-        conn = None if fresh else connector._reuse(req.connection_key)
-        if conn is None:
-            conn = await _connect(connector, req, options, fresh=fresh)
-        elif options.traces:
-            await _trace_reuse(conn, options.traces)
+        # A pooled connection comes back without awaiting, so without a timer;
+        # the connector bounds waiting and opening by the connect budget.
+        conn = await connector.connect(req, options.traces, options.timeout)
         protocol = conn.protocol
         assert protocol is not None
         try:
-            protocol.begin(
+            exchange = protocol.begin(
                 req.method,
                 limits=options.parser_limits,
                 read_bufsize=options.read_bufsize,
@@ -273,11 +264,11 @@ class Sender:
                 max_head_time=options.limits.max_head_time,
             )
             head, stream, upload = await send_request(
-                protocol, req, head_bytes, options.deadline, options.traces, tracker
+                exchange, req, head_bytes, options.deadline, options.traces, tracker
             )
         except BaseException as exc:
             conn.close()
-            _raise_exchange_error(exc, protocol, req, history)
+            _raise_exchange_error(exc, req, history)
         resp = self._response_class(
             req.method,
             req.url,
@@ -289,6 +280,7 @@ class Sender:
             fallback_charset_resolver=self._fallback_charset_resolver,
             traces=options.traces,
             upload=upload,
+            exchange=exchange,
         )
         options.response = resp
         # The parser noted Set-Cookie, so a response without cookies never
@@ -316,76 +308,21 @@ class Sender:
         return connector
 
 
-def _retryable(req: ClientRequest, exc: BaseException) -> bool:
+def _retryable(req: ClientRequest, exc: ClientConnectionError) -> bool:
     """A reused connection died before any response byte: safe to send again."""
     return (
-        getattr(exc, "_lamella_retryable", False)
+        exc.stale_connection
         and req.method in IDEMPOTENT_METHODS
         and (req.body is None or req.body.reusable)
     )
 
 
-async def _connect(
-    connector: BaseConnector,
-    req: ClientRequest,
-    options: RequestOptions,
-    *,
-    fresh: bool = False,
-) -> Connection:
-    """Wait for a slot or open a connection, within ``connect`` and ``total``.
-
-    ``fresh`` skips the pool's idle connections (the retry after a stale one).
-    """
-    timeout, deadline, traces = options.timeout, options.deadline, options.traces
-    budget = timeout.connect
-    if deadline is not None:
-        left = deadline - asyncio.get_running_loop().time()
-        budget = left if budget is None else min(budget, left)
-    lend = (
-        connector._acquire(req, traces, timeout, reuse=False)
-        if fresh
-        else connector.connect(req, traces, timeout)
-    )
-    try:
-        if budget is None:
-            return await lend
-        try:
-            async with asyncio.timeout(budget):
-                return await lend
-        except TimeoutError as exc:
-            if isinstance(exc, ConnectionTimeoutError):
-                raise
-            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
-    except ClientError as exc:
-        exc.request_sent = False  # type: ignore[attr-defined]  # safe to send again
-        raise
-
-
-async def _trace_reuse(conn: Connection, traces: list[Trace]) -> None:
-    """Report a connection taken from the pool; give it back if a trace fails."""
-    try:
-        for trace in traces:
-            await trace.send_connection_reuseconn()
-    except BaseException:
-        conn.release()
-        raise
-
-
 def _raise_exchange_error(
-    exc: BaseException,
-    protocol: HTTP11Connection,
-    req: ClientRequest,
-    history: list[ClientResponse],
+    exc: BaseException, req: ClientRequest, history: list[ClientResponse]
 ) -> NoReturn:
-    """Raise what a failed write or head read means to the caller.
-
-    A dropped connection is marked retryable when it was reused and had sent
-    nothing back; a head over the limits or malformed becomes the response error.
-    """
-    if isinstance(exc, ServerDisconnectedError | ClientOSError):
-        exc._lamella_retryable = protocol.requests_sent > 1 and not protocol.got_bytes  # type: ignore[union-attr]
-        exc.request_sent = True  # type: ignore[union-attr]  # it may have reached the server
-        raise exc
+    """Raise what a failed write or head read means to the caller: a head over
+    the limits or malformed becomes the response error, the rest goes up as it is
+    (the connection marks a stale one with ``stale_connection``)."""
     if isinstance(exc, HeadLimitSignal):
         raise ResponseHeadTooLarge.from_signal(exc, req.request_info, history) from None
     if isinstance(exc, ResponseHeadError):

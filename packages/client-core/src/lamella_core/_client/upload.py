@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from lamella_core.exceptions import UploadAbortedError
 
 if TYPE_CHECKING:
-    from lamella_core._pool.http11 import HTTP11Connection
+    from lamella_core.abc import AbstractExchange
 
 __all__ = ["UploadTracker"]
 
@@ -56,7 +56,7 @@ class UploadTracker:
         self._final = False
         self._finished = False
         self._error: BaseException | None = None
-        self._protocol: HTTP11Connection | None = None  # while an attempt writes
+        self._protocol: AbstractExchange | None = None  # while an attempt writes
         self._accepted = 0
         self._flushed = 0
         self._checkpoints: deque[tuple[int, int]] = deque()
@@ -92,7 +92,7 @@ class UploadTracker:
         self._finished = False
         self._error = None
 
-    def _attempt_writing(self, protocol: HTTP11Connection) -> None:
+    def _attempt_writing(self, protocol: AbstractExchange) -> None:
         """The body starts going out on ``protocol``; the wire count so far is the head."""
         self._protocol = protocol
         self._checkpoints.append((0, protocol.output_size))

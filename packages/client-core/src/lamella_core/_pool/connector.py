@@ -1,16 +1,18 @@
 """``BaseConnector`` and ``Connection``: lending pooled connections to requests.
 
-Theory of operation: the connector keeps idle keep-alive connections per
-``ConnectionKey`` (scheme, host, port, TLS and proxy settings) and counts
-the ones lent out, against ``limit`` overall and ``limit_per_host`` per key.
-``connect()`` first takes an idle connection that is still open and not
-expired; otherwise it waits for a free slot (FIFO per key) and asks the
-subclass to open a new one. Slots are reserved before any await, so a
-cancelled or failed open gives its slot back in one ``except BaseException``
-block and wakes the next waiter: cancellation never leaks capacity.
+Theory of operation: the connector keeps a :class:`PoolState` (the books
+and the decisions: which idle connection a request gets, when a slot is
+free to open one, what to close, whom to wake) and does what it decides.
+``connect()`` asks the state first; when it hands out a kept-alive
+connection the lease is returned without awaiting anything, so pooled
+requests pay for no timer. Otherwise the request waits for a slot (FIFO per
+key) and the subclass opens a new connection, both within the connect
+budget (``timeout.connect`` and the request's total deadline). A reserved
+slot is given back in one ``except BaseException`` block and the next
+waiter woken: cancellation never leaks capacity.
 
-Deciding is synchronous (``_take_idle``, ``_has_capacity``, ``_wake_next``)
-and does no I/O; only opening and closing sockets await.
+Every lease goes through ``connect()``, the method aiohttp's connectors
+override, so a subclass that wraps it sees every request.
 """
 
 from __future__ import annotations
@@ -18,17 +20,23 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
-from collections import OrderedDict, defaultdict, deque
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .http11 import HTTP11Connection
+from lamella_core.abc import AbstractConnection
+from lamella_core.exceptions import ConnectionTimeoutError
+
+from .pool_state import OPEN, WAIT, PoolState, PoolStats
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from yarl import URL
 
     from lamella_core._client.auth import BasicAuth
     from lamella_core._client.request import ClientRequest
     from lamella_core._timeouts import ClientTimeout
+
+    from .pool_state import _Step
 
 __all__ = ["BaseConnector", "Connection", "ConnectionKey"]
 
@@ -67,12 +75,12 @@ class Connection:
         self,
         connector: BaseConnector,
         key: ConnectionKey,
-        protocol: HTTP11Connection,
+        protocol: AbstractConnection,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._connector: BaseConnector | None = connector
         self._key = key
-        self._protocol: HTTP11Connection | None = protocol
+        self._protocol: AbstractConnection | None = protocol
         self._loop = loop
         self._callbacks: list[Any] | None = None  # allocated only when one is added
 
@@ -91,14 +99,14 @@ class Connection:
         return None if self._protocol is None else self._protocol.transport
 
     @property
-    def protocol(self) -> HTTP11Connection | None:
-        """The protocol object, or None once released, closed or detached."""
+    def protocol(self) -> AbstractConnection | None:
+        """The connection object, or None once released, closed or detached."""
         return self._protocol
 
     @property
     def closed(self) -> bool:
         """True once the connection was closed, released or detached."""
-        return self._protocol is None or not self._protocol.is_connected()
+        return self._protocol is None or self._protocol.has_expired()
 
     def add_callback(self, callback: Any) -> None:
         """Call ``callback()`` once when the connection is released, closed or detached."""
@@ -107,7 +115,7 @@ class Connection:
                 self._callbacks = []
             self._callbacks.append(callback)
 
-    def _hand_back(self) -> tuple[HTTP11Connection, BaseConnector] | None:
+    def _hand_back(self) -> tuple[AbstractConnection, BaseConnector] | None:
         """Run the callbacks and forget the connection; what to give back, the first time."""
         callbacks, self._callbacks = self._callbacks, None
         for callback in callbacks or ():
@@ -119,17 +127,17 @@ class Connection:
     def close(self) -> None:
         """Close the socket and give the slot back to the connector."""
         if (lent := self._hand_back()) is not None:
-            lent[1]._release(self._key, lent[0], should_close=True)
+            lent[1]._give_back(self._key, lent[0], close=True)
 
     def release(self) -> None:
         """Give the connection back to the pool; it is kept if still reusable."""
         if (lent := self._hand_back()) is not None:
-            lent[1]._release(self._key, lent[0], should_close=not lent[0].reusable)
+            lent[1]._give_back(self._key, lent[0], close=False)
 
     def detach(self) -> None:
         """Forget the socket: the connector frees the slot but never reuses it."""
         if (lent := self._hand_back()) is not None:
-            lent[1]._release_acquired(self._key, lent[0])
+            lent[1]._detach(self._key, lent[0])
 
 
 _NOT_SET: Any = object()
@@ -170,22 +178,21 @@ class BaseConnector:
         self._limit_per_host = limit_per_host
         self._loop = loop
         self._closed = False
-        self._idle: dict[ConnectionKey, deque[tuple[HTTP11Connection, float]]] = {}
-        self._acquired: set[HTTP11Connection] = set()
-        self._acquired_per_host: defaultdict[ConnectionKey, set[HTTP11Connection]] = defaultdict(
-            set
+        self._state: PoolState[ConnectionKey, asyncio.Future[None]] = PoolState(
+            limit=limit,
+            limit_per_host=limit_per_host,
+            keepalive_timeout=keepalive_timeout,
+            force_close=force_close,
         )
-        self._opening = 0
-        self._opening_per_host: defaultdict[ConnectionKey, int] = defaultdict(int)
-        self._waiters: OrderedDict[ConnectionKey, deque[asyncio.Future[None]]] = OrderedDict()
         self._cleanup_handle: asyncio.TimerHandle | None = None
         self._proxy_routes: dict[URL, BaseConnector] = {}
 
     def __repr__(self) -> str:
-        idle = sum(len(conns) for conns in self._idle.values())
+        total = self._state.stats().total
         return (
             f"<{type(self).__name__} limit={self._limit} limit_per_host={self._limit_per_host} "
-            f"acquired={len(self._acquired)} idle={idle}{' closed' if self._closed else ''}>"
+            f"in_use={total.in_use} idle={total.idle} opening={total.opening} "
+            f"waiting={total.waiting}{' closed' if self._closed else ''}>"
         )
 
     #: Proxy URL schemes this connector speaks itself; for others the session
@@ -219,6 +226,11 @@ class BaseConnector:
         """Seconds an idle connection stays in the pool."""
         return self._keepalive_timeout
 
+    def stats(self) -> PoolStats[ConnectionKey]:
+        """A snapshot of the pool: idle, in-use and opening connections and
+        waiting requests, per ``ConnectionKey`` and in total."""
+        return self._state.stats(closed=self._closed)
+
     async def close(self, *, abort_ssl: bool = False) -> None:
         """Close every connection, idle and lent, and refuse new requests.
 
@@ -232,23 +244,16 @@ class BaseConnector:
         if self._cleanup_handle is not None:
             self._cleanup_handle.cancel()
             self._cleanup_handle = None
-        for protocol in (
-            *(protocol for conns in self._idle.values() for protocol, _ in conns),
-            *self._acquired,
-        ):
-            transport = protocol.transport
+        conns, waiters = self._state.close_all()
+        for conn in conns:
+            transport = conn.transport
             if abort_ssl and transport is not None and transport.get_extra_info("sslcontext"):
-                protocol.abort()
+                transport.abort()
             else:
-                protocol.close()
-        for waiters in self._waiters.values():
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(RuntimeError("Connector is closed."))
-        self._idle.clear()
-        self._acquired.clear()
-        self._acquired_per_host.clear()
-        self._waiters.clear()
+                conn.close()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(RuntimeError("Connector is closed."))
 
     async def __aenter__(self) -> BaseConnector:
         return self
@@ -259,33 +264,37 @@ class BaseConnector:
     async def connect(
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
     ) -> Connection:
-        """Lend a connection for ``req``: an idle one, or a new one within limits."""
-        return await self._acquire(req, traces, timeout, reuse=True)
+        """Lend a connection for ``req``: an idle one at once, or a new one within limits.
 
-    async def _acquire(
-        self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout, *, reuse: bool
-    ) -> Connection:
-        """Lend a connection; with ``reuse=False`` always a new one (within limits)."""
+        Waiting for a slot and opening are bounded by ``timeout.connect``
+        and by ``req.deadline`` (the request's total timeout); past them
+        :class:`~lamella_core.exceptions.ConnectionTimeoutError` is raised.
+        An override that awaits anything before calling ``super().connect()``
+        bounds that wait itself.
+        """
         if self._closed:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
-        loop = self._get_loop()
-        protocol = self._take_idle(key) if reuse else None
-        while protocol is None and not self._has_capacity(key):
-            for trace in traces:
-                await trace.send_connection_queued_start()
-            await self._wait_for_slot(key, loop)
-            for trace in traces:
-                await trace.send_connection_queued_end()
-            if self._closed:
-                raise RuntimeError("Connector is closed.")
-            protocol = self._take_idle(key) if reuse else None
-        if protocol is None:
-            protocol = await self._open(key, req, traces, timeout)
-        else:
-            for trace in traces:
-                await trace.send_connection_reuseconn()
-        return self._lend(key, protocol)
+        state = self._state
+        step = state.assign(key, time.monotonic())
+        if state.to_close:
+            self._carry_out()
+        if step is OPEN or step is WAIT:
+            return await self._connect_slowly(key, step, req, traces, timeout)
+        conn = Connection(self, key, step, self._get_loop())
+        if traces:
+            await self._traced_reuse(conn, traces)
+        return conn
+
+    def drop_idle(self, key: ConnectionKey) -> None:
+        """Close the idle connections kept for ``key``.
+
+        The session calls it when a kept-alive connection of ``key`` turns
+        out closed by the server: the pool lends the most recently used one
+        first, so the others have been idle longer and are as likely closed.
+        """
+        self._state.drop_idle(key)
+        self._carry_out()
 
     def add_proxy_route(self, proxy: URL, opener: BaseConnector) -> None:
         """Open the connections of requests through ``proxy`` with ``opener``.
@@ -310,26 +319,11 @@ class BaseConnector:
         """
         return None
 
-    def _reuse(self, key: ConnectionKey) -> Connection | None:
-        """Lend an idle pooled connection for ``key`` at once, or return None.
-
-        Synchronous, so the session can skip connect timers when it succeeds.
-        """
-        if self._closed:
-            return None
-        protocol = self._take_idle(key)
-        return None if protocol is None else self._lend(key, protocol)
-
-    def _lend(self, key: ConnectionKey, protocol: HTTP11Connection) -> Connection:
-        self._acquired.add(protocol)
-        self._acquired_per_host[key].add(protocol)
-        return Connection(self, key, protocol, self._get_loop())
-
     # --- for subclasses -----------------------------------------------------------
 
     async def _create_connection(
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         """Open a new connection for ``req``; subclasses implement it."""
         raise NotImplementedError
 
@@ -340,79 +334,118 @@ class BaseConnector:
         takes the TLS, DNS and connect settings of a ``TCPConnector`` pool.
         """
 
-    # --- deciding (synchronous) ---------------------------------------------------
+    def _pooled_connections(self) -> list[AbstractConnection]:
+        """Every connection the pool holds, idle and lent: for a subclass's ``close``."""
+        return self._state.connections()
+
+    # --- doing what the state decided -------------------------------------------
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
 
-    def _take_idle(self, key: ConnectionKey) -> HTTP11Connection | None:
-        conns = self._idle.get(key)
-        if not conns:
-            return None
-        now = time.monotonic()
-        keepalive = self._keepalive_timeout
-        while conns:
-            protocol, released_at = conns.pop()  # most recently used first
-            if keepalive is not None and now - released_at > keepalive:
-                protocol.close()
-            elif protocol.is_connected():
-                if not conns:
-                    del self._idle[key]
-                return protocol
-        del self._idle[key]
-        return None
-
-    def _in_use(self, key: ConnectionKey | None = None) -> int:
-        if key is None:
-            return len(self._acquired) + self._opening
-        return len(self._acquired_per_host.get(key, ())) + self._opening_per_host.get(key, 0)
-
-    def _has_capacity(self, key: ConnectionKey) -> bool:
-        if self._limit and self._in_use() >= self._limit:
-            return False
-        return not (self._limit_per_host and self._in_use(key) >= self._limit_per_host)
-
-    def _wake_next(self) -> None:
-        """Wake the first waiter whose key has room (FIFO per key)."""
-        if self._limit and self._in_use() >= self._limit:
-            return
-        for key, waiters in list(self._waiters.items()):
-            if self._limit_per_host and self._in_use(key) >= self._limit_per_host:
-                continue
-            while waiters:
-                waiter = waiters.popleft()
-                if not waiter.done():
+    def _carry_out(self) -> None:
+        """Close what the state gave up and wake whom it chose."""
+        state = self._state
+        while state.to_close or state.to_wake:
+            to_close, to_wake = state.effects()
+            for conn in to_close:
+                conn.close()
+            for waiter in to_wake:
+                if waiter.done():  # cancelled before it could leave the queue
+                    state.pass_on()
+                else:
                     waiter.set_result(None)
-                    if not waiters:
-                        del self._waiters[key]
-                    return
-            del self._waiters[key]
 
-    # --- doing (awaits) -----------------------------------------------------------
+    async def _traced_reuse(self, conn: Connection, traces: list[Any]) -> None:
+        try:
+            for trace in traces:
+                await trace.send_connection_reuseconn()
+        except BaseException:
+            conn.release()
+            raise
 
-    async def _wait_for_slot(self, key: ConnectionKey, loop: asyncio.AbstractEventLoop) -> None:
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.setdefault(key, deque()).append(waiter)
+    async def _connect_slowly(
+        self,
+        key: ConnectionKey,
+        step: Literal[_Step.OPEN, _Step.WAIT],
+        req: ClientRequest,
+        traces: list[Any],
+        timeout: ClientTimeout,
+    ) -> Connection:
+        """Wait for a slot and open a connection, within the connect budget."""
+        loop = self._get_loop()
+        when = req.deadline
+        if timeout.connect is not None:
+            start_by = loop.time() + timeout.connect
+            when = start_by if when is None else min(when, start_by)
+        try:
+            async with asyncio.timeout_at(when):
+                if step is WAIT:
+                    found = await self._wait_for_connection(key, traces)
+                    if found is not None:
+                        conn = Connection(self, key, found, loop)
+                        if traces:
+                            await self._traced_reuse(conn, traces)
+                        return conn
+                protocol = await self._open(key, req, traces, timeout)
+        except TimeoutError as exc:
+            if isinstance(exc, ConnectionTimeoutError):
+                raise
+            raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
+        return Connection(self, key, protocol, loop)
+
+    async def _wait_for_connection(
+        self, key: ConnectionKey, traces: list[Any]
+    ) -> AbstractConnection | None:
+        """Wait until the state assigns a connection (returned) or a slot (None)."""
+        state = self._state
+        while True:
+            for trace in traces:
+                await trace.send_connection_queued_start()
+            await self._wait_for_slot(key)
+            step = state.assign(key, time.monotonic())
+            self._carry_out()
+            try:
+                for trace in traces:
+                    await trace.send_connection_queued_end()
+            except BaseException:
+                if step is OPEN:
+                    state.open_failed(key)
+                    self._carry_out()
+                elif step is not WAIT:
+                    self._give_back(key, step, close=False)
+                raise
+            if step is OPEN:
+                return None
+            if step is not WAIT:
+                return step
+
+    async def _wait_for_slot(self, key: ConnectionKey) -> None:
+        state = self._state
+        waiter: asyncio.Future[None] = self._get_loop().create_future()
+        state.queue(key, waiter)
         try:
             await waiter
         except BaseException:
-            waiters = self._waiters.get(key)
-            if waiters is not None and waiter in waiters:
-                waiters.remove(waiter)
-                if not waiters:
-                    del self._waiters[key]
-            elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                # Woken, then cancelled: pass the wake-up on.
-                self._wake_next()
+            if (
+                not state.unqueue(key, waiter)
+                and waiter.done()
+                and not waiter.cancelled()
+                and waiter.exception() is None
+            ):
+                state.pass_on()  # woken, then cancelled: pass the wake-up on
+                self._carry_out()
             raise
+        if self._closed:
+            raise RuntimeError("Connector is closed.")
 
     async def _open(
         self, key: ConnectionKey, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
-    ) -> HTTP11Connection:
-        self._opening += 1
-        self._opening_per_host[key] += 1
+    ) -> AbstractConnection:
+        """Open a connection for the slot ``assign`` reserved, and count it as lent."""
+        protocol = None
         try:
             for trace in traces:
                 await trace.send_connection_create_start()
@@ -421,52 +454,31 @@ class BaseConnector:
             protocol = await opener._create_connection(req, traces, timeout)
             for trace in traces:
                 await trace.send_connection_create_end()
+            if self._closed:
+                raise RuntimeError("Connector is closed.")
         except BaseException:
-            self._opening -= 1
-            self._drop_opening(key)
-            self._wake_next()
+            if protocol is not None:
+                protocol.close()
+            self._state.open_failed(key)
+            self._carry_out()
             raise
-        self._opening -= 1
-        self._drop_opening(key)
-        if self._closed:
-            protocol.close()
-            raise RuntimeError("Connector is closed.")
+        self._state.opened(key, protocol)
         return protocol
 
-    def _drop_opening(self, key: ConnectionKey) -> None:
-        left = self._opening_per_host[key] - 1
-        if left:
-            self._opening_per_host[key] = left
-        else:
-            del self._opening_per_host[key]
-
-    def _release_acquired(self, key: ConnectionKey, protocol: HTTP11Connection) -> None:
-        """Stop counting ``protocol`` as lent, and wake a waiter if one waits."""
-        self._acquired.discard(protocol)
-        per_host = self._acquired_per_host.get(key)
-        if per_host is not None:
-            per_host.discard(protocol)
-            if not per_host:
-                del self._acquired_per_host[key]
-        if self._waiters:
-            self._wake_next()
-
-    def _release(
-        self, key: ConnectionKey, protocol: HTTP11Connection, *, should_close: bool
-    ) -> None:
+    def _give_back(self, key: ConnectionKey, protocol: AbstractConnection, *, close: bool) -> None:
+        """End a lease: the state keeps the connection idle or has it closed."""
         if self._closed:
             protocol.close()
             return
-        if should_close or self._force_close or not protocol.is_connected():
-            protocol.close()
-        else:
-            idle = self._idle.get(key)
-            if idle is None:
-                idle = self._idle[key] = deque()
-            idle.append((protocol, time.monotonic()))
-            if self._cleanup_handle is None:
-                self._schedule_cleanup()
-        self._release_acquired(key, protocol)
+        kept = self._state.release(key, protocol, time.monotonic(), close=close)
+        if kept and self._cleanup_handle is None:
+            self._schedule_cleanup()
+        self._carry_out()
+
+    def _detach(self, key: ConnectionKey, protocol: AbstractConnection) -> None:
+        """End a lease and forget the connection without closing it."""
+        self._state.forget(key, protocol)
+        self._carry_out()
 
     def _schedule_cleanup(self) -> None:
         if self._cleanup_handle is None and self._keepalive_timeout is not None:
@@ -478,18 +490,6 @@ class BaseConnector:
     def _cleanup(self) -> None:
         """Close idle connections past keep-alive or closed by the server."""
         self._cleanup_handle = None
-        now = time.monotonic()
-        keepalive = self._keepalive_timeout or 0.0
-        for key in list(self._idle):
-            kept: deque[tuple[HTTP11Connection, float]] = deque()
-            for protocol, released_at in self._idle[key]:
-                if now - released_at > keepalive or not protocol.is_connected():
-                    protocol.close()
-                else:
-                    kept.append((protocol, released_at))
-            if kept:
-                self._idle[key] = kept
-            else:
-                del self._idle[key]
-        if self._idle:
+        if self._state.expire(time.monotonic()):
             self._schedule_cleanup()
+        self._carry_out()

@@ -3,19 +3,23 @@
 Theory of operation: ``HTTP11Connection`` is an ``asyncio.BufferedProtocol``.
 The event loop reads straight into one reused buffer (no allocation per
 read); ``buffer_updated`` feeds that memory to the sans-I/O parser and hands
-the events out: the head resolves the waiter of :meth:`send`, body pieces go
+the events out: the head resolves the waiter of :meth:`read_head`, body pieces go
 (decompressed when asked) into the response's ``StreamReader``, and the end
 of the response feeds EOF, which lets the response give the connection back
 to the pool. It holds no policy: the session decides what to send and the
 connector decides what to keep.
 
-Errors are translated in exactly one place, :meth:`_fail`, because only this
-object knows the phase the response was in: a broken head is a
-``ClientResponseError``, a broken body a ``ClientPayloadError``, a close
-before any head a ``ServerDisconnectedError``.
+Failures of the exchange are mapped in :meth:`_fail`, because only this
+object knows the phase the response was in: a broken body becomes a
+``ClientPayloadError``, a close before any head a ``ServerDisconnectedError``
+(``stale_connection`` set when a kept-alive connection died before any
+byte), a broken head a ``ResponseHeadError`` or ``HeadLimitSignal`` that
+the session turns into a ``ClientResponseError`` because only it holds the
+``RequestInfo``.
 
-One exchange at a time: the pool lends the connection to one request and
-gets it back when the body has ended.
+One exchange at a time (``max_exchanges`` is 1): it implements both
+``AbstractConnection`` and ``AbstractExchange``, and :meth:`begin` returns
+the connection itself, so a request costs no extra object.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from lamella_core._wire import (
     ResponseHead,
     WireError,
 )
+from lamella_core.abc import AbstractConnection, AbstractExchange, HeadLimits
 from lamella_core.exceptions import (
     BodyTooLarge,
     ClientConnectionResetError,
@@ -55,8 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 
-# (max_line_size, max_field_size, max_headers, max_header_bytes, max_informational)
-ParserLimits = tuple[int, int, int, int, int]
+ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
 _READ_BUFFER_SIZE = 256 * 1024
 _local = threading.local()
@@ -90,7 +94,7 @@ class ResponseHeadError(Exception):
         self.message = message
 
 
-class HTTP11Connection(asyncio.BufferedProtocol):
+class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExchange):
     """One HTTP/1.1 connection, lent to one request at a time."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -101,7 +105,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         self._limits = _DEFAULT_LIMITS
         self._state = _IDLE
         self._connected = False
-        self._reusable = False
+        self._reusable = True  # until a response or a failure says otherwise
         self._keep_alive = True
         self._paused_writing = False
         self._drain_waiter: asyncio.Future[None] | None = None
@@ -222,9 +226,21 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         return self._connected and self.transport is not None and not self.transport.is_closing()
 
     @property
-    def reusable(self) -> bool:
-        """True when the last response ended cleanly and allows keep-alive."""
+    def max_exchanges(self) -> int:
+        """1: HTTP/1.1 carries one request at a time."""
+        return 1
+
+    def is_available(self) -> bool:
+        """True when open, idle and the last response (if any) allowed keep-alive."""
         return self._reusable and self._state == _IDLE and self.is_connected()
+
+    def is_idle(self) -> bool:
+        """True between exchanges."""
+        return self._state == _IDLE
+
+    def has_expired(self) -> bool:
+        """True once the transport is closed or closing."""
+        return not self.is_connected()
 
     @property
     def got_bytes(self) -> bool:
@@ -245,9 +261,10 @@ class HTTP11Connection(asyncio.BufferedProtocol):
         max_body_size: int | None = None,
         keep_alive: bool = True,
         max_head_time: float | None = DEFAULT_LIMITS.max_head_time,
-    ) -> None:
+    ) -> HTTP11Connection:
         """Prepare for the response to one request; call before writing it.
 
+        Returns the connection itself, the exchange of that request.
         ``keep_alive=False`` (the request said ``Connection: close``) keeps
         the connection from being reused after this response.
         ``max_head_time`` bounds the seconds from the first byte of each
@@ -294,6 +311,7 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                 self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
         self._read_timer_on = False
         self.start_read_timer()
+        return self
 
     def pause_read_timer(self) -> None:
         """Hold the ``sock_read`` timer while a request body is being written.
@@ -440,14 +458,17 @@ class HTTP11Connection(asyncio.BufferedProtocol):
 
         A body still arriving when this side closes (the session or the
         connector was closed) is cut off with ``RuntimeError("Connection
-        closed.")``, the error aiohttp raises there.
+        closed.")``, the error aiohttp raises there. Closing twice is a
+        no-op: asyncio's TLS transport, closed a second time, drops its
+        protocol and can no longer answer ``get_extra_info``.
         """
         self._reusable = False
         stream = self._stream
         if self._state == _READING_BODY and stream is not None and stream.exception() is None:
             stream.set_exception(RuntimeError("Connection closed."))
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
 
     def abort(self) -> None:
         """Drop the connection without flushing."""
@@ -613,10 +634,15 @@ class HTTP11Connection(asyncio.BufferedProtocol):
                     if cause.limit is not None
                     else ResponseHeadError(str(cause))
                 )
-            elif isinstance(cause, OSError):
-                exc = ClientOSError(cause.errno, cause.strerror or str(cause))
             else:
-                exc = ServerDisconnectedError()
+                lost: ClientOSError | ServerDisconnectedError = (
+                    ClientOSError(cause.errno, cause.strerror or str(cause))
+                    if isinstance(cause, OSError)
+                    else ServerDisconnectedError()
+                )
+                # A kept-alive connection the server closed before answering.
+                lost.stale_connection = self.requests_sent > 1 and not self._got_bytes
+                exc = lost
             if exc is not cause:
                 exc.__cause__ = cause
             head_waiter.set_exception(exc)

@@ -151,7 +151,8 @@ class ResponseParserBase:
             pending += data
             buf = pending
         else:
-            # bytes(x) is x itself for bytes: no copy on the common path.
+            # A connection feeds a view of its shared receive buffer, which the
+            # next read overwrites: this copies it (bytes given as bytes are kept).
             buf = bytes(data)
         events: list[Event] = []
         try:
