@@ -120,8 +120,11 @@ async def test_limit_makes_requests_wait(raw_server):
                 return await resp.read()
 
         fetches = asyncio.gather(*(fetch() for _ in range(6)))
-        await eventually(lambda: connector.stats().total.waiting == 4)
-        assert connector.stats().total.in_use == 2
+        # Two connections open and are lent; the other four requests queue.
+        await eventually(
+            lambda: (lambda t: (t.in_use, t.opening, t.waiting))(connector.stats().total)
+            == (2, 0, 4)
+        )
         answer.set()
         assert await fetches == [b"ok"] * 6
         assert connector.stats().total.in_use == 0
