@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from yarl import URL
 
+from lamella_core import ClientRequest, ClientTimeout
 from lamella_core._pool.pool_state import OPEN, WAIT, PoolState
 from lamella_core.abc import AbstractConnection, AbstractExchange
-from lamella_core.connection import PoolCounts
+from lamella_core.connection import BaseConnector, PoolCounts
 
 
 class FakeConnection(AbstractConnection):
@@ -313,3 +315,34 @@ def test_stats_carry_the_limits_and_the_closed_flag():
     stats = pool(limit=7, limit_per_host=3).stats(closed=True)
     assert (stats.limit, stats.limit_per_host, stats.closed) == (7, 3, True)
     assert stats.per_key == {}
+
+
+class _MultiplexingConnector(BaseConnector):
+    """Opens fake connections that carry two requests each, without a socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[FakeConnection] = []
+
+    async def _create_connection(self, req, traces, timeout) -> AbstractConnection:
+        conn = FakeConnection(f"mux{len(self.opened)}", max_exchanges=2)
+        self.opened.append(conn)
+        return conn
+
+
+async def test_the_connector_lends_a_multiplexed_connection_to_several_requests():
+    connector = _MultiplexingConnector()
+    req = ClientRequest("GET", URL("http://mux.test/"))
+    first = await connector.connect(req, [], ClientTimeout())
+    second = await connector.connect(req, [], ClientTimeout())
+    third = await connector.connect(req, [], ClientTimeout())
+    assert first.protocol is second.protocol is connector.opened[0]
+    assert third.protocol is connector.opened[1]
+    assert connector.stats().total == PoolCounts(in_use=2, leases=3)
+    with pytest.raises(RuntimeError, match="multiplexed"):
+        first.detach()
+    for lease in (first, second, third):
+        lease.release()
+    assert connector.stats().total == PoolCounts(idle=2)
+    await connector.close()
+    assert all(conn.closed for conn in connector.opened)

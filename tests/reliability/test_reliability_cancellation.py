@@ -2,7 +2,8 @@
 
 Each test cancels one request while it waits at one point (a pool slot, a
 trace signal, opening the socket, the TLS handshake, writing a streamed
-body, waiting for ``100 Continue``, the head, the body), then checks that
+body, waiting for ``100 Continue``, the head, the body), once a state shows
+that the request has reached that point, then checks that
 no slot is held, nothing is opening or waiting, and that follow-up requests
 on the same session get their own answers, even though the server answers
 the cancelled request late, on the connection the client gave up.
@@ -11,7 +12,7 @@ the cancelled request late, on the connection the client gave up.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from reliability_helpers import PARSERS, read_request, use_parser
 from yarl import URL
 
 from lamella import ClientSession, ClientTimeout, TCPConnector, TraceConfig
+from state_checks import eventually
 
 
 class LateServer:
@@ -30,6 +32,8 @@ class LateServer:
         self._server: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.paths: list[str] = []  # the request heads received, in order
+        self.late_pending = 0  # late answers not written yet
 
     async def start(self) -> LateServer:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -54,9 +58,10 @@ class LateServer:
         try:
             while True:
                 head = await read_request(reader)
+                path = head.split(b" ", 2)[1].decode()
+                self.paths.append(path)
                 if b"Expect: 100-continue" in head:
                     continue  # never says 100: the client waits
-                path = head.split(b" ", 2)[1].decode()
                 if path == "/hang":
                     await reader.read()
                     return
@@ -67,7 +72,11 @@ class LateServer:
                     return
                 text = path.rsplit("/", 1)[1].encode()
                 if path.startswith("/late/"):
-                    await asyncio.sleep(0.15)
+                    self.late_pending += 1
+                    try:
+                        await asyncio.sleep(0.15)  # the lateness under test
+                    finally:
+                        self.late_pending -= 1
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%b" % (len(text), text))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
@@ -111,21 +120,21 @@ def assert_pool_idle(session: ClientSession) -> None:
 
 async def follow_up(session: ClientSession, server: LateServer, count: int = 3) -> None:
     """Requests after the cancellation get their own answers, even after the late one."""
-    await asyncio.sleep(0.2)  # let the late answer of the cancelled request arrive
+    await eventually(lambda: server.late_pending == 0)  # the late answer has been sent
     for i in range(count):
         async with session.get(server.url / f"ok/follow{i}") as resp:
             assert await resp.read() == f"follow{i}".encode()
     assert_pool_idle(session)
 
 
-async def cancel_when(
-    coro: Awaitable[Any], reached: asyncio.Event | None = None, delay: float = 0.1
-) -> None:
+async def cancel_when(coro: Awaitable[Any], reached: asyncio.Event | Callable[[], object]) -> None:
+    """Run ``coro``, and cancel it once ``reached`` (an event or a state check) says
+    that it has come to the point under test."""
     task = asyncio.ensure_future(coro)
-    if reached is not None:
+    if isinstance(reached, asyncio.Event):
         await asyncio.wait_for(reached.wait(), 5)
     else:
-        await asyncio.sleep(delay)
+        await eventually(reached)
     assert not task.done(), "the request ended before it could be cancelled"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -167,9 +176,12 @@ async def test_cancel_at_each_trace_point(
 
 async def test_cancel_while_waiting_for_a_pool_slot(late_server: LateServer, parser: None) -> None:
     async with ClientSession(connector=TCPConnector(limit=1)) as session:
+        connector = session.connector
+        assert connector is not None
         holder = asyncio.ensure_future(_get(session, late_server.url / "late/holder"))
-        await asyncio.sleep(0.05)
-        await cancel_when(_get(session, late_server.url / "ok/waiter"), delay=0.05)
+        await eventually(lambda: connector.stats().total.in_use == 1)
+        waiter = _get(session, late_server.url / "ok/waiter")
+        await cancel_when(waiter, lambda: connector.stats().total.waiting == 1)
         assert await holder == b"holder"
         await follow_up(session, late_server)
 
@@ -179,25 +191,37 @@ async def test_cancel_while_waiting_for_the_head(late_server: LateServer, parser
         async with session.get(late_server.url / "ok/warm") as resp:
             await resp.read()
         # The cancelled request reuses the warm connection; its answer comes late.
-        await cancel_when(_get(session, late_server.url / "late/stale"), delay=0.05)
+        stale = _get(session, late_server.url / "late/stale")
+        await cancel_when(stale, lambda: "/late/stale" in late_server.paths)
         await follow_up(session, late_server)
 
 
 async def test_cancel_while_reading_the_body(late_server: LateServer, parser: None) -> None:
-    async with ClientSession() as session:
-        await cancel_when(_get(session, late_server.url / "partial"), delay=0.1)
+    head_returned = asyncio.Event()
+
+    async def on_request_end(*args: Any) -> None:
+        head_returned.set()  # the session returns the response: the body is next
+
+    config = TraceConfig()
+    config.on_request_end.append(on_request_end)
+    async with ClientSession(trace_configs=[config]) as session:
+        await cancel_when(_get(session, late_server.url / "partial"), head_returned)
         await follow_up(session, late_server)
 
 
 async def test_cancel_while_the_server_never_answers(late_server: LateServer, parser: None) -> None:
     async with ClientSession() as session:
-        await cancel_when(_get(session, late_server.url / "hang"), delay=0.1)
+        hang = _get(session, late_server.url / "hang")
+        await cancel_when(hang, lambda: "/hang" in late_server.paths)
         await follow_up(session, late_server)
 
 
 async def test_cancel_while_writing_a_streamed_body(late_server: LateServer, parser: None) -> None:
+    first_piece_written = asyncio.Event()
+
     async def body() -> AsyncIterator[bytes]:
         yield b"first piece"
+        first_piece_written.set()  # asked for the next piece: the first one went out
         await asyncio.Event().wait()
         yield b"never"
 
@@ -207,7 +231,7 @@ async def test_cancel_while_writing_a_streamed_body(late_server: LateServer, par
             async with session.post(late_server.url / "ok/posted", data=body()) as resp:
                 return await resp.read()
 
-        await cancel_when(post(), delay=0.1)
+        await cancel_when(post(), first_piece_written)
         await follow_up(session, late_server)
 
 
@@ -220,7 +244,8 @@ async def test_cancel_while_waiting_for_100_continue(late_server: LateServer, pa
             ) as resp:
                 return await resp.read()
 
-        await cancel_when(post(), delay=0.1)
+        # The server never says 100: once it has the head, the client waits for it.
+        await cancel_when(post(), lambda: "/ok/continued" in late_server.paths)
         await follow_up(session, late_server)
 
 
@@ -237,8 +262,8 @@ async def test_cancel_while_connecting_over_tls(late_server: LateServer) -> None
     port = server.sockets[0].getsockname()[1]
     try:
         async with ClientSession() as session:
-            await cancel_when(_get(session, URL(f"https://127.0.0.1:{port}/")), delay=0.1)
-            assert accepted, "the TCP connection was never made"
+            # Accepted, the TCP connection waits for a handshake the server never does.
+            await cancel_when(_get(session, URL(f"https://127.0.0.1:{port}/")), lambda: accepted)
             await follow_up(session, late_server)
     finally:
         for writer in accepted:
@@ -255,7 +280,8 @@ async def test_cancel_while_opening_the_socket(late_server: LateServer) -> None:
 
     connector = SlowConnector()
     async with ClientSession(connector=connector) as session:
-        await cancel_when(_get(session, late_server.url / "ok/never"), delay=0.05)
+        never = _get(session, late_server.url / "ok/never")
+        await cancel_when(never, lambda: connector.stats().total.opening == 1)
         assert_pool_idle(session)
 
 
@@ -273,10 +299,9 @@ async def test_timeouts_cancel_as_cleanly(late_server: LateServer, parser: None)
 async def _one_answer_per_connection(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter
 ) -> None:
-    """Answer the first request of a connection (slowly), close on the second unanswered."""
+    """Answer the first request of a connection, close on the second unanswered."""
     try:
         await read_request(reader)
-        await asyncio.sleep(0.05)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
         await read_request(reader)

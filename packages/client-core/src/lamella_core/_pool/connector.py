@@ -135,7 +135,14 @@ class Connection:
             lent[1]._give_back(self._key, lent[0], close=False)
 
     def detach(self) -> None:
-        """Forget the socket: the connector frees the slot but never reuses it."""
+        """Forget the socket: the connector frees the slot but never reuses it.
+
+        Raises:
+            RuntimeError: the connection is multiplexed (``max_exchanges``
+                above 1): other requests share its socket.
+        """
+        if self._protocol is not None and self._protocol.max_exchanges > 1:
+            raise RuntimeError("A multiplexed connection cannot be detached")
         if (lent := self._hand_back()) is not None:
             lent[1]._detach(self._key, lent[0])
 

@@ -281,7 +281,11 @@ class PoolState(Generic[K, W]):
         return kept
 
     def forget(self, key: K, conn: AbstractConnection) -> None:
-        """Stop counting ``conn`` (detached from the pool) without closing it."""
+        """Stop counting ``conn`` (detached from the pool) without closing it.
+
+        Only a connection that carries one request is detached, so this ends
+        its only lease.
+        """
         leases = self._leases.pop(conn, 0)
         books = self._books.get(key)
         if leases and books is not None:
