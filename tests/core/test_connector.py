@@ -120,11 +120,12 @@ async def test_limit_makes_requests_wait(raw_server):
                 return await resp.read()
 
         fetches = asyncio.gather(*(fetch() for _ in range(6)))
+        def lent_opening_queued() -> tuple[int, int, int]:
+            total = connector.stats().total
+            return total.in_use, total.opening, total.waiting
+
         # Two connections open and are lent; the other four requests queue.
-        await eventually(
-            lambda: (lambda t: (t.in_use, t.opening, t.waiting))(connector.stats().total)
-            == (2, 0, 4)
-        )
+        await eventually(lambda: lent_opening_queued() == (2, 0, 4))
         answer.set()
         assert await fetches == [b"ok"] * 6
         assert connector.stats().total.in_use == 0
