@@ -35,6 +35,7 @@ UPPER = {
     "./packages/client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
     "./packages/client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
+    "./plugins/lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
 }
 # The lamella folders each upper one needs beside it, core aside.
 NEEDS = {"./plugins/lamella-socks": [CONNECTORS]}
@@ -123,7 +124,9 @@ def test_readme_command_installs_every_distribution_from_its_folder(
     }
     del expected["lamella-socks"]  # optional, not part of the one command
     assert seen["origins"] == expected
-    assert {"lamella_core", "connectors", "cookies", "websocket", "lamella"} <= set(seen["plugins"])
+    assert {"lamella_core", "connectors", "cookies", "websocket", "codecs", "lamella"} <= set(
+        seen["plugins"]
+    )
 
 
 def test_readme_command_gives_import_lamella_and_the_command(venvs: dict[str, Path]) -> None:
