@@ -36,6 +36,7 @@ UPPER = {
     "./packages/client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "./plugins/lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
+    "./plugins/lamella-testing": ("lamella-testing", "lamella_testing", "testing"),
 }
 # The lamella folders each upper one needs beside it, core aside.
 NEEDS = {"./plugins/lamella-socks": [CONNECTORS]}
@@ -122,7 +123,8 @@ def test_readme_command_installs_every_distribution_from_its_folder(
         "lamella-core": folder_uri(CORE),
         **{dist: folder_uri(folder) for folder, (dist, _, _) in UPPER.items()},
     }
-    del expected["lamella-socks"]  # optional, not part of the one command
+    for optional in ("lamella-socks", "lamella-testing"):  # not part of the one command
+        del expected[optional]
     assert seen["origins"] == expected
     assert {"lamella_core", "connectors", "cookies", "websocket", "codecs", "lamella"} <= set(
         seen["plugins"]

@@ -31,6 +31,7 @@ DISTRIBUTIONS = {
     "client": ("lamella", "lamella", "lamella"),
     "lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
+    "lamella-testing": ("lamella-testing", "lamella_testing", "testing"),
 }
 
 # top-level import name -> distribution that provides it. An import missing
@@ -55,6 +56,8 @@ IMPORT_TO_DISTRIBUTION = {
     "python_socks": "python-socks",
     "lamella_socks": "lamella-socks",
     "lamella_codecs": "lamella-codecs",
+    "lamella_testing": "lamella-testing",
+    "pytest": "pytest",
     "lamella_core": "lamella-core",
     "lamella_connectors": "lamella-connectors",
     "lamella_websocket": "lamella-websocket",
