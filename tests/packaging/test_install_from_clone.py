@@ -37,6 +37,11 @@ UPPER = {
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "./plugins/lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
     "./plugins/lamella-testing": ("lamella-testing", "lamella_testing", "testing"),
+    "./plugins/lamella-opentelemetry": (
+        "lamella-opentelemetry",
+        "lamella_opentelemetry",
+        "opentelemetry",
+    ),
 }
 # The lamella folders each upper one needs beside it, core aside.
 NEEDS = {"./plugins/lamella-socks": [CONNECTORS]}
@@ -123,7 +128,8 @@ def test_readme_command_installs_every_distribution_from_its_folder(
         "lamella-core": folder_uri(CORE),
         **{dist: folder_uri(folder) for folder, (dist, _, _) in UPPER.items()},
     }
-    for optional in ("lamella-socks", "lamella-testing"):  # not part of the one command
+    # Optional plugins, not part of the one command.
+    for optional in ("lamella-socks", "lamella-testing", "lamella-opentelemetry"):
         del expected[optional]
     assert seen["origins"] == expected
     assert {"lamella_core", "connectors", "cookies", "websocket", "codecs", "lamella"} <= set(

@@ -32,6 +32,7 @@ DISTRIBUTIONS = {
     "lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
     "lamella-testing": ("lamella-testing", "lamella_testing", "testing"),
+    "lamella-opentelemetry": ("lamella-opentelemetry", "lamella_opentelemetry", "opentelemetry"),
 }
 
 # top-level import name -> distribution that provides it. An import missing
@@ -57,6 +58,8 @@ IMPORT_TO_DISTRIBUTION = {
     "lamella_socks": "lamella-socks",
     "lamella_codecs": "lamella-codecs",
     "lamella_testing": "lamella-testing",
+    "lamella_opentelemetry": "lamella-opentelemetry",
+    "opentelemetry": "opentelemetry-api",
     "pytest": "pytest",
     "lamella_core": "lamella-core",
     "lamella_connectors": "lamella-connectors",

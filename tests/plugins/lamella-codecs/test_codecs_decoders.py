@@ -8,8 +8,8 @@ import random
 import brotli
 import pytest
 from backports import zstd
+from codecs_helpers import COMPRESS, PLUGIN_CODINGS
 
-from conftest import COMPRESS, PLUGIN_CODINGS
 from lamella_codecs import BrotliDecoder, ZstdDecoder
 from lamella_core import ClientPayloadError
 

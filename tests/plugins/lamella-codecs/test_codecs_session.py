@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from backports import zstd
+from codecs_helpers import COMPRESS, PLUGIN_CODINGS, response
 from yarl import URL
 
-from conftest import COMPRESS, PLUGIN_CODINGS, response
 from lamella_core import (
     ClientLimits,
     ClientPayloadError,
