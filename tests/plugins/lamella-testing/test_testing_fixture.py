@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lamella_core import ClientSession
+from lamella_core import ClientOSError, ClientSession
 from lamella_testing import MockRouter, UnmatchedRequestError
 
 
@@ -108,3 +108,19 @@ async def test_nested_routers_the_inner_one_answers() -> None:
                 assert await resp.read() == b"inner"
         async with ClientSession() as session, session.get("http://api.example/") as resp:
             assert await resp.read() == b"outer"
+
+
+async def test_a_failing_callback_resets_the_request_and_fails_the_router() -> None:
+    def broken(request):
+        raise LookupError("no such fixture data")
+
+    mock = MockRouter().start()
+    mock.get("http://api.example/broken", callback=broken)
+    mock.get("http://api.example/wrong", callback=lambda request: {"not": "a Reply"})
+    async with ClientSession() as session:
+        for path in ("broken", "wrong"):
+            with pytest.raises(ClientOSError):
+                await session.get(f"http://api.example/{path}")
+    assert [type(exc) for exc in mock.errors] == [LookupError, TypeError]
+    with pytest.raises(AssertionError, match="a route raised LookupError"):
+        mock.stop()

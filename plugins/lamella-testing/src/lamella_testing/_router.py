@@ -76,7 +76,8 @@ class Route:
         result = self.callback(request)
         if inspect.isawaitable(result):
             result = await result
-        assert isinstance(result, Reply), f"a route callback must return a Reply, not {result!r}"
+        if not isinstance(result, Reply):
+            raise TypeError(f"a route callback must return a Reply, not {result!r}")
         return result
 
 
@@ -115,6 +116,7 @@ class MockRouter:
         routes: The registered routes, in the order they are tried.
         requests: Every request that reached the router, matched or not.
         unmatched: The requests no route matched.
+        errors: What route callbacks and streams raised (each also reset its connection).
     """
 
     def __init__(
@@ -136,6 +138,7 @@ class MockRouter:
         self.routes: list[Route] = []
         self.requests: list[RecordedRequest] = []
         self.unmatched: list[RecordedRequest] = []
+        self.errors: list[Exception] = []
 
     def __repr__(self) -> str:
         return f"<MockRouter routes={len(self.routes)} requests={len(self.requests)}>"
@@ -271,12 +274,12 @@ class MockRouter:
             self.assert_expectations()
 
     def assert_expectations(self) -> None:
-        """Fail for unmatched requests and never-called routes, as configured.
+        """Fail for route errors, unmatched requests and never-called routes (as configured).
 
         Raises:
             AssertionError: listing what went wrong.
         """
-        problems = []
+        problems = [f"a route raised {exc!r}" for exc in self.errors]
         if self.assert_all_matched:
             problems += [f"no route matched {r.method} {r.url}" for r in self.unmatched]
         if self.assert_all_called:

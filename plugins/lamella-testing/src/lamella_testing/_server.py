@@ -182,11 +182,20 @@ class FakeServer:
     async def _serve(self) -> None:
         while True:
             route, request = await self._queue.get()
-            if route.delay:
-                await asyncio.sleep(route.delay)
-            reply = await route.answer(request)
-            close = request.headers.get("Connection", "").lower() == "close"
-            if not await self._send(reply, request.method, self._router.fault_for(route), close):
+            try:
+                if route.delay:
+                    await asyncio.sleep(route.delay)
+                reply = await route.answer(request)
+                close = request.headers.get("Connection", "").lower() == "close"
+                fault = self._router.fault_for(route)
+                if not await self._send(reply, request.method, fault, close):
+                    return
+            except Exception as exc:
+                # A callback or a stream of the test failed: the client sees a
+                # reset, and the router reports the error when it stops.
+                self._router.errors.append(exc)
+                assert self.transport is not None
+                self.transport.finish(ConnectionResetError(f"the route failed: {exc!r}"))
                 return
 
     async def _send(self, reply: Reply, method: str, fault: Fault | None, close: bool) -> bool:
