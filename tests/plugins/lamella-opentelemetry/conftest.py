@@ -42,6 +42,12 @@ class Telemetry:
         return found
 
 
+@pytest.fixture(autouse=True)
+def _instrumentation_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test env turns lamella-opentelemetry off for the rest of the suite; on here."""
+    monkeypatch.delenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", raising=False)
+
+
 _GLOBAL: Telemetry | None = None
 SEEN = web.AppKey("seen", list)
 
