@@ -1,4 +1,4 @@
-"""Fixtures of the packaging tests: the five wheels, built once per run.
+"""Fixtures of the packaging tests: the wheels of packages/ and plugins/, built once per run.
 
 These tests are slow (they build wheels and a virtualenv), so every module here
 carries the ``packaging`` marker, which the default pytest options deselect;
@@ -14,12 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = sorted(p.parent.name for p in (ROOT / "packages").glob("*/pyproject.toml"))
+# folder name -> its path; the names under packages/ and plugins/ do not clash.
+FOLDERS = {
+    p.parent.name: p.parent
+    for parent in ("packages", "plugins")
+    for p in sorted((ROOT / parent).glob("*/pyproject.toml"))
+}
 
 
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build the wheel of every folder under packages/, in parallel, each in isolation."""
+    """Build the wheel of every folder of FOLDERS, in parallel, each in isolation."""
     out = tmp_path_factory.mktemp("wheels")
     procs = {
         folder: subprocess.Popen(
@@ -30,12 +35,12 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 "--wheel",
                 "--outdir",
                 str(out / folder),
-                str(ROOT / "packages" / folder),
+                str(path),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        for folder in FOLDERS
+        for folder, path in FOLDERS.items()
     }
     built: dict[str, Path] = {}
     failures = []
@@ -43,7 +48,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         output, _ = proc.communicate(timeout=600)
         found = sorted((out / folder).glob("*.whl"))
         if proc.returncode != 0 or len(found) != 1:
-            failures.append(f"--- building packages/{folder} failed:\n{output.decode()}")
+            failures.append(f"--- building {FOLDERS[folder]} failed:\n{output.decode()}")
         else:
             built[folder] = found[0]
     if failures:

@@ -35,6 +35,13 @@ UPPER = {
     "./packages/client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
     "./packages/client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
+    "./plugins/lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
+    "./plugins/lamella-testing": ("lamella-testing", "lamella_testing", "testing"),
+    "./plugins/lamella-opentelemetry": (
+        "lamella-opentelemetry",
+        "lamella_opentelemetry",
+        "opentelemetry",
+    ),
 }
 # The lamella folders each upper one needs beside it, core aside.
 NEEDS = {"./plugins/lamella-socks": [CONNECTORS]}
@@ -121,9 +128,13 @@ def test_readme_command_installs_every_distribution_from_its_folder(
         "lamella-core": folder_uri(CORE),
         **{dist: folder_uri(folder) for folder, (dist, _, _) in UPPER.items()},
     }
-    del expected["lamella-socks"]  # optional, not part of the one command
+    # Optional plugins, not part of the one command.
+    for optional in ("lamella-socks", "lamella-testing", "lamella-opentelemetry"):
+        del expected[optional]
     assert seen["origins"] == expected
-    assert {"lamella_core", "connectors", "cookies", "websocket", "lamella"} <= set(seen["plugins"])
+    assert {"lamella_core", "connectors", "cookies", "websocket", "codecs", "lamella"} <= set(
+        seen["plugins"]
+    )
 
 
 def test_readme_command_gives_import_lamella_and_the_command(venvs: dict[str, Path]) -> None:

@@ -24,10 +24,19 @@ pytestmark = pytest.mark.packaging
 EXAMPLES = Path(__file__).with_name("meta_package_examples.py")
 LAMELLA_DISTRIBUTIONS = [
     "lamella",
+    "lamella-codecs",
     "lamella-connectors",
     "lamella-cookies",
     "lamella-core",
     "lamella-websocket",
+]
+# The wheels the meta-package's dependencies come from (folder names).
+DEPENDENCY_FOLDERS = [
+    "client-core",
+    "client-connectors",
+    "client-websocket",
+    "client-cookies",
+    "lamella-codecs",
 ]
 
 
@@ -36,7 +45,7 @@ def venv_python(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     env_dir = tmp_path_factory.mktemp("meta-package-venv")
     venv.create(env_dir, with_pip=True, clear=True)
     python = env_dir / "bin" / "python"
-    siblings = [str(path) for folder, path in wheels.items() if folder != "client"]
+    siblings = [str(wheels[folder]) for folder in DEPENDENCY_FOLDERS]
     install = subprocess.run(
         [
             str(python),
@@ -92,7 +101,7 @@ def test_every_lamella_distribution_comes_from_a_local_wheel(
     )
     origins = {name: json.loads(url)["url"] for name, url in json.loads(out.stdout).items()}
     assert sorted(origins) == LAMELLA_DISTRIBUTIONS
-    local = {path.as_uri() for path in wheels.values()}
+    local = {wheels[folder].as_uri() for folder in ["client", *DEPENDENCY_FOLDERS]}
     assert set(origins.values()) == local
 
 

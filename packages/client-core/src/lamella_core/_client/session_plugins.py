@@ -21,6 +21,7 @@ from lamella_core._content.decoders import (
     limited,
     parse_content_codings,
 )
+from lamella_core.exceptions import ClientPayloadError
 
 if TYPE_CHECKING:
     import pluggy
@@ -108,8 +109,10 @@ class SessionPlugins:
         """The function that builds a response's decoder under ``limits``.
 
         It returns None to pass the body through: unknown codings leave the
-        body as received, as aiohttp does. Too many codings raise
-        ``TooManyContentCodings``; the decoder it builds stops a bomb at
+        body as received, as aiohttp does. A coding that a lamella
+        distribution would decode (``br``, ``zstd``) raises
+        ``ClientPayloadError`` naming it; too many codings raise
+        ``TooManyContentCodings``. The decoder it builds stops a bomb at
         ``max_decompressed_size`` or ``max_compression_ratio``.
         """
         decoders = self._decoders
@@ -118,8 +121,10 @@ class SessionPlugins:
             limits.check_content_codings(parse_content_codings(codings))
             try:
                 decoder = decoders.decoder_for(codings)
-            except UnsupportedContentEncoding:
-                return None
+            except UnsupportedContentEncoding as exc:
+                if exc.distribution is None:
+                    return None
+                raise ClientPayloadError(str(exc)) from exc
             if decoder is None:
                 return None
             return limited(

@@ -11,8 +11,10 @@ zlib header always has compression method 8 in its low nibble, which a raw
 deflate block header can never produce.
 
 A token without a decoder makes ``DecoderRegistry.decoder_for`` raise
-``UnsupportedContentEncoding``; the caller then hands the body over
-undecoded, as aiohttp does for encodings it does not know.
+``UnsupportedContentEncoding``. For a coding a lamella distribution decodes
+(``br`` and ``zstd``: lamella-codecs) the body is refused with an error that
+names it, as aiohttp refuses ``br`` without Brotli; any other token is handed
+over undecoded, as aiohttp does for encodings it does not know.
 
 Bounds (compression bombs): :func:`limited` wraps any decoder in a
 ``LimitedDecoder`` that counts bytes in and out per response and raises
@@ -77,19 +79,34 @@ class ContentDecoder(Protocol):
 DecoderFactory = Callable[[], ContentDecoder]
 
 
+# Codings that a lamella distribution decodes, for the error naming what to install.
+_DECODED_BY: Final = {"br": "lamella-codecs", "zstd": "lamella-codecs"}
+
+
 class UnsupportedContentEncoding(LookupError):
     """A ``Content-Encoding`` token has no registered decoder.
 
     Args:
         token: The lowercase token that could not be decoded.
+
+    Attributes:
+        distribution: The lamella distribution that decodes ``token``
+            (``"lamella-codecs"`` for ``br`` and ``zstd``), or None.
     """
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
         self.token = token
+        self.distribution: str | None = _DECODED_BY.get(token)
 
     def __str__(self) -> str:
-        return f"No decoder registered for content-encoding: {self.token}"
+        message = f"No decoder registered for content-encoding: {self.token}"
+        if self.distribution is None:
+            return message
+        return (
+            f"{message}; install {self.distribution} (pip install {self.distribution}, "
+            "or the lamella meta-package), or pass auto_decompress=False for the raw body"
+        )
 
 
 class ZlibDecoder:

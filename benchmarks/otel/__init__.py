@@ -1,0 +1,1 @@
+"""The overhead of lamella-opentelemetry per request (``bench_otel.py``)."""
