@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import importlib.util
 import json
 import os
 import socket
