@@ -120,6 +120,7 @@ async def test_limit_makes_requests_wait(raw_server):
                 return await resp.read()
 
         fetches = asyncio.gather(*(fetch() for _ in range(6)))
+
         def lent_opening_queued() -> tuple[int, int, int]:
             total = connector.stats().total
             return total.in_use, total.opening, total.waiting
