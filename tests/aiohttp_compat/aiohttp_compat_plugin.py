@@ -38,7 +38,6 @@ import aiohttp.test_utils
 import aiohttp_compat_shim
 import pytest
 from aiohttp_compat_rewrite import LAMELLA_PACKAGES
-from blockbuster import BlockingError, blockbuster_ctx
 
 import lamella
 from lamella_core.plugins import get_plugin_manager
@@ -51,14 +50,17 @@ _outcomes: dict[str, dict[str, Any]] = {}
 FIRST_SESSION = "lamella::the first ClientSession() of a process, in a running loop"
 
 
-async def _first_session() -> None:
-    with blockbuster_ctx(list(LAMELLA_PACKAGES)):
-        await lamella.ClientSession().close()
-
-
 def pytest_configure(config: pytest.Config) -> None:
+    # blockbuster is the compat env's (aiohttp's suite needs it), so it is
+    # imported here, where the job runs, not by everything importing this.
+    from blockbuster import BlockingError, blockbuster_ctx
+
+    async def first_session() -> None:
+        with blockbuster_ctx(list(LAMELLA_PACKAGES)):
+            await lamella.ClientSession().close()
+
     try:
-        asyncio.run(_first_session())
+        asyncio.run(first_session())
     except BlockingError as exc:
         _outcomes[FIRST_SESSION] = {"outcome": "failed", "why": f"call: BlockingError: {exc}"}
     else:
