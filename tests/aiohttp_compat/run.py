@@ -144,9 +144,9 @@ def _pytest(tree: Path, targets: list[str], extra: list[str], workers: int, resu
     command = [sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", str(tree)]
     command += [*PYTEST_OPTIONS, *(["-n", str(workers)] if workers > 1 else []), *extra, *targets]
     # pytest's own exit code is not the verdict: the expected list is.
-    subprocess.run(command, cwd=tree, env=env, check=False)
+    code = subprocess.run(command, cwd=tree, env=env, check=False).returncode
     if not results.exists():
-        raise SystemExit("pytest wrote no results: see its output above")
+        raise SystemExit(f"pytest (exit status {code}) wrote no results: see its output above")
 
 
 def load_expected(path: Path = EXPECTED) -> dict[str, str]:
