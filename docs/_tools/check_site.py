@@ -301,13 +301,16 @@ class Tab:
                 found.append(f"{url}: a request failed: {params.get('errorText')}")
         return found
 
-    def screenshot(self, path: Path) -> None:
-        """Save the page as a PNG: all of it, down to ``SHOT_HEIGHT`` pixels."""
-        height = min(self.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
-        clip = {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}
-        shot = self.call(
-            "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip
-        )
+    def screenshot(self, path: Path, *, whole: bool = True) -> None:
+        """Save the page as a PNG: all of it down to ``SHOT_HEIGHT`` pixels, or the viewport."""
+        if whole:
+            height = min(self.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
+            clip = {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}
+            shot = self.call(
+                "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip
+            )
+        else:  # what a reader sees, overlays (the search) included
+            shot = self.call("Page.captureScreenshot", format="png")
         path.write_bytes(base64.b64decode(shot["data"]))
 
 
@@ -388,16 +391,10 @@ def browser_problems(site: Path, executable: str, shots: Path) -> list[str]:
 def check_search(tab: Tab, origin: str, shots: Path) -> list[str]:
     """Search for a class name; the results must name the pages they come from."""
     problems = tab.open(origin)
-    tab.evaluate(
-        """(() => {
-            const input = document.querySelector("[data-md-component=search-query]");
-            document.querySelector("[data-md-toggle=search]").checked = true;
-            input.focus();
-            input.value = "ClientSession";
-            input.dispatchEvent(new Event("input", {bubbles: true}));
-            input.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true, key: "n"}));
-        })()"""
-    )
+    # As a reader does it: click into the search box, then type.
+    tab.evaluate("document.querySelector('[data-md-component=search-query]').click()")
+    tab.evaluate("document.querySelector('[data-md-component=search-query]').focus()")
+    tab.call("Input.insertText", text="ClientSession")
     try:
         tab.wait_for("document.querySelectorAll('.md-search-result__item').length > 0")
     except RuntimeError:
@@ -407,7 +404,7 @@ def check_search(tab: Tab, origin: str, shots: Path) -> list[str]:
     )
     if not any(title.strip() for title in titles):
         problems.append("the search results do not name their pages")
-    tab.screenshot(shots / "search.png")
+    tab.screenshot(shots / "search.png", whole=False)
     return problems + tab.problems(origin)
 
 
