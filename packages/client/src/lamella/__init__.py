@@ -348,6 +348,8 @@ _SUBMODULES = frozenset(
         "abc",
         "client",
         "client_exceptions",
+        "client_middleware_digest_auth",
+        "client_middlewares",
         "client_reqrep",
         "client_ws",
         "connector",
