@@ -145,7 +145,7 @@ def explain(
     if isinstance(exc, lamella.WSServerHandshakeError):
         return f"the server refused the WebSocket handshake: {exc.status} {exc.message}", EXIT_ERROR
     if isinstance(exc, lamella.TooManyRedirects):
-        return f"too many redirects ({len(exc.history)} followed)", EXIT_REDIRECTS
+        return f"too many redirects ({len(exc.history or ())} followed)", EXIT_REDIRECTS
     if isinstance(exc, lamella.NonHttpUrlClientError):
         return f"unsupported URL scheme: {exc.url}", EXIT_URL
     if isinstance(exc, lamella.InvalidURL):
