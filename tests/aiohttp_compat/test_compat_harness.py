@@ -62,15 +62,13 @@ def test_submodule_imports_and_their_internals() -> None:
 
 def test_a_client_name_lamella_lacks_fails_only_where_used() -> None:
     ns = _run(
-        "from aiohttp.payload import BufferedReaderPayload\n"
-        "def annotated(x: BufferedReaderPayload | None = None) -> None: ...\n"
-        "class Sub(BufferedReaderPayload): ...\n"
+        "from aiohttp.http import WSMessageDecodeText\n"
+        "def annotated(x: WSMessageDecodeText | None = None) -> None: ...\n"
+        "class Sub(WSMessageDecodeText): ...\n"
     )
-    missing = ns["BufferedReaderPayload"]
+    missing = ns["WSMessageDecodeText"]
     assert isinstance(missing, Missing)
-    with pytest.raises(
-        LamellaLacks, match=r"lamella lacks aiohttp\.payload\.BufferedReaderPayload"
-    ):
+    with pytest.raises(LamellaLacks, match=r"lamella lacks aiohttp\.http\.WSMessageDecodeText"):
         missing(b"")
     with pytest.raises(LamellaLacks):
         isinstance(b"", missing)  # type: ignore[arg-type]

@@ -181,3 +181,12 @@ async def test_dns_trace_signals(plain_server):
         ("dns_resolvehost_end", "traced.test"),
         ("dns_cache_hit", "traced.test"),
     ]
+
+
+async def test_a_name_the_idna_codec_refuses_is_a_dns_error():
+    # A 64-character label cannot be encoded, so no query is ever sent: the
+    # request fails as a name that does not resolve, not with a UnicodeError.
+    host = "a" * 64 + ".example"
+    async with ClientSession(connector=TCPConnector(resolver=ThreadedResolver())) as session:
+        with pytest.raises(ClientConnectorDNSError):
+            await session.get(f"http://{host}/")

@@ -52,9 +52,14 @@ class ThreadedResolver(AbstractResolver):
                 resolves to no address.
         """
         loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, family=family, flags=_AI_ADDRCONFIG
-        )
+        try:
+            infos = await loop.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, family=family, flags=_AI_ADDRCONFIG
+            )
+        except UnicodeError as exc:
+            # The IDNA codec refuses the name (a label over 63 characters, an
+            # empty label) before any query: it names no host.
+            raise socket.gaierror(socket.EAI_NONAME, f"{host!r} is not a host name: {exc}") from exc
         hosts: list[ResolveResult] = []
         for fam, _, proto, _, sockaddr in infos:
             address: tuple[Any, ...] = sockaddr
