@@ -8,11 +8,13 @@ idle and unanswered closes, slow answers) runs in a child process, so the
 resident memory sampled here is the client's alone. Every request must end
 with its one right body or one of the documented exceptions; afterwards the
 pool must be idle and, once the session is closed, no socket, task or
-transport may be left. The RSS and the number of blocks Python has
-allocated (``sys.getallocatedblocks``: objects that stay alive, whatever the
-allocator does with freed memory) are sampled about ten times a second; their
-slopes after the warm-up (the first fifth of the requests) are fitted by
-least squares and reported per 10,000 requests. The run fails on a wrong
+transport may be left. The requests run in rounds (20 by default); between
+two rounds, when every request is over and the pool is idle, the RSS and the
+number of blocks Python has allocated (``sys.getallocatedblocks``: objects
+that stay alive) are read after a garbage collection. Their slopes over the
+rounds after the warm-up (the first fifth) are fitted by least squares and
+reported per 10,000 requests; the peak RSS is sampled ten times a second
+during the run. The run fails on a wrong
 body, an undocumented exception, a leak, or slopes above ``--max-slope``
 (RSS, KiB) or ``--max-blocks-slope``.
 """
@@ -38,7 +40,7 @@ from fault_server import FaultServer, expected_body  # noqa: E402
 from reliability_helpers import live_transports, socket_fds  # noqa: E402
 
 SEED = 20240611
-SAMPLE_EVERY = 0.1  # seconds between RSS samples
+SAMPLE_EVERY = 0.1  # seconds between samples of the peak RSS
 
 
 def _rss_kib() -> int:
@@ -76,11 +78,11 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
 
     documented = (ClientConnectionError, ClientPayloadError, asyncio.TimeoutError)
     tally: Counter[str] = Counter()
-    samples: list[tuple[int, int, int]] = []  # (requests done, RSS KiB, blocks)
-    done = 0
+    peak = 0
+    quiet: list[tuple[int, int, int]] = []  # (requests done, RSS KiB, blocks) between rounds
+    running = True
 
     async def worker(session: ClientSession, items: range) -> None:
-        nonlocal done
         for n in items:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/item/{n}") as resp:
@@ -91,11 +93,11 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
                 if resp.status != 200 or body != expected_body(n):
                     raise AssertionError(f"wrong answer for item {n}: {resp.status}")
                 tally["ok"] += 1
-            done += 1
 
     async def sampler() -> None:
-        while True:
-            samples.append((done, _rss_kib(), sys.getallocatedblocks()))
+        nonlocal peak
+        while running:
+            peak = max(peak, _rss_kib())
             await asyncio.sleep(SAMPLE_EVERY)
 
     gc.collect()
@@ -104,12 +106,18 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
     started = time.perf_counter()
     connector = TCPConnector(limit=100, keepalive_timeout=30)
     timeout = ClientTimeout(total=10, sock_read=0.25)
+    per_round = args.requests // args.rounds
     async with ClientSession(connector=connector, timeout=timeout) as session:
         sampling = asyncio.create_task(sampler())
-        shares = [range(i, args.requests, args.tasks) for i in range(args.tasks)]
-        await asyncio.gather(*(worker(session, share) for share in shares))
-        sampling.cancel()
-        samples.append((done, _rss_kib(), sys.getallocatedblocks()))
+        for round_ in range(args.rounds):
+            first = round_ * per_round
+            shares = [range(first + i, first + per_round, args.tasks) for i in range(args.tasks)]
+            await asyncio.gather(*(worker(session, share) for share in shares))
+            # A quiet point: every request of the round is over, the pool idle.
+            gc.collect()
+            quiet.append((first + per_round, _rss_kib(), sys.getallocatedblocks()))
+        running = False
+        await sampling
         stats = repr(connector)
     elapsed = time.perf_counter() - started
     for _ in range(5):
@@ -120,21 +128,20 @@ async def _soak(args: argparse.Namespace, port: int) -> dict[str, object]:
         "tasks": len([t for t in asyncio.all_tasks() - tasks_before if not t.done()]),
         "transports": len(live_transports()),
     }
-    warm = [p for p in samples if p[0] >= args.requests // 5]
+    warm = quiet[max(1, len(quiet) // 5) :]  # the first rounds fill caches and arenas
+    done = per_round * args.rounds
     return {
-        "requests": args.requests,
+        "requests": done,
         "tasks": args.tasks,
+        "rounds": args.rounds,
         "seconds": round(elapsed, 1),
-        "requests_per_second": round(args.requests / elapsed),
+        "requests_per_second": round(done / elapsed),
         "outcomes": dict(tally),
-        "rss_kib_after_warmup": warm[0][1] if warm else None,
-        "rss_kib_end": samples[-1][1],
-        "rss_kib_peak": max(r for _, r, _ in samples),
+        "rss_kib_between_rounds": [r for _, r, _ in quiet],
+        "rss_kib_peak": max(peak, *(r for _, r, _ in quiet)),
         "rss_slope_kib_per_10k_requests": round(_slope([(x, r) for x, r, _ in warm]), 2),
-        "blocks_after_warmup": warm[0][2] if warm else None,
-        "blocks_end": samples[-1][2],
+        "blocks_between_rounds": [b for _, _, b in quiet],
         "blocks_slope_per_10k_requests": round(_slope([(x, b) for x, _, b in warm]), 1),
-        "rss_samples": len(samples),
         "leaks": leaks,
         "pool_at_end": stats,
     }
@@ -144,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=20, help="quiet points where memory is read")
     parser.add_argument("--max-slope", type=float, default=512.0, help="RSS KiB per 10k requests")
     parser.add_argument(
         "--max-blocks-slope", type=float, default=200.0, help="Python blocks per 10k requests"
