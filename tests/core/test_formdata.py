@@ -14,9 +14,10 @@ from yarl import URL
 
 from lamella_core import ClientSession
 from lamella_core._content.bodies import request_body
+from lamella_core._content.file_payloads import IOPayload
 from lamella_core._content.formdata import FormData
 from lamella_core._content.multipart import MultipartWriter
-from lamella_core._content.payloads import CHUNK_SIZE, IOPayload
+from lamella_core._content.payloads import CHUNK_SIZE
 
 # --- a server that parses forms -----------------------------------------------------
 

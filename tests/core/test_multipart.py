@@ -17,13 +17,8 @@ from yarl import URL
 from lamella_core import ClientSession
 from lamella_core._content.disposition import content_disposition_header
 from lamella_core._content.multipart import MultipartWriter
-from lamella_core._content.payloads import (
-    CHUNK_SIZE,
-    BytesPayload,
-    Payload,
-    StringPayload,
-    payload_for,
-)
+from lamella_core._content.payload_registry import payload_for
+from lamella_core._content.payloads import CHUNK_SIZE, BytesPayload, Payload, StringPayload
 
 
 async def _collect(payload: Payload) -> bytes:

@@ -38,7 +38,7 @@ from lamella_core import (
     get_payload,
     payload_type,
 )
-from lamella_core._content.payloads import Order, PayloadLookupError, PayloadRegistry
+from lamella_core._content.payload_registry import Order, PayloadLookupError, PayloadRegistry
 
 
 @dataclasses.dataclass

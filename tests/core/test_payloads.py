@@ -23,20 +23,18 @@ from yarl import URL
 
 from lamella_core import ClientSession
 from lamella_core._content.bodies import request_body
+from lamella_core._content.compression import CompressedPayload, compress_coding, compress_payload
+from lamella_core._content.file_payloads import IOPayload
 from lamella_core._content.formdata import FormData
 from lamella_core._content.multipart import MultipartWriter
+from lamella_core._content.payload_registry import payload_for
 from lamella_core._content.payloads import (
     CHUNK_SIZE,
     AsyncIterablePayload,
     BytesPayload,
-    CompressedPayload,
-    IOPayload,
     JsonPayload,
     Payload,
     StringPayload,
-    compress_coding,
-    compress_payload,
-    payload_for,
 )
 
 # --- a server that reports what it received ----------------------------------------

@@ -17,23 +17,22 @@ from ._client.response import ClientResponse
 from ._client.session import ClientSession
 from ._client.upload import UploadTracker
 from ._content.empty_stream import EMPTY_PAYLOAD
-from ._content.payloads import (
-    PAYLOAD_REGISTRY,
-    AsyncIterablePayload,
+from ._content.file_payloads import (
     BufferedReaderPayload,
     BytesIOPayload,
-    BytesPayload,
     IOBasePayload,
     IOPayload,
+    TextIOPayload,
+)
+from ._content.payload_registry import PAYLOAD_REGISTRY, Order, get_payload, payload_type
+from ._content.payloads import (
+    AsyncIterablePayload,
+    BytesPayload,
     JsonBytesPayload,
     JsonPayload,
-    Order,
     Payload,
     StringIOPayload,
     StringPayload,
-    TextIOPayload,
-    get_payload,
-    payload_type,
 )
 from ._content.streams import StreamReader
 from ._content.zlib_backend import set_zlib_backend

@@ -19,14 +19,9 @@ from multidict import CIMultiDict, istr
 from yarl import URL
 
 from lamella_core._content.bodies import request_body
+from lamella_core._content.compression import compress_coding, compress_payload
 from lamella_core._content.decoders import ContentDecoder
-from lamella_core._content.payloads import (
-    JsonBytesPayload,
-    JsonPayload,
-    Payload,
-    compress_coding,
-    compress_payload,
-)
+from lamella_core._content.payloads import JsonBytesPayload, JsonPayload, Payload
 from lamella_core._http import HttpVersion
 from lamella_core._limits import ClientLimits
 from lamella_core._pool.http11 import ParserLimits

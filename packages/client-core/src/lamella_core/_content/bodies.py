@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .formdata import FormData
-from .payloads import Payload, PayloadLookupError, registered_payload
+from .payload_registry import PayloadLookupError, registered_payload
+from .payloads import Payload
 
 __all__ = ["request_body"]
 

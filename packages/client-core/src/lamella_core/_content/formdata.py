@@ -17,8 +17,10 @@ from urllib.parse import urlencode
 
 from multidict import MultiDict, MultiDictProxy
 
+from .file_payloads import IOPayload
 from .multipart import MultipartWriter
-from .payloads import BytesPayload, IOPayload, Payload, StringPayload, guess_filename, payload_for
+from .payload_registry import payload_for
+from .payloads import BytesPayload, Payload, StringPayload, guess_filename
 
 __all__ = ["FormData"]
 

@@ -30,8 +30,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
+from .compression import new_compressor
 from .disposition import BAD_HEADER_CHARS, CONTROL_CHARS, is_token
-from .payloads import JsonPayload, Payload, StringPayload, _compressor, payload_for
+from .payload_registry import payload_for
+from .payloads import JsonPayload, Payload, StringPayload
 
 __all__ = ["MultipartWriter"]
 
@@ -246,7 +248,7 @@ def _encodings(part: Payload) -> tuple[str, str]:
 async def _encoded(part: Payload, coding: str, transfer: str) -> AsyncIterator[bytes]:
     """A part's body, compressed then transfer-encoded as its headers say."""
     # aiohttp's multipart reader expects raw deflate (no zlib header) in parts.
-    compressor = _compressor(coding, raw_deflate=True) if coding else None
+    compressor = new_compressor(coding, raw_deflate=True) if coding else None
     leftover = b""
     stream = part.chunks()
     done = False

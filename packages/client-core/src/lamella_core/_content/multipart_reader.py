@@ -33,7 +33,8 @@ from lamella_core.exceptions import ClientPayloadError, MultipartLimitExceeded
 
 from .decoders import ZlibDecoder
 from .disposition import content_disposition_filename, parse_content_disposition
-from .payloads import AsyncIterablePayload, Order, payload_type
+from .payload_registry import Order, payload_type
+from .payloads import AsyncIterablePayload
 from .streams import StreamReader
 
 __all__ = ["BodyPartReader", "BodyPartReaderPayload", "MultipartReader", "MultipartResponseWrapper"]

@@ -2,178 +2,48 @@
 
 A payload either holds its bytes (``data``: sent in the same ``write`` as
 the head when small) or streams them through ``chunks()``. A streamed
-payload still has a ``size`` when it is knowable (a file on disk, a
-seekable buffer), so the request carries Content-Length; otherwise ``size``
-is None and the body goes out chunked. ``reusable`` payloads can be sent
-again after a 307/308 redirect or a retry: in-memory bodies always, file
-bodies when they can seek back to where they started, async iterables never.
+payload still has a ``size`` when it is knowable, so the request carries
+Content-Length; otherwise ``size`` is None and the body goes out chunked.
+``reusable`` payloads can be sent again after a 307/308 redirect or a retry:
+in-memory bodies always, file bodies when they can seek back to where they
+started, async iterables never.
 
-Files are read in pieces of at most ``CHUNK_SIZE`` bytes, in the default
-executor unless they are in-memory buffers (reads may block on disk), so a
-body is never held whole in memory unless the caller handed it over that
-way. Which class wraps which value is looked up in ``PAYLOAD_REGISTRY``,
-aiohttp's registry, so a type registered with ``payload_type`` can be sent
-as ``data=``, a form field or a multipart part. A
-regular file opened in binary mode also offers ``sendfile_source()``, so a
-plain TCP connection can hand it to the kernel (``loop.sendfile``) without
-reading it into Python at all.
+This module holds the base class and the in-memory and streamed payloads;
+file objects are in ``file_payloads``, the registry that picks a class for a
+value in ``payload_registry``, compression in ``compression``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import io
 import json
 import os
-import stat
-import threading
-import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from multidict import CIMultiDict
 
-from . import zlib_backend
 from .disposition import content_disposition_header
 from .streams import StreamReader
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
 __all__ = [
     "CHUNK_SIZE",
-    "PAYLOAD_REGISTRY",
     "AsyncIterablePayload",
-    "BufferedReaderPayload",
-    "BytesIOPayload",
     "BytesPayload",
-    "CompressedPayload",
-    "IOBasePayload",
-    "IOPayload",
     "JsonBytesPayload",
     "JsonPayload",
-    "Order",
     "Payload",
-    "PayloadLookupError",
-    "PayloadRegistry",
     "StreamReaderPayload",
     "StringIOPayload",
     "StringPayload",
-    "TextIOPayload",
-    "compress_coding",
-    "compress_payload",
-    "get_payload",
     "guess_filename",
-    "payload_for",
-    "payload_type",
-    "register_payload",
-    "registered_payload",
 ]
 
 # 256 KiB: each piece of a real file costs a trip through the executor.
 CHUNK_SIZE = 256 * 1024
-_OCTETS = "application/octet-stream"
+OCTETS = "application/octet-stream"
 _UNSET: Any = object()  # no content_type argument, as opposed to None
-
-
-# --- the registry ----------------------------------------------------------------------
-
-
-class PayloadLookupError(LookupError):
-    """No payload factory is registered for a value's type."""
-
-
-class Order(enum.StrEnum):
-    """Where a factory goes in the registry's search: before, among or after the rest."""
-
-    normal = "normal"
-    try_first = "try_first"
-    try_last = "try_last"
-
-
-_Factory = Callable[..., "Payload"]
-
-
-class PayloadRegistry:
-    """Which payload class wraps a value of which type, searched in registration order.
-
-    ``try_first`` factories are tried before the rest, then the exact type
-    of the value is looked up, then ``isinstance`` is tried on the ``normal``
-    factories and finally on the ``try_last`` ones.
-    """
-
-    __slots__ = ("_first", "_normal", "_last", "_exact")
-
-    def __init__(self) -> None:
-        self._first: list[tuple[_Factory, Any]] = []
-        self._normal: list[tuple[_Factory, Any]] = []
-        self._last: list[tuple[_Factory, Any]] = []
-        self._exact: dict[type, _Factory] = {}
-
-    def get(self, data: Any, *args: Any, **kwargs: Any) -> Payload:
-        """Wrap ``data`` with the factory registered for its type.
-
-        Raises:
-            PayloadLookupError: no factory takes ``data``.
-        """
-        for factory, types in self._first:
-            if isinstance(data, types):
-                return factory(data, *args, **kwargs)
-        exact = self._exact.get(type(data))
-        if exact is not None:
-            return exact(data, *args, **kwargs)
-        if isinstance(data, Payload):
-            return data
-        for factory, types in (*self._normal, *self._last):
-            if isinstance(data, types):
-                return factory(data, *args, **kwargs)
-        raise PayloadLookupError(f"No payload is registered for {type(data).__name__}")
-
-    def register(self, factory: _Factory, type: Any, *, order: Order = Order.normal) -> None:
-        """Make ``factory(value, *args, **kwargs)`` wrap values of ``type`` (a type or a tuple).
-
-        Raises:
-            ValueError: ``order`` is not an ``Order``.
-        """
-        if order is Order.try_first:
-            self._first.append((factory, type))
-        elif order is Order.normal:
-            self._normal.append((factory, type))
-            for exact in type if isinstance(type, tuple) else (type,):
-                self._exact[exact] = factory
-        elif order is Order.try_last:
-            self._last.append((factory, type))
-        else:
-            raise ValueError(f"Unsupported order {order!r}")
-
-
-PAYLOAD_REGISTRY = PayloadRegistry()
-
-
-def get_payload(data: Any, *args: Any, **kwargs: Any) -> Payload:
-    """Wrap ``data`` as a payload through ``PAYLOAD_REGISTRY``.
-
-    Raises:
-        PayloadLookupError: no factory takes ``data``.
-    """
-    return PAYLOAD_REGISTRY.get(data, *args, **kwargs)
-
-
-def register_payload(factory: _Factory, type: Any, *, order: Order = Order.normal) -> None:
-    """Register ``factory`` for values of ``type`` in ``PAYLOAD_REGISTRY``."""
-    PAYLOAD_REGISTRY.register(factory, type, order=order)
-
-
-class payload_type:
-    """Class decorator: ``@payload_type(MyType)`` registers the payload class for ``MyType``."""
-
-    def __init__(self, type: Any, *, order: Order = Order.normal) -> None:
-        self.type = type
-        self.order = order
-
-    def __call__(self, factory: _F) -> _F:
-        register_payload(factory, self.type, order=self.order)
-        return factory
 
 
 # --- the payload classes -----------------------------------------------------------------
@@ -192,7 +62,7 @@ class Payload:
     """
 
     __slots__ = ("content_type", "_size", "_headers", "_value", "_filename", "_encoding")
-    _default_content_type = _OCTETS
+    _default_content_type = OCTETS
 
     def __init__(
         self,
@@ -211,7 +81,7 @@ class Payload:
         if self._headers is not None and "Content-Type" in self._headers:
             content_type = self._headers["Content-Type"]
         elif content_type is _UNSET or content_type is None:
-            content_type = _guess_type(filename) or self._default_content_type
+            content_type = guess_type(filename) or self._default_content_type
         self.content_type: str | None = content_type
 
     def __repr__(self) -> str:
@@ -392,7 +262,7 @@ class BytesPayload(Payload):
     def __init__(self, value: bytes | bytearray | memoryview, *args: Any, **kwargs: Any) -> None:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"value argument must be byte-ish, not {type(value)!r}")
-        kwargs.setdefault("content_type", _OCTETS)
+        kwargs.setdefault("content_type", OCTETS)
         super().__init__(bytes(value), *args, **kwargs)
         self._size = len(self._value)
 
@@ -501,7 +371,7 @@ class AsyncIterablePayload(Payload):
             raise RuntimeError("A streamed request body can be sent only once")
         self._consumed = True
         async for piece in self._value:
-            yield _as_bytes(piece)
+            yield as_bytes(piece)
 
 
 class StreamReaderPayload(AsyncIterablePayload):
@@ -509,258 +379,15 @@ class StreamReaderPayload(AsyncIterablePayload):
 
     __slots__ = ()
 
-    def __init__(self, value: StreamReader | _Relayable, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, value: StreamReader | Relayable, *args: Any, **kwargs: Any) -> None:
         super().__init__(value.iter_any(), *args, **kwargs)
 
 
-class IOPayload(Payload):
-    """A file-like object streamed in pieces of at most ``CHUNK_SIZE`` bytes.
-
-    aiohttp's ``IOBasePayload``. The size is taken from ``os.fstat`` (or
-    from the buffer of an ``io.BytesIO``), so Content-Length can be sent;
-    every read of anything but an in-memory buffer runs in the executor,
-    as a file object may block on a disk or a decompressor. A seekable file
-    is rewound to where it started before each send, which makes it
-    reusable. Text files are encoded piece by piece and have no known size.
-    ``close()`` closes the file, as aiohttp does after a request.
-    ``disposition`` is the Content-Disposition type the file gets as a part
-    of a multipart body that is not a form (None: none).
-    """
-
-    __slots__ = ("_start", "_text", "_blocking", "_consumed", "_lock", "disposition")
-
-    def __init__(
-        self, value: Any, disposition: str | None = "attachment", *args: Any, **kwargs: Any
-    ) -> None:
-        if kwargs.get("filename") is None:
-            kwargs["filename"] = guess_filename(value)
-        text = isinstance(value, io.TextIOBase)
-        encoding = kwargs.get("encoding") or getattr(value, "encoding", None) or "utf-8"
-        if text:
-            kwargs["encoding"] = encoding
-        if kwargs.get("content_type") is None and not _guess_type(kwargs["filename"]):
-            kwargs["content_type"] = f"text/plain; charset={encoding}" if text else _OCTETS
-        super().__init__(value, *args, **kwargs)
-        self.disposition = disposition
-        self._text = text
-        self._blocking = not isinstance(value, (io.BytesIO, io.StringIO))
-        self._lock = threading.Lock()
-        self._consumed = False
-        self._start: int | None = None
-        try:
-            if value.seekable():
-                self._start = value.tell()
-        except (AttributeError, OSError, ValueError):
-            pass
-        if self._start is not None and not text:
-            self._size = _remaining_size(value, self._start)
-
-    @property
-    def reusable(self) -> bool:
-        return self._start is not None
-
-    @property
-    def consumed(self) -> bool:
-        return self._consumed and self._start is None
-
-    @property
-    def autoclose(self) -> bool:
-        return False
-
-    def sendfile_source(self) -> tuple[Any, int, int] | None:
-        start, size = self._start, self._size
-        if self._text or start is None or size is None:
-            return None
-        try:
-            if not stat.S_ISREG(os.fstat(self._value.fileno()).st_mode):
-                return None
-        except (AttributeError, OSError, ValueError):
-            return None
-        self._consumed = True
-        return self._value, start, size
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        file, size, start = self._value, self._size, self._start
-        if start is None and self._consumed:
-            raise RuntimeError("A file that cannot seek can be sent only once")
-        self._consumed = True
-        loop = asyncio.get_running_loop()
-        # utf-8 needs at most 4 bytes a character: keep encoded pieces under CHUNK_SIZE.
-        want = CHUNK_SIZE // 4 if self._text else CHUNK_SIZE
-        left = size
-        position = start  # each send keeps its own place: an abandoned one may still read
-        while left is None or left > 0:
-            n = want if left is None else min(want, left)
-            if self._blocking:
-                piece, position = await loop.run_in_executor(
-                    None, _read, file, self._lock, n, position
-                )
-            else:
-                piece, position = _read(file, self._lock, n, position)
-            if not piece:
-                if left:
-                    raise OSError(f"{self._filename or 'the file'} shrank while being sent")
-                return
-            out = piece.encode(self._encoding or "utf-8") if self._text else _as_bytes(piece)
-            if left is not None:
-                left -= len(out)
-            yield out
-
-    async def close(self) -> None:
-        close = getattr(self._value, "close", None)  # any object with .read is accepted
-        if close is not None:
-            close()
-
-
-IOBasePayload = IOPayload
-
-
-class TextIOPayload(IOPayload):
-    """A text file (``io.TextIOBase``), encoded as it is read."""
-
-    __slots__ = ()
-
-
-class BytesIOPayload(IOPayload):
-    """An ``io.BytesIO``, sent from its current position."""
-
-    __slots__ = ()
-
-
-class BufferedReaderPayload(IOPayload):
-    """A file opened in binary mode (``io.BufferedReader``, ``io.BufferedRandom``)."""
-
-    __slots__ = ()
-
-
 @runtime_checkable
-class _Readable(Protocol):
-    def read(self, size: int = ..., /) -> Any: ...
+class Relayable(Protocol):
+    """What a response's stream offers to be relayed as a body: ``iter_any()``."""
 
-
-@runtime_checkable
-class _Relayable(Protocol):
     def iter_any(self) -> AsyncIterator[bytes]: ...
-
-
-PAYLOAD_REGISTRY.register(BytesPayload, (bytes, bytearray, memoryview))
-PAYLOAD_REGISTRY.register(StringPayload, str)
-PAYLOAD_REGISTRY.register(StringIOPayload, io.StringIO)
-PAYLOAD_REGISTRY.register(TextIOPayload, io.TextIOBase)
-PAYLOAD_REGISTRY.register(BytesIOPayload, io.BytesIO)
-PAYLOAD_REGISTRY.register(BufferedReaderPayload, (io.BufferedReader, io.BufferedRandom))
-PAYLOAD_REGISTRY.register(IOPayload, io.IOBase)
-PAYLOAD_REGISTRY.register(StreamReaderPayload, StreamReader)
-# Last, so that a more specific registration of an async iterable wins.
-PAYLOAD_REGISTRY.register(AsyncIterablePayload, AsyncIterable, order=Order.try_last)
-# Objects shaped like a response's stream, then any other object with
-# read(): a file-like object that is no io.IOBase.
-PAYLOAD_REGISTRY.register(StreamReaderPayload, _Relayable, order=Order.try_last)
-PAYLOAD_REGISTRY.register(IOPayload, _Readable, order=Order.try_last)
-
-
-def payload_for(data: Any, *, encoding: str = "utf-8") -> Payload:
-    """Wrap one value as a payload: a body, a form field or a multipart part.
-
-    The value goes through ``PAYLOAD_REGISTRY``, so a type registered with
-    ``payload_type`` is accepted everywhere a body is. Forms (mappings,
-    pairs, ``FormData``) are for a request's ``data=`` only;
-    ``bodies.request_body`` adds them.
-
-    Args:
-        data: anything the registry takes (bytes-like, str, a file-like
-            object, an async iterable, a response's stream, a payload).
-        encoding: the charset for a str body.
-
-    Raises:
-        TypeError: no payload is registered for ``data``.
-    """
-    try:
-        return registered_payload(data, encoding=encoding)
-    except PayloadLookupError:
-        raise TypeError(f"Cannot send a request body of type {type(data).__name__}") from None
-
-
-def registered_payload(data: Any, *, encoding: str = "utf-8") -> Payload:
-    """``get_payload(data)``, with text encoded in ``encoding``.
-
-    Raises:
-        PayloadLookupError: no payload is registered for ``data``.
-    """
-    if encoding != "utf-8" and isinstance(data, (str, io.StringIO)):
-        text = data if isinstance(data, str) else data.read()
-        return StringPayload(text, encoding=encoding)
-    return PAYLOAD_REGISTRY.get(data)
-
-
-# --- compression -----------------------------------------------------------------
-
-
-class CompressedPayload(Payload):
-    """A streamed body compressed piece by piece as it is sent (size unknown)."""
-
-    __slots__ = ("_inner", "_coding")
-
-    def __init__(self, inner: Payload, coding: str) -> None:
-        super().__init__(None, content_type=inner.content_type)
-        self._inner = inner
-        self._coding = coding
-        if inner._headers is not None:
-            self._headers = inner._headers.copy()
-
-    @property
-    def reusable(self) -> bool:
-        return self._inner.reusable
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        compressor = _compressor(self._coding)
-        async for piece in self._inner.chunks():
-            out = compressor.compress(piece)
-            if out:
-                yield out
-        yield compressor.flush()
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def compress_coding(compress: bool | str | None) -> str | None:
-    """The Content-Encoding that aiohttp's ``compress=`` names: True is deflate."""
-    if compress is None or compress is False:
-        return None
-    return "deflate" if compress is True else str(compress).lower()
-
-
-def compress_payload(payload: Payload, coding: str) -> Payload:
-    """Compress a body with ``deflate`` (zlib) or ``gzip``; the caller sets Content-Encoding.
-
-    An in-memory body is compressed once and stays in memory (with a size);
-    a streamed body is compressed as it is read, never held whole.
-
-    Raises:
-        ValueError: ``coding`` is neither deflate nor gzip.
-    """
-    compressor = _compressor(coding)
-    data = payload.data
-    if data is None:
-        return CompressedPayload(payload, coding)
-    out = BytesPayload(
-        compressor.compress(data) + compressor.flush(), content_type=payload.content_type
-    )
-    if payload._headers is not None:
-        out._headers = payload._headers.copy()
-    return out
-
-
-def _compressor(coding: str, *, raw_deflate: bool = False) -> Any:
-    coding = coding.lower()
-    if coding == "deflate":
-        return zlib_backend.module.compressobj(
-            wbits=-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS
-        )
-    if coding == "gzip":
-        return zlib_backend.module.compressobj(wbits=16 + zlib.MAX_WBITS)
-    raise ValueError(f"Cannot compress a request body with {coding!r}: use deflate or gzip")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -774,7 +401,7 @@ def guess_filename(obj: Any, default: str | None = None) -> str | None:
     return default
 
 
-def _guess_type(filename: str | None) -> str | None:
+def guess_type(filename: str | None) -> str | None:
     if not filename:
         return None
     import mimetypes  # on demand: reads the system's type maps
@@ -782,35 +409,7 @@ def _guess_type(filename: str | None) -> str | None:
     return mimetypes.guess_type(filename)[0]
 
 
-def _remaining_size(file: Any, start: int) -> int | None:
-    """The bytes left from ``start``: from ``fstat`` for a regular file, from the
-    buffer of an ``io.BytesIO``; None for anything else (it is sent chunked)."""
-    if isinstance(file, io.BytesIO):
-        return max(file.getbuffer().nbytes - start, 0)
-    try:
-        st = os.fstat(file.fileno())
-    except (AttributeError, OSError, ValueError):
-        return None
-    return max(st.st_size - start, 0) if stat.S_ISREG(st.st_mode) else None
-
-
-def _read(
-    file: Any, lock: threading.Lock, size: int, position: int | None
-) -> tuple[Any, int | None]:
-    """Read up to ``size`` from ``position`` (where the file is, when None), and the
-    position after: one executor job.
-
-    Under ``lock``, so that a send abandoned mid-read (a redirect answered before the
-    body was sent) cannot move the file under the send that replaces it.
-    """
-    with lock:
-        if position is None:
-            return file.read(size), None
-        file.seek(position)
-        return file.read(size), file.tell()
-
-
-def _as_bytes(piece: object) -> bytes:
+def as_bytes(piece: object) -> bytes:
     if isinstance(piece, str):
         return piece.encode("utf-8")
     if isinstance(piece, (bytes, bytearray, memoryview)):
