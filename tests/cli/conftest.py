@@ -9,6 +9,8 @@ WebSocket routes) and a tiny recording forward proxy.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import ssl
 import threading
 from collections.abc import Iterator
@@ -128,8 +130,33 @@ async def ws_fail(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+DIGEST_USER, DIGEST_PASSWORD, DIGEST_REALM = "ann", "s3cret", "cli"
+
+
+async def digest(request: web.Request) -> web.Response:
+    """A resource behind Digest authentication (RFC 7616, MD5, qop=auth), checked in full."""
+    nonce = "cli-nonce"
+    challenge = f'Digest realm="{DIGEST_REALM}", qop="auth", nonce="{nonce}", algorithm=MD5'
+    given = request.headers.get("Authorization", "")
+    if not given.startswith("Digest "):
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+    pairs = re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]*))', given[7:])
+    fields = {name: quoted or bare for name, quoted, bare in pairs}
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    ha1 = md5(f"{DIGEST_USER}:{DIGEST_REALM}:{DIGEST_PASSWORD}")
+    ha2 = md5(f"{request.method}:{fields.get('uri', '')}")
+    expected = md5(f"{ha1}:{nonce}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+    if fields.get("username") != DIGEST_USER or fields.get("response") != expected:
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+    return web.Response(text="welcome")
+
+
 def make_app() -> web.Application:
     app = web.Application()
+    app.router.add_get("/digest", digest)
     app.router.add_route("*", "/echo", echo)
     app.router.add_get("/status/{code}", status)
     app.router.add_get("/redirect/{n}", redirect)

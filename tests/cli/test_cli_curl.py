@@ -205,3 +205,27 @@ def test_form_query_data_parses_back(servers: Servers) -> None:
     body = seen["body"]
     assert isinstance(body, str)
     assert parse_qs(body) == {"msg": ["a+b=c&d"]}
+
+
+def test_digest_answers_the_challenge_with_the_users_credentials(servers: Servers) -> None:
+    result = lamella("--digest", "-u", "ann:s3cret", f"{servers.http}/digest")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "welcome"
+
+
+def test_digest_with_a_wrong_password_gets_the_401(servers: Servers) -> None:
+    result = lamella("--digest", "-u", "ann:wrong", "-f", f"{servers.http}/digest")
+    assert result.returncode == 22, result.stderr
+    assert "401" in result.stderr
+
+
+def test_digest_needs_credentials(servers: Servers) -> None:
+    result = lamella("--digest", f"{servers.http}/digest")
+    assert result.returncode == 2
+    assert "--digest: give the credentials with -u" in result.stderr
+
+
+def test_without_digest_the_credentials_go_as_basic(servers: Servers) -> None:
+    result = lamella("-u", "ann:s3cret", f"{servers.http}/digest")
+    assert result.returncode == 0  # a 401 without -f is a transfer, as in curl
+    assert result.stdout != "welcome"

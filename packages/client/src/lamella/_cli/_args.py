@@ -74,6 +74,7 @@ class Options:
     head_only: bool = False
     follow: bool = True
     user: tuple[str, str] | None = None
+    digest: bool = False
     cookie_file: str | None = None
     cookie_jar: str | None = None
     timeout: float | None = None
@@ -136,7 +137,12 @@ def _common(parser: argparse.ArgumentParser, groups: Groups) -> None:
         request,
         ("-A", "--user-agent", "NAME", "send User-Agent: NAME"),
         ("-e", "--referer", "URL", "send Referer: URL"),
-        ("-u", "--user", "USER:PASSWORD", "Basic authentication with these credentials"),
+        ("-u", "--user", "USER:PASSWORD", "authenticate with these credentials (Basic)"),
+    )
+    request.add_argument(
+        "--digest",
+        action="store_true",
+        help="with -u: HTTP Digest authentication (RFC 7616) instead of Basic",
     )
     connection = groups["connection"]
     connection.add_argument(
@@ -355,6 +361,9 @@ def parse(argv: list[str]) -> Options:
         if not colon:
             parser.error("-u: expected USER:PASSWORD")
         options.user = (user, password)
+    elif ns.digest:
+        parser.error("--digest: give the credentials with -u USER:PASSWORD")
+    options.digest = ns.digest
     if command == "ws":
         options.wait = ns.wait
         return options

@@ -92,15 +92,16 @@ async def run_http(options: Options) -> int:
         async with lamella.ClientSession(
             timeout=timeout, trace_configs=traces, cookie_jar=jar, retry=retry
         ) as session:
+            headers, middlewares = credentials(options)
             async with session.request(
                 options.method,
                 options.url,
-                headers=options.headers,
+                headers=headers,
                 data=_form(options) if options.form else options.data,
                 proxy=options.proxy,
                 ssl=not options.insecure,
-                auth=lamella.BasicAuth(*options.user) if options.user else None,
                 allow_redirects=options.follow,
+                middlewares=middlewares,
             ) as resp:
                 status = await _respond(resp, options, out, err, report)
                 timeline.finish()
@@ -120,6 +121,18 @@ async def run_http(options: Options) -> int:
     if options.timings:
         timeline.write(sys.stderr, err)
     return status
+
+
+def credentials(
+    options: Options,
+) -> tuple[list[tuple[str, str]], tuple[lamella.ClientMiddlewareType, ...]]:
+    """The request's headers and middlewares for ``-u`` (Basic) or ``-u --digest``."""
+    if options.user is None:
+        return options.headers, ()
+    if options.digest:
+        return options.headers, (lamella.DigestAuthMiddleware(*options.user),)
+    basic = ("Authorization", lamella.encode_basic_auth(*options.user))
+    return [*options.headers, basic], ()
 
 
 def _load_jar(options: Options) -> lamella.CookieJar | None:

@@ -25,7 +25,7 @@ import lamella
 
 from ._args import CONNECT_TIMEOUT, Options
 from ._errors import EXIT_ERROR, EXIT_TIMEOUT, Reporter, explain
-from ._http import print_request_head, print_response_head
+from ._http import credentials, print_request_head, print_response_head
 from ._style import DIM, GREEN, MAGENTA, Style
 
 if TYPE_CHECKING:
@@ -95,14 +95,16 @@ async def run_ws(options: Options) -> int:
     timeout = lamella.ClientTimeout(total=None, sock_connect=connect)
     traces = [_tracer(err)] if options.verbose else []
     try:
-        async with lamella.ClientSession(timeout=timeout, trace_configs=traces) as session:
+        headers, middlewares = credentials(options)
+        async with lamella.ClientSession(
+            timeout=timeout, trace_configs=traces, middlewares=middlewares
+        ) as session:
             async with asyncio.timeout(options.timeout):
                 ws: ClientWebSocketResponse = await session.ws_connect(
                     options.url,
-                    headers=options.headers,
+                    headers=headers,
                     proxy=options.proxy,
                     ssl=not options.insecure,
-                    auth=lamella.BasicAuth(*options.user) if options.user else None,
                 )
             async with ws:
                 if options.verbose or err.is_tty:
