@@ -21,10 +21,11 @@ from pathlib import Path
 
 import pytest
 import trustme
-from hypercorn.asyncio import serve
 from h2_helpers import H2Server, make_app
+from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from yarl import URL
+
 
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:

@@ -60,7 +60,9 @@ def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[Non
             status, body = 302, b""
             headers.append((b"location", b"/"))
         elif path == "/large":
-            size = int(dict(x.split("=") for x in scope["query_string"].decode().split("&"))["size"])
+            size = int(
+                dict(x.split("=") for x in scope["query_string"].decode().split("&"))["size"]
+            )
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             block = b"x" * 65536
             while size > 0:

@@ -350,6 +350,7 @@ class AbstractConnection(ABC):
         multiplexed protocol waits here for the peer's settings (HTTP/2's
         ``SETTINGS`` frame), which say how many exchanges it may carry.
         """
+        return
 
     @abstractmethod
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:

@@ -184,7 +184,8 @@ class H2Exchange(AbstractExchange):
         h2conn = self._conn.h2
         try:
             while self._outbox:
-                room = min(h2conn.local_flow_control_window(stream_id), h2conn.max_outbound_frame_size)
+                window = h2conn.local_flow_control_window(stream_id)
+                room = min(window, h2conn.max_outbound_frame_size)
                 if room <= 0:
                     break
                 piece = bytes(self._outbox[:room])
@@ -240,7 +241,9 @@ class H2Exchange(AbstractExchange):
         assert waiter is not None
         head = self._head_waiter
         if not waiter.done() and not head.done():
-            await asyncio.wait((waiter, head), timeout=_CONTINUE_WAIT, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (waiter, head), timeout=_CONTINUE_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
             if not waiter.done() and not head.done():
                 waiter.set_result(True)
         return waiter.done() and not waiter.cancelled() and waiter.result()
@@ -313,7 +316,8 @@ class H2Exchange(AbstractExchange):
             return
         for name, value in fields:
             if len(name) + len(value) + 2 > max_field:
-                self._fail(HeadLimitSignal("max_field_size", max_field, len(name) + len(value) + 2), None)
+                size = len(name) + len(value) + 2
+                self._fail(HeadLimitSignal("max_field_size", max_field, size), None)
                 return
         status = _status(headers)
         codings = tuple(value for name, value in fields if name == b"content-encoding")
@@ -407,7 +411,9 @@ class H2Exchange(AbstractExchange):
         head_error.stale_connection = refused  # refused streams were never processed
         self._fail(
             head_error,
-            ClientPayloadError(f"Response payload is not completed: stream reset by the server ({name})"),
+            ClientPayloadError(
+                f"Response payload is not completed: stream reset by the server ({name})"
+            ),
         )
 
     def on_refused(self, why: str) -> None:
