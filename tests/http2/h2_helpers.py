@@ -35,7 +35,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """The ASGI app: /, /echo, /status/N, /redirect, /large?size=N."""
+    """The ASGI app: /, /echo, /status/N, /redirect, /large?size=N, and a WebSocket echo."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -46,6 +46,13 @@ def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[Non
                 else:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["type"] == "websocket":  # an echo of one message, over HTTP/1.1
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            message = await receive()
+            await send({"type": "websocket.send", "text": message.get("text")})
+            await send({"type": "websocket.close"})
+            return
         server.peers.append(tuple(scope["client"]))
         server.versions.append(scope["http_version"])
         path: str = scope["path"]

@@ -11,7 +11,11 @@ from h2_helpers import H2Server
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, HttpVersion
-from lamella_core.exceptions import ClientResponseError
+from lamella_core.exceptions import (
+    ClientConnectionError,
+    ClientConnectorError,
+    ClientResponseError,
+)
 from lamella_core.plugins import get_plugin_manager
 
 Start = Callable[..., Awaitable[H2Server]]
@@ -118,7 +122,12 @@ async def test_falls_back_to_http11_when_the_server_offers_no_h2(
 
 async def test_http2_off_by_default(h2_server: Start, trusting: ssl.SSLContext) -> None:
     server = await h2_server()
-    trusting.set_alpn_protocols(["http/1.1"])  # a given context keeps its own ALPN list
+    async with ClientSession(connector=TCPConnector(ssl=trusting)) as session:
+        # A given context keeps its own ALPN list: this one offers h2, which
+        # an HTTP/1.1 connector refuses plainly rather than misreading frames.
+        with pytest.raises(ClientConnectorError, match="chose h2"):
+            await session.get(server / "/")
+    trusting.set_alpn_protocols(["http/1.1"])
     async with ClientSession(connector=TCPConnector(ssl=trusting)) as session:
         async with session.get(server / "/") as resp:
             assert resp.version == HttpVersion(1, 1)
@@ -184,3 +193,20 @@ def test_http2_without_lamella_http2_names_the_distribution() -> None:
     finally:
         manager.register(plugin, "http2")
     assert TCPConnector(http2=True).http2 is True
+
+
+async def test_websocket_goes_over_http11_and_never_over_an_h2_stream(
+    h2_server: Start, trusting: ssl.SSLContext
+) -> None:
+    server = await h2_server()
+    ws_url = (server / "/ws").with_scheme("wss")
+    # lamella's own contexts: the handshake's connection offers http/1.1 alone.
+    async with ClientSession(connector=TCPConnector(http2=True, ssl=False)) as session:
+        async with session.ws_connect(ws_url) as ws:  # a new connection: HTTP/1.1
+            await ws.send_str("hi")
+            assert await ws.receive_str() == "hi"
+        async with session.get(server / "/") as resp:
+            assert resp.version == HttpVersion(2, 0)
+        # The pooled HTTP/2 connection cannot carry the handshake: a clear error.
+        with pytest.raises(ClientConnectionError, match="cannot be sent over HTTP/2"):
+            await session.ws_connect(ws_url)

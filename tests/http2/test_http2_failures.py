@@ -21,7 +21,8 @@ from lamella_connectors import TCPConnector
 from lamella_core import ClientSession
 from lamella_core.exceptions import ClientPayloadError, ServerDisconnectedError
 
-# (h2 connection, stream id of a complete request) -> bytes to send or None to drop the socket
+# (h2 connection, stream id of a complete request, connection number) -> False to
+# drop the socket once what the behaviour queued is written
 Behaviour = Callable[[h2.connection.H2Connection, int, int], bool]
 
 
@@ -42,11 +43,11 @@ class RawH2Server:
         try:
             while data := await reader.read(65536):
                 for event in conn.receive_data(data):
-                    if isinstance(event, h2.events.StreamEnded):
-                        if not self.behaviour(conn, event.stream_id, number):
-                            writer.write(conn.data_to_send())
-                            writer.close()
-                            return
+                    ended = isinstance(event, h2.events.StreamEnded)
+                    if ended and not self.behaviour(conn, event.stream_id, number):
+                        writer.write(conn.data_to_send())
+                        writer.close()
+                        return
                 writer.write(conn.data_to_send())
                 await writer.drain()
         finally:
@@ -61,7 +62,9 @@ async def raw_h2() -> AsyncIterator[Callable[[Behaviour], Awaitable[RawH2Server]
         raw = RawH2Server(behaviour)
         server = await asyncio.start_server(raw.handle, "127.0.0.1", 0)
         servers.append(server)
-        raw.url = URL.build(scheme="http", host="127.0.0.1", port=server.sockets[0].getsockname()[1])
+        raw.url = URL.build(
+            scheme="http", host="127.0.0.1", port=server.sockets[0].getsockname()[1]
+        )
         return raw
 
     yield start

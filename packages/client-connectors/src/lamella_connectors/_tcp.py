@@ -41,7 +41,11 @@ from lamella_core.connection import (
     mapped_connect_errors,
     ssl_context_for,
 )
-from lamella_core.exceptions import ClientConnectorDeniedError, ClientConnectorDNSError
+from lamella_core.exceptions import (
+    ClientConnectorDeniedError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+)
 from lamella_core.plugins import get_plugin_manager
 
 from ._dns import HostResolver
@@ -138,6 +142,18 @@ def _http2_factory(
     return factory
 
 
+_H2_UNWANTED = (
+    "the server chose h2 in ALPN, which this connection does not speak: "
+    "use http2=True, or leave h2 out of the SSLContext's ALPN protocols"
+)
+
+
+def _alpn(transport: asyncio.BaseTransport) -> str | None:
+    """The protocol ALPN chose on ``transport`` (None on plain TCP or without ALPN)."""
+    ssl_object = transport.get_extra_info("ssl_object")
+    return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+
+
 class _ALPNChooser(asyncio.Protocol):
     """The protocol of a TLS connection until the handshake says which ALPN won.
 
@@ -156,9 +172,8 @@ class _ALPNChooser(asyncio.Protocol):
         self.chosen: AbstractConnection | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        ssl_object = transport.get_extra_info("ssl_object")
-        alpn = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
-        chosen = self.chosen = self._h2(self._loop) if alpn == "h2" else self._http11()
+        h2 = _alpn(transport) == "h2"
+        chosen = self.chosen = self._h2(self._loop) if h2 else self._http11()
         protocol = cast("asyncio.BaseProtocol", chosen)
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
@@ -572,6 +587,9 @@ class TCPConnector(BaseConnector):
         conn = protocol.chosen if isinstance(protocol, _ALPNChooser) else protocol
         assert isinstance(conn, AbstractConnection)
         try:
+            if isinstance(conn, HTTP11Connection) and _alpn(transport) == "h2":
+                # A caller's SSLContext offered h2 where HTTP/1.1 is spoken.
+                raise ClientConnectorError(key, OSError(errno.EPROTO, _H2_UNWANTED))
             if tls.fingerprint is not None:
                 tls.fingerprint.check(transport, key.host, key.port or 443)
             await conn.ready()
@@ -590,7 +608,8 @@ class TCPConnector(BaseConnector):
         With ``http2`` (a direct connection, not a tunnel) they carry the
         HTTP/2 factory when the connector's ``http2=`` applies to the scheme.
         """
-        h2 = self._h2_factory if http2 else None
+        # An Upgrade (WebSocket) request needs HTTP/1.1's 101 answer.
+        h2 = self._h2_factory if http2 and "Upgrade" not in req.headers else None
         if not req.is_ssl():
             if h2 is not None and self._http2 == "prior-knowledge":
                 return PLAIN._replace(h2=h2)

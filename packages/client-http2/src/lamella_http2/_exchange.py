@@ -24,6 +24,7 @@ from lamella_core import StreamReader
 from lamella_core.connection import AbstractExchange, HeadLimits, ResponseHead
 from lamella_core.exceptions import (
     BodyTooLarge,
+    ClientConnectionError,
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
@@ -44,6 +45,10 @@ __all__ = ["STREAM_WINDOW", "H2Exchange"]
 _HEAD_END = b"\r\n\r\n"
 # As for HTTP/1.1 (RFC 9110 section 10.1.1): do not wait for ever for 100 Continue.
 _CONTINUE_WAIT = 1.0
+_NO_UPGRADE = (
+    "An Upgrade request (a WebSocket handshake) cannot be sent over HTTP/2: "
+    "use a session whose connector was made without http2="
+)
 #: The body stream asks to pause its stream above this many buffered bytes.
 _PAUSE_ABOVE = 256 * 1024
 #: What each stream may have in flight towards us before the reader takes it
@@ -155,6 +160,9 @@ class H2Exchange(AbstractExchange):
 
     def _open(self, head: bytes) -> None:
         parsed = self._head = parse_request_head(head, self._conn.scheme)
+        if parsed.upgrade:
+            self._finish()
+            raise ClientConnectionError(_NO_UPGRADE)
         if parsed.chunked:
             self._dechunker = Dechunker()
         self._body_left = parsed.content_length

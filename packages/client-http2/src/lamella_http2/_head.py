@@ -30,11 +30,13 @@ class RequestHead:
         headers: the pseudo-headers first, then the other fields, names lower-case.
         chunked: the body after the head is chunk-framed (``Transfer-Encoding: chunked``).
         content_length: the declared body length, or None.
+        upgrade: the request asks to switch protocols (a WebSocket handshake).
     """
 
     headers: list[tuple[bytes, bytes]]
     chunked: bool
     content_length: int | None
+    upgrade: bool = False
 
 
 def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
@@ -49,6 +51,7 @@ def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
     fields: list[tuple[bytes, bytes]] = []
     chunked = False
     content_length: int | None = None
+    upgrade = False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         name = name.strip().lower()
@@ -59,6 +62,8 @@ def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
             chunked = value.lower().endswith(b"chunked")
         elif name == b"content-length":
             content_length = int(value)
+        elif name == b"upgrade":
+            upgrade = True
         elif name == b"te" and value.lower() != b"trailers":
             continue  # RFC 9113 section 8.2.2: TE may only say "trailers"
         if name in _HOP_BY_HOP:
@@ -66,7 +71,7 @@ def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
         fields.append((name, value))
     pseudo = [(b":method", method), (b":scheme", scheme), (b":authority", authority)]
     pseudo.append((b":path", target))
-    return RequestHead(pseudo + fields, chunked, content_length)
+    return RequestHead(pseudo + fields, chunked, content_length, upgrade)
 
 
 class Dechunker:
