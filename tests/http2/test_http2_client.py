@@ -210,3 +210,22 @@ async def test_websocket_goes_over_http11_and_never_over_an_h2_stream(
         # The pooled HTTP/2 connection cannot carry the handshake: a clear error.
         with pytest.raises(ClientConnectionError, match="cannot be sent over HTTP/2"):
             await session.ws_connect(ws_url)
+
+
+async def test_a_slow_reader_stalls_only_its_own_stream(
+    h2_server: Start, trusting: ssl.SSLContext
+) -> None:
+    server = await h2_server()
+    size = 8 * 1024 * 1024  # far over one stream window, under the connection's
+    async with ClientSession(connector=TCPConnector(http2=True, ssl=trusting)) as session:
+        async with session.get(server / "/") as resp:
+            await resp.read()
+        async with session.get(server / "/large", params={"size": size}) as unread:
+            # Nothing of the large body is read while the other requests run.
+            for _ in range(3):
+                async with session.get(server / "/") as resp:
+                    assert await resp.text() == "hello over 2"
+            # Its stream stopped at its window: the body is not all buffered.
+            assert unread.content.total_bytes < size
+            assert len(await unread.read()) == size
+    assert len(set(server.peers)) == 1

@@ -13,13 +13,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 import pytest
 from h2.errors import ErrorCodes
 from yarl import URL
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession
-from lamella_core.exceptions import ClientPayloadError, ServerDisconnectedError
+from lamella_core.exceptions import (
+    ClientPayloadError,
+    ResponseHeadTooLarge,
+    ServerDisconnectedError,
+)
 
 # (h2 connection, stream id of a complete request, connection number) -> False to
 # drop the socket once what the behaviour queued is written
@@ -32,12 +37,17 @@ class RawH2Server:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.connections = 0
+        self.max_streams = 100  # SETTINGS_MAX_CONCURRENT_STREAMS
         self.url = URL()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         number = self.connections
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+        conn.local_settings = h2.settings.Settings(
+            client=False,
+            initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.max_streams},
+        )
         conn.initiate_connection()
         writer.write(conn.data_to_send())
         try:
@@ -167,3 +177,42 @@ async def test_connection_lost_inside_a_body(
             assert resp.status == 200
             with pytest.raises(ClientPayloadError):
                 await resp.read()
+
+
+async def test_too_many_response_headers(
+    raw_h2: Callable[[Behaviour], Awaitable[RawH2Server]],
+) -> None:
+    def flood(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+        headers = [(":status", "200")] + [(f"x-h{i}", "v") for i in range(300)]
+        conn.send_headers(stream_id, headers, end_stream=True)
+        return True
+
+    server = await raw_h2(flood)
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        with pytest.raises(ResponseHeadTooLarge):
+            await session.get(server.url)
+
+
+async def test_requests_beyond_the_stream_limit_queue_for_the_connection(
+    raw_h2: Callable[[Behaviour], Awaitable[RawH2Server]],
+) -> None:
+    streams_open: list[int] = []
+
+    def answer(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+        streams_open.append(conn.open_inbound_streams)
+        _respond(conn, stream_id, str(stream_id).encode())
+        return True
+
+    server = await raw_h2(answer)
+    server.max_streams = 2
+    connector = TCPConnector(http2="prior-knowledge", limit_per_host=1)
+    async with ClientSession(connector=connector) as session:
+
+        async def get() -> bytes:
+            async with session.get(server.url) as resp:
+                return await resp.read()
+
+        bodies = await asyncio.gather(*(get() for _ in range(7)))
+    assert sorted(int(b) for b in bodies) == [1, 3, 5, 7, 9, 11, 13]
+    assert max(streams_open) <= 2
+    assert server.connections == 1
