@@ -19,11 +19,12 @@ from h2.errors import ErrorCodes
 from yarl import URL
 
 from lamella_connectors import TCPConnector
-from lamella_core import ClientSession
+from lamella_core import ClientSession, ClientTimeout
 from lamella_core.exceptions import (
     ClientPayloadError,
     ResponseHeadTooLarge,
     ServerDisconnectedError,
+    SocketTimeoutError,
 )
 
 # (h2 connection, stream id of a complete request, connection number) -> False to
@@ -216,3 +217,21 @@ async def test_requests_beyond_the_stream_limit_queue_for_the_connection(
     assert sorted(int(b) for b in bodies) == [1, 3, 5, 7, 9, 11, 13]
     assert max(streams_open) <= 2
     assert server.connections == 1
+
+
+async def test_sock_read_times_out_one_stream(
+    raw_h2: Callable[[Behaviour], Awaitable[RawH2Server]],
+) -> None:
+    def silent_on_stream_3(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+        if stream_id != 3:
+            _respond(conn, stream_id)
+        return True
+
+    server = await raw_h2(silent_on_stream_3)
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"ok"
+        with pytest.raises(SocketTimeoutError):
+            await session.get(server.url, timeout=ClientTimeout(sock_read=0.2))
+        async with session.get(server.url) as resp:  # the session goes on
+            assert await resp.read() == b"ok"
