@@ -35,7 +35,8 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """The ASGI app: /, /echo, /status/N, /redirect, /large?size=N, and a WebSocket echo."""
+    """The ASGI app: /, /echo, /set-cookie, /headers, /status/N, /redirect,
+    /large?size=N, and a WebSocket echo."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -61,6 +62,10 @@ def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[Non
         if path == "/echo":
             body = await _read_body(receive)
             headers.append((b"x-method", scope["method"].encode()))
+        elif path == "/set-cookie":
+            headers.append((b"set-cookie", b"flavour=oat; Path=/"))
+        elif path == "/headers":  # the request's fields, one per line
+            body = b"\n".join(name + b": " + value for name, value in scope["headers"])
         elif path.startswith("/status/"):
             status, body = int(path.rsplit("/", 1)[1]), b"status"
         elif path == "/redirect":

@@ -10,6 +10,7 @@ import pytest
 from h2_helpers import H2Server
 
 from lamella_connectors import TCPConnector
+from lamella_cookies import CookieJar
 from lamella_core import ClientSession, HttpVersion
 from lamella_core.exceptions import (
     ClientConnectionError,
@@ -229,3 +230,33 @@ async def test_a_slow_reader_stalls_only_its_own_stream(
             assert unread.content.total_bytes < size
             assert len(await unread.read()) == size
     assert len(set(server.peers)) == 1
+
+
+async def test_cookies_auth_and_middlewares_over_h2(
+    h2_server: Start, trusting: ssl.SSLContext
+) -> None:
+    server = await h2_server()
+    seen: list[str] = []
+
+    async def middleware(req, handler):  # type: ignore[no-untyped-def]
+        resp = await handler(req)
+        seen.append(f"{req.method} {resp.version.major}")
+        return resp
+
+    connector = TCPConnector(http2=True, ssl=trusting)
+    jar = CookieJar(unsafe=True)  # the server is an IP address
+    async with ClientSession(
+        connector=connector, middlewares=(middleware,), cookie_jar=jar
+    ) as session:
+        async with session.get(server / "/set-cookie") as resp:
+            assert resp.cookies["flavour"].value == "oat"
+        async with session.get(
+            server / "/headers", headers={"Authorization": "Bearer t", "X-Many": "1"}
+        ) as resp:
+            fields = (await resp.text()).splitlines()
+    assert "cookie: flavour=oat" in fields
+    assert "authorization: Bearer t" in fields
+    assert "x-many: 1" in fields
+    # hypercorn shows :authority as host; nothing connection-specific went out.
+    assert not any(f.startswith(("connection:", "transfer-encoding:")) for f in fields)
+    assert seen == ["GET 2", "GET 2"]
