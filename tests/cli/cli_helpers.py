@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 DOWNLOAD_CHUNK = 16 * 1024
 DOWNLOAD_CHUNKS = 32  # 512 KiB, in about 0.6 s: long enough to draw progress
+STALL_SENT = 64 * 1024  # what /stall sends of its body before it stops
 
 
 def download_bytes() -> bytes:
@@ -32,6 +33,7 @@ class Servers:
     https: str
     ws: str
     proxy: Proxy
+    self_signed: str = ""  # https, with a certificate that signed itself
 
 
 # --- running the command -------------------------------------------------------
@@ -82,3 +84,45 @@ def lamella_on_tty(*args: str, timeout: float = 30) -> tuple[int, str]:
     finally:
         os.close(controller)
     return proc.wait(timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+class Terminal:
+    """The command on a pseudo-terminal, read as it runs: for Ctrl-C mid-transfer."""
+
+    def __init__(self, *args: str) -> None:
+        self._controller, terminal = pty.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lamella._cli", *args],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=command_env(),
+        )
+        os.close(terminal)
+        self.output = ""
+
+    def _read(self, timeout: float) -> bool:
+        """Read what is there (waiting up to ``timeout``); False once the terminal is closed."""
+        if not select.select([self._controller], [], [], timeout)[0]:
+            raise TimeoutError(f"nothing more on the terminal; so far: {self.output!r}")
+        try:
+            data = os.read(self._controller, 65536)
+        except OSError:  # EIO: the command has ended
+            return False
+        self.output += data.decode("utf-8", "replace")
+        return bool(data)
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        """Read until ``text`` has been written to the terminal."""
+        while text not in self.output:
+            if not self._read(timeout):
+                raise AssertionError(f"the command ended before writing {text!r}: {self.output!r}")
+
+    def finish(self, timeout: float = 30) -> int:
+        """Read to the end; the command's exit status."""
+        try:
+            while self._read(timeout):
+                pass
+        finally:
+            os.close(self._controller)
+        return self.proc.wait(timeout)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 import trustme
 from aiohttp import WSMsgType, web
-from cli_helpers import DOWNLOAD_CHUNK, Proxy, Servers, download_bytes
+from cli_helpers import DOWNLOAD_CHUNK, STALL_SENT, Proxy, Servers, download_bytes
 
 
 async def echo(request: web.Request) -> web.Response:
@@ -66,6 +66,34 @@ async def download(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+async def stall(request: web.Request) -> web.StreamResponse:
+    """Send the first 64 KiB of a 1 MiB body, then nothing until the client leaves."""
+    resp = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+    resp.content_length = 2**20
+    await resp.prepare(request)
+    await resp.write(b"x" * STALL_SENT)
+    await asyncio.Event().wait()  # cancelled when the client disconnects
+    return resp
+
+
+FLAKY: dict[str, int] = {}
+
+
+async def flaky(request: web.Request) -> web.Response:
+    """503 on the first request for an ``id``, 200 from the second on (for --retry)."""
+    key = request.query["id"]
+    FLAKY[key] = FLAKY.get(key, 0) + 1
+    if FLAKY[key] == 1:
+        return web.Response(status=503, text="try again\n")
+    return web.Response(text=f"recovered on attempt {FLAKY[key]}\n")
+
+
+async def set_cookie(request: web.Request) -> web.Response:
+    resp = web.Response(text="cookie set\n")
+    resp.set_cookie("flavour", "oat")
+    return resp
+
+
 async def slow(request: web.Request) -> web.Response:
     await asyncio.sleep(10)
     return web.Response(text="too late")
@@ -109,6 +137,9 @@ def make_app() -> web.Application:
     app.router.add_get("/binary", binary)
     app.router.add_get("/download", download)
     app.router.add_get("/slow", slow)
+    app.router.add_get("/stall", stall)
+    app.router.add_get("/flaky", flaky)
+    app.router.add_get("/set-cookie", set_cookie)
     app.router.add_get("/ws", ws_echo)
     app.router.add_get("/ws-binary", ws_binary)
     app.router.add_get("/ws-fail", ws_fail)
@@ -141,22 +172,30 @@ def servers() -> Iterator[Servers]:
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    # The CA's own certificate, which signed itself, as a server's certificate.
+    self_signed_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with ca.cert_pem.tempfile() as cert, ca.private_key_pem.tempfile() as key:
+        self_signed_ctx.load_cert_chain(cert, key)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     stop = asyncio.Event()
     found: dict[str, object] = {}
 
     async def serve() -> None:
-        runner = web.AppRunner(make_app(), handle_signals=False)
+        # handler_cancellation: /stall's handler ends when its client goes away.
+        runner = web.AppRunner(make_app(), handle_signals=False, handler_cancellation=True)
         await runner.setup()
         plain = web.TCPSite(runner, "127.0.0.1", 0)
         secure = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+        self_signed = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self_signed_ctx)
         await plain.start()
         await secure.start()
+        await self_signed.start()
         proxy = Proxy()
         proxy_server = await start_proxy(proxy)
         found["http"] = runner.addresses[0][1]
         found["https"] = runner.addresses[1][1]
+        found["self_signed"] = runner.addresses[2][1]
         found["proxy"] = proxy
         ready.set()
         await stop.wait()
@@ -173,6 +212,7 @@ def servers() -> Iterator[Servers]:
         https=f"https://127.0.0.1:{found['https']}",
         ws=f"ws://127.0.0.1:{found['http']}",
         proxy=proxy,
+        self_signed=f"https://127.0.0.1:{found['self_signed']}",
     )
     loop.call_soon_threadsafe(stop.set)
     thread.join(10)

@@ -59,8 +59,9 @@ def test_init_holds_only_imports_and_all() -> None:
         for target in node.targets
         if isinstance(target, ast.Name)
     ]
-    # __all__, and the table of names imported on first use (PEP 562).
-    assert assigned == ["__all__", "_LAZY"]
+    # __all__, the table of names imported on first use (PEP 562), and the
+    # submodules named after aiohttp's, imported on first use too.
+    assert assigned == ["__all__", "_LAZY", "_SUBMODULES"]
 
 
 def test_lazy_names_resolve_and_are_listed() -> None:

@@ -340,9 +340,36 @@ _LAZY = {
 }
 
 
+# Submodules named after aiohttp's (``lamella.client_exceptions``, ...), so
+# that ``import lamella`` then ``lamella.client_exceptions.ClientError`` works
+# as it does with aiohttp; each is imported on first use.
+_SUBMODULES = frozenset(
+    {
+        "abc",
+        "client",
+        "client_exceptions",
+        "client_middleware_digest_auth",
+        "client_middlewares",
+        "client_reqrep",
+        "client_ws",
+        "connector",
+        "cookiejar",
+        "formdata",
+        "hdrs",
+        "http",
+        "multipart",
+        "payload",
+        "resolver",
+        "streams",
+        "tracing",
+        "typedefs",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
-    if name == "hdrs":  # a submodule, imported on first use as well
-        return importlib.import_module("lamella.hdrs")
+    if name in _SUBMODULES:
+        return importlib.import_module(f"lamella.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lamella' has no attribute {name!r}")

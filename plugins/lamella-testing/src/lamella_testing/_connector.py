@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from lamella_core import BasicTCPConnector, ClientRequest, ClientTimeout
-from lamella_core.connection import BaseConnector, HTTP11Connection
+from lamella_core.connection import AbstractConnection, BaseConnector, HTTP11Connection
 
 from ._server import FakeServer, MemoryTransport
 
@@ -44,15 +44,15 @@ class MockConnector(BaseConnector):
         self.router = router
         self._real = passthrough_connector
 
-    async def close(self) -> None:
+    async def close(self, *, abort_ssl: bool = False) -> None:
         """Close the pooled connections, and the pass-through connector's."""
-        await super().close()
+        await super().close(abort_ssl=abort_ssl)
         if self._real is not None:
-            await self._real.close()
+            await self._real.close(abort_ssl=abort_ssl)
 
     async def _create_connection(
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         key = req.connection_key
         if key.host in self.router.passthrough_hosts:
             if self._real is None:

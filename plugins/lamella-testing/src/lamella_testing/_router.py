@@ -171,7 +171,12 @@ class MockRouter:
             url: A URL string (a query in it must match, in any order; without
                 one any query matches), a compiled regex matched against the
                 whole URL, or a callable taking the URL.
-            status, headers, body, json, stream, reason: the fixed reply (see :class:`Reply`).
+            status: the fixed reply's status (see :class:`Reply`).
+            headers: its header fields.
+            body: its body, as bytes or text.
+            json: its body, as a JSON document.
+            stream: its body, as pieces sent one after another.
+            reason: its reason phrase.
             callback: builds the reply from the :class:`RecordedRequest`
                 instead (plain or async function returning a ``Reply``).
             exception: raised to the caller instead of replying.

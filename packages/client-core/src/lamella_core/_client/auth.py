@@ -32,15 +32,7 @@ class BasicAuth(_Credentials):
     """A login, password and text encoding for the ``Authorization: Basic`` header.
 
     It is a tuple ``(login, password, encoding)``, so it compares, hashes and
-    unpacks like aiohttp's.
-
-    Args:
-        login: The user name; it may not contain ``":"`` (RFC 7617 section 2).
-        password: The password, empty by default.
-        encoding: How the credentials are turned into bytes before base64.
-
-    Raises:
-        ValueError: ``login`` or ``password`` is None, or ``login`` has a colon.
+    unpacks like aiohttp's (the arguments are :meth:`__new__`'s).
 
     Deprecated, as in aiohttp 3.14: pass
     ``headers={"Authorization": encode_basic_auth(login, password)}`` instead.
@@ -49,6 +41,16 @@ class BasicAuth(_Credentials):
     __slots__ = ()
 
     def __new__(cls, login: str, password: str = "", encoding: str = "latin1") -> BasicAuth:
+        """Check and keep the credentials (the tuple has no ``__init__`` to document).
+
+        Args:
+            login: The user name; it may not contain ``":"`` (RFC 7617 section 2).
+            password: The password, empty by default.
+            encoding: How the credentials are turned into bytes before base64.
+
+        Raises:
+            ValueError: ``login`` or ``password`` is None, or ``login`` has a colon.
+        """
         if login is None:
             raise ValueError("None is not allowed as login value")
         if password is None:

@@ -7,16 +7,7 @@ Two forms, told apart by the first argument::
 
 The command is a thin layer over the public API (``lamella.ClientSession``);
 it needs nothing beyond the stdlib and lamella's own distributions. Exit
-statuses follow curl's where curl has one:
-
-====  =========================================================
-0     done
-1     the request failed (connection, TLS, protocol, local file)
-2     bad command line
-22    ``--fail`` and the final status was 400 or more
-28    ``--timeout`` expired
-130   interrupted (Ctrl-C)
-====  =========================================================
+statuses follow curl's numbers (``_errors`` lists them; docs/cli.md too).
 """
 
 from __future__ import annotations
@@ -27,12 +18,11 @@ import sys
 from collections.abc import Sequence
 
 from ._args import parse
+from ._errors import EXIT_INTERRUPTED
 from ._http import run_http
 from ._ws import run_ws
 
 __all__ = ["main"]
-
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

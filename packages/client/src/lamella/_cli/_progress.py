@@ -61,7 +61,10 @@ def render(done: int, total: int | None, elapsed: float, style: Style | None = N
 class Progress:
     """Tracks bytes written and draws them on ``stream``."""
 
-    def __init__(self, total: int | None, stream: TextIO, style: Style) -> None:
+    def __init__(
+        self, total: int | None, stream: TextIO, style: Style, *, enabled: bool = True
+    ) -> None:
+        self.enabled = enabled  # False under -s: bytes are counted, nothing is drawn
         self.total = total
         self.done = 0
         self.stream = stream
@@ -78,6 +81,8 @@ class Progress:
             self._draw(now)
 
     def _draw(self, now: float) -> None:
+        if not self.enabled:
+            return
         line = render(self.done, self.total, now - self.started, self.style)
         if self.style.is_tty:
             self.stream.write(f"\r\x1b[K{line}")
@@ -85,8 +90,16 @@ class Progress:
             self.stream.write(line + "\n")
         self.stream.flush()
 
+    def interrupt(self) -> None:
+        """End the progress line where it stands, so what follows starts on a new line."""
+        if self.enabled and self.style.is_tty and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
     def finish(self, where: str) -> None:
         """Draw the final state, then say what was saved where."""
+        if not self.enabled:
+            return
         now = time.monotonic()
         self._draw(now)
         if self.style.is_tty:

@@ -23,16 +23,9 @@ from typing import TYPE_CHECKING
 
 import lamella
 
-from ._args import Options
-from ._http import (
-    CONNECT_TIMEOUT,
-    EXIT_ERROR,
-    EXIT_TIMEOUT,
-    describe,
-    error,
-    print_request_head,
-    print_response_head,
-)
+from ._args import CONNECT_TIMEOUT, Options
+from ._errors import EXIT_ERROR, EXIT_TIMEOUT, Reporter, explain
+from ._http import print_request_head, print_response_head
 from ._style import DIM, GREEN, MAGENTA, Style
 
 if TYPE_CHECKING:
@@ -47,9 +40,11 @@ PREVIEW = 32  # bytes of a binary message shown in hex
 
 @dataclass
 class _Clock:
-    """When the last message arrived (loop time)."""
+    """When the last message arrived (loop time), and how the server closed."""
 
     last: float
+    close_code: int | None = None
+    close_reason: str = ""
 
 
 def _tracer(err: Style) -> lamella.TraceConfig:
@@ -92,9 +87,12 @@ def format_message(msg: WSMessage, out: Style) -> str | None:
 
 
 async def run_ws(options: Options) -> int:
+    """Open the WebSocket, converse until either side ends; return the exit status."""
     out = Style.for_stream(sys.stdout, options.color)
     err = Style.for_stream(sys.stderr, options.color)
-    timeout = lamella.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT)
+    report = Reporter(err, options.silent and not options.show_error, options.verbose)
+    connect = options.connect_timeout or CONNECT_TIMEOUT
+    timeout = lamella.ClientTimeout(total=None, sock_connect=connect)
     traces = [_tracer(err)] if options.verbose else []
     try:
         async with lamella.ClientSession(timeout=timeout, trace_configs=traces) as session:
@@ -104,26 +102,30 @@ async def run_ws(options: Options) -> int:
                     headers=options.headers,
                     proxy=options.proxy,
                     ssl=not options.insecure,
+                    auth=lamella.BasicAuth(*options.user) if options.user else None,
                 )
             async with ws:
                 if options.verbose or err.is_tty:
                     hint = " (Ctrl-D to close)" if sys.stdin.isatty() else ""
-                    sys.stderr.write(err(f"connected to {options.url}{hint}", DIM) + "\n")
-                return await _converse(ws, options, out, err)
+                    report.note(f"connected to {options.url}{hint}")
+                return await _converse(ws, options, out, report)
     except TimeoutError:
-        error(f"no WebSocket handshake within {options.timeout:g} s", err)
+        report.error(f"timed out after {options.timeout:g} s waiting for the WebSocket handshake")
         return EXIT_TIMEOUT
     except lamella.ClientError as exc:
-        error(describe(exc), err)
-        return EXIT_ERROR
+        message, status = explain(exc, phase="", total=options.timeout, connect=connect)
+        report.error(message, exc)
+        return status
 
 
-async def _converse(ws: ClientWebSocketResponse, options: Options, out: Style, err: Style) -> int:
+async def _converse(
+    ws: ClientWebSocketResponse, options: Options, out: Style, report: Reporter
+) -> int:
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(target=_read_stdin, args=(loop, lines), daemon=True).start()
     clock = _Clock(loop.time())
-    receiver = asyncio.create_task(_receive(ws, out, err, clock))
+    receiver = asyncio.create_task(_receive(ws, out, report, clock))
     sender = asyncio.create_task(_send(ws, lines))
     await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
     if not receiver.done():
@@ -134,12 +136,17 @@ async def _converse(ws: ClientWebSocketResponse, options: Options, out: Style, e
         await ws.close()
     sender.cancel()
     status = await receiver
-    code = ws.close_code
-    if options.verbose:
-        sys.stderr.write(err(f"closed with code {code}", DIM) + "\n")
-    if status == 0 and code is not None and code not in NORMAL_CLOSE:
-        error(f"the WebSocket closed with code {code}", err)
-        return EXIT_ERROR
+    if clock.close_code is not None:
+        # The server closed: its code and reason, said once.
+        reason = f": {clock.close_reason}" if clock.close_reason else ""
+        said = f"the server closed the WebSocket with code {clock.close_code}{reason}"
+        if clock.close_code not in NORMAL_CLOSE:
+            report.error(said)
+            return EXIT_ERROR
+        if options.verbose:
+            report.note(said)
+    elif options.verbose:
+        report.note(f"closed the WebSocket with code {ws.close_code}")
     return status
 
 
@@ -148,16 +155,21 @@ async def _send(ws: ClientWebSocketResponse, lines: asyncio.Queue[str | None]) -
         await ws.send_str(line)
 
 
-async def _receive(ws: ClientWebSocketResponse, out: Style, err: Style, clock: _Clock) -> int:
+async def _receive(ws: ClientWebSocketResponse, out: Style, report: Reporter, clock: _Clock) -> int:
     """Print messages until the WebSocket closes; 1 if it ended in an error."""
     loop = asyncio.get_running_loop()
-    async for msg in ws:
+    while True:
+        msg = await ws.receive()
         clock.last = loop.time()
+        if msg.type is lamella.WSMsgType.CLOSE:
+            clock.close_code, clock.close_reason = msg.data, str(msg.extra or "")
+            return 0
+        if msg.type in (lamella.WSMsgType.CLOSING, lamella.WSMsgType.CLOSED):
+            return 0
         if msg.type is lamella.WSMsgType.ERROR:
-            error(f"WebSocket error: {describe(msg.data)}", err)
+            report.error(f"WebSocket error: {msg.data}", msg.data)
             return EXIT_ERROR
         text = format_message(msg, out)
         if text is not None:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
-    return 0

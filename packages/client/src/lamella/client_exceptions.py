@@ -1,0 +1,144 @@
+"""``lamella.client_exceptions``: the exceptions, as in ``aiohttp.client_exceptions``.
+
+Code ported from aiohttp keeps its ``from aiohttp.client_exceptions import ...`` lines
+with ``lamella`` in place of ``aiohttp``. The names are looked up in
+``lamella`` on first access (see :mod:`lamella._aliases`),
+so importing this module costs nothing; a name of aiohttp's module that
+lamella does not provide is absent here too.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._aliases import alias
+
+if TYPE_CHECKING:
+    from lamella import (
+        ClientConnectionError as ClientConnectionError,
+    )
+    from lamella import (
+        ClientConnectionResetError as ClientConnectionResetError,
+    )
+    from lamella import (
+        ClientConnectorCertificateError as ClientConnectorCertificateError,
+    )
+    from lamella import (
+        ClientConnectorDNSError as ClientConnectorDNSError,
+    )
+    from lamella import (
+        ClientConnectorError as ClientConnectorError,
+    )
+    from lamella import (
+        ClientConnectorSSLError as ClientConnectorSSLError,
+    )
+    from lamella import (
+        ClientError as ClientError,
+    )
+    from lamella import (
+        ClientHttpProxyError as ClientHttpProxyError,
+    )
+    from lamella import (
+        ClientOSError as ClientOSError,
+    )
+    from lamella import (
+        ClientPayloadError as ClientPayloadError,
+    )
+    from lamella import (
+        ClientProxyConnectionError as ClientProxyConnectionError,
+    )
+    from lamella import (
+        ClientResponseError as ClientResponseError,
+    )
+    from lamella import (
+        ClientSSLError as ClientSSLError,
+    )
+    from lamella import (
+        ConnectionTimeoutError as ConnectionTimeoutError,
+    )
+    from lamella import (
+        ContentTypeError as ContentTypeError,
+    )
+    from lamella import (
+        InvalidURL as InvalidURL,
+    )
+    from lamella import (
+        InvalidUrlClientError as InvalidUrlClientError,
+    )
+    from lamella import (
+        InvalidUrlRedirectClientError as InvalidUrlRedirectClientError,
+    )
+    from lamella import (
+        NonHttpUrlClientError as NonHttpUrlClientError,
+    )
+    from lamella import (
+        NonHttpUrlRedirectClientError as NonHttpUrlRedirectClientError,
+    )
+    from lamella import (
+        RedirectClientError as RedirectClientError,
+    )
+    from lamella import (
+        ServerConnectionError as ServerConnectionError,
+    )
+    from lamella import (
+        ServerDisconnectedError as ServerDisconnectedError,
+    )
+    from lamella import (
+        ServerFingerprintMismatch as ServerFingerprintMismatch,
+    )
+    from lamella import (
+        ServerTimeoutError as ServerTimeoutError,
+    )
+    from lamella import (
+        SocketTimeoutError as SocketTimeoutError,
+    )
+    from lamella import (
+        TooManyRedirects as TooManyRedirects,
+    )
+    from lamella import (
+        UnixClientConnectorError as UnixClientConnectorError,
+    )
+    from lamella import (
+        WSMessageTypeError as WSMessageTypeError,
+    )
+    from lamella import (
+        WSServerHandshakeError as WSServerHandshakeError,
+    )
+
+alias(
+    __name__,
+    (
+        "ClientError",
+        "ClientConnectionError",
+        "ClientConnectionResetError",
+        "ClientOSError",
+        "ClientConnectorError",
+        "ClientProxyConnectionError",
+        "ClientSSLError",
+        "ClientConnectorDNSError",
+        "ClientConnectorSSLError",
+        "ClientConnectorCertificateError",
+        "ConnectionTimeoutError",
+        "SocketTimeoutError",
+        "ServerConnectionError",
+        "ServerTimeoutError",
+        "ServerDisconnectedError",
+        "ServerFingerprintMismatch",
+        "ClientResponseError",
+        "ClientHttpProxyError",
+        "WSServerHandshakeError",
+        "ContentTypeError",
+        "ClientPayloadError",
+        "UploadAbortedError",
+        "InvalidURL",
+        "InvalidUrlClientError",
+        "RedirectClientError",
+        "NonHttpUrlClientError",
+        "InvalidUrlRedirectClientError",
+        "NonHttpUrlRedirectClientError",
+        "WSMessageTypeError",
+        "TooManyRedirects",
+        "UnixClientConnectorError",
+    ),
+)
+
+# Only the aliased names stay visible in dir().
+del TYPE_CHECKING, alias

@@ -1,0 +1,31 @@
+"""``lamella.cookiejar``: the cookie jars, under the names of ``aiohttp.cookiejar``.
+
+Code ported from aiohttp keeps its ``from aiohttp.cookiejar import ...`` lines
+with ``lamella`` in place of ``aiohttp``. The names are looked up in
+``lamella`` on first access (see :mod:`lamella._aliases`),
+so importing this module costs nothing; a name of aiohttp's module that
+lamella does not provide is absent here too.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._aliases import alias
+
+if TYPE_CHECKING:
+    from lamella import (
+        CookieJar as CookieJar,
+    )
+    from lamella import (
+        DummyCookieJar as DummyCookieJar,
+    )
+
+alias(
+    __name__,
+    (
+        "CookieJar",
+        "DummyCookieJar",
+    ),
+)
+
+# Only the aliased names stay visible in dir().
+del TYPE_CHECKING, alias

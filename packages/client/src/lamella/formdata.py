@@ -1,0 +1,25 @@
+"""``lamella.formdata``: the form builder, under the names of ``aiohttp.formdata``.
+
+Code ported from aiohttp keeps its ``from aiohttp.formdata import ...`` lines
+with ``lamella`` in place of ``aiohttp``. The names are looked up in
+``lamella`` on first access (see :mod:`lamella._aliases`),
+so importing this module costs nothing; a name of aiohttp's module that
+lamella does not provide is absent here too.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._aliases import alias
+
+if TYPE_CHECKING:
+    from lamella import (
+        FormData as FormData,
+    )
+
+alias(
+    __name__,
+    ("FormData",),
+)
+
+# Only the aliased names stay visible in dir().
+del TYPE_CHECKING, alias
