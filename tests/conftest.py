@@ -71,6 +71,7 @@ PRODUCT_PACKAGES = [
         "lamella_connectors",
         "lamella_websocket",
         "lamella_cookies",
+        "lamella_http2",
         "lamella",
         "lamella_socks",
         "lamella_codecs",

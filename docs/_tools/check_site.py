@@ -49,6 +49,7 @@ DISTRIBUTIONS = {
     "lamella_connectors": "packages/client-connectors/src/lamella_connectors/__init__.py",
     "lamella_websocket": "packages/client-websocket/src/lamella_websocket/__init__.py",
     "lamella_cookies": "packages/client-cookies/src/lamella_cookies/__init__.py",
+    "lamella_http2": "packages/client-http2/src/lamella_http2/__init__.py",
     "lamella_socks": "plugins/lamella-socks/src/lamella_socks/__init__.py",
 }
 # How long one page may take to load and settle, in seconds.

@@ -11,6 +11,7 @@ import pytest
 
 from lamella_core import (
     BasicTCPConnector,
+    ClientError,
     ClientSession,
     DummyCookieJar,
     hookimpl,
@@ -118,6 +119,30 @@ async def test_hook_lamella_proxy_connector(register, http_server):
         with pytest.raises(ValueError, match="'socks6'"):
             await session.get(http_server / "hello", proxy="socks6://127.0.0.1:1080")
     assert asked == ["socks6"]
+
+
+async def test_hook_lamella_http2_connection(register, http_server):
+    from lamella_connectors import TCPConnector
+    from lamella_http2 import H2Connection
+
+    made: list[H2Connection] = []
+
+    class Plugin:
+        @hookimpl
+        def lamella_http2_connection(self):
+            def factory(loop):
+                made.append(H2Connection(loop))
+                return made[-1]
+
+            return factory
+
+    register(Plugin())
+    connector = TCPConnector(http2="prior-knowledge")
+    async with ClientSession(connector=connector) as session:
+        # aiohttp's server speaks no h2c: the connection fails, but it was ours.
+        with pytest.raises(ClientError):
+            await session.get(http_server / "/")
+    assert len(made) == 1
 
 
 async def test_hook_lamella_websocket_support(register, http_server):

@@ -12,6 +12,7 @@ EXPECTED = {
     "lamella-connectors": ("connectors", "lamella_connectors._plugin"),
     "lamella-websocket": ("websocket", "lamella_websocket._plugin"),
     "lamella-cookies": ("cookies", "lamella_cookies._plugin"),
+    "lamella-http2": ("http2", "lamella_http2._plugin"),
     "lamella": ("lamella", "lamella._plugin"),
 }
 
@@ -44,6 +45,7 @@ def test_plugin_module_imports(distribution: str) -> None:
         ("lamella-connectors", "lamella_connectors"),
         ("lamella-websocket", "lamella_websocket"),
         ("lamella-cookies", "lamella_cookies"),
+        ("lamella-http2", "lamella_http2"),
         ("lamella", "lamella"),
     ],
 )

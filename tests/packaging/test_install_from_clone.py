@@ -34,6 +34,7 @@ UPPER = {
     CONNECTORS: ("lamella-connectors", "lamella_connectors", "connectors"),
     "./packages/client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
     "./packages/client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
+    "./packages/client-http2": ("lamella-http2", "lamella_http2", "http2"),
     "./plugins/lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "./plugins/lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
     "./plugins/lamella-testing": ("lamella-testing", "lamella_testing", "testing"),

@@ -28,6 +28,7 @@ LAMELLA_DISTRIBUTIONS = [
     "lamella-connectors",
     "lamella-cookies",
     "lamella-core",
+    "lamella-http2",
     "lamella-websocket",
 ]
 # The wheels the meta-package's dependencies come from (folder names).
@@ -36,6 +37,7 @@ DEPENDENCY_FOLDERS = [
     "client-connectors",
     "client-websocket",
     "client-cookies",
+    "client-http2",
     "lamella-codecs",
 ]
 

@@ -28,6 +28,7 @@ DISTRIBUTIONS = {
     "client-connectors": ("lamella-connectors", "lamella_connectors", "connectors"),
     "client-websocket": ("lamella-websocket", "lamella_websocket", "websocket"),
     "client-cookies": ("lamella-cookies", "lamella_cookies", "cookies"),
+    "client-http2": ("lamella-http2", "lamella_http2", "http2"),
     "client": ("lamella", "lamella", "lamella"),
     "lamella-socks": ("lamella-socks", "lamella_socks", "socks"),
     "lamella-codecs": ("lamella-codecs", "lamella_codecs", "codecs"),
@@ -65,10 +66,17 @@ IMPORT_TO_DISTRIBUTION = {
     "lamella_connectors": "lamella-connectors",
     "lamella_websocket": "lamella-websocket",
     "lamella_cookies": "lamella-cookies",
+    "lamella_http2": "lamella-http2",
     "lamella": "lamella",
 }
 
-SIBLINGS = {"lamella-core", "lamella-connectors", "lamella-websocket", "lamella-cookies"}
+SIBLINGS = {
+    "lamella-core",
+    "lamella-connectors",
+    "lamella-websocket",
+    "lamella-cookies",
+    "lamella-http2",
+}
 # What the meta-package depends on: the siblings and the br/zstd decoders.
 META_PACKAGE_DEPENDENCIES = SIBLINGS | {"lamella-codecs"}
 # Standard-library modules newer than the oldest Python supported (3.11),

@@ -12,6 +12,11 @@ previous one has not answered after ``happy_eyeballs_delay``) and wraps it
 (``_wrap_socket``: TLS handshake, fingerprint check, the protocol). A SOCKS
 connector overrides ``_connect`` alone and reuses the rest.
 
+With ``http2=True`` direct TLS connections offer ``h2`` in ALPN, and the
+protocol is chosen once the handshake has said what the server picked
+(``_ALPNChooser``): HTTP/2 comes from the ``lamella_http2_connection``
+hook (lamella-http2), so this distribution never imports it.
+
 Every failure is translated by lamella-core's ``mapped_connect_errors``.
 """
 
@@ -24,18 +29,24 @@ import socket
 import ssl
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 import aiohappyeyeballs
 
 from lamella_core.connection import (
+    AbstractConnection,
     BaseConnector,
     ConnectionKey,
     HTTP11Connection,
     mapped_connect_errors,
     ssl_context_for,
 )
-from lamella_core.exceptions import ClientConnectorDeniedError, ClientConnectorDNSError
+from lamella_core.exceptions import (
+    ClientConnectorDeniedError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+)
+from lamella_core.plugins import get_plugin_manager
 
 from ._dns import HostResolver
 from ._env import proxy_from_env
@@ -63,20 +74,40 @@ _UNSET: Any = object()
 _PROXY_SCHEMES = frozenset({"http", "https"})
 
 
+#: What ``http2=`` accepts: off, offered in ALPN on TLS, or h2c spoken at once on plain http.
+HTTP2Setting = bool | Literal["prior-knowledge"]
+
+_HTTP2_MISSING = (
+    "HTTP/2 needs the lamella-http2 distribution: "
+    "pip install lamella-http2 (or the lamella meta-package)"
+)
+
+
 class TLSSettings(NamedTuple):
-    """How to secure one connection: all None for plain TCP."""
+    """How to secure one connection: all None for plain TCP.
+
+    ``h2`` is the HTTP/2 connection factory when the connection may speak
+    it: chosen by ALPN on TLS, spoken at once (h2c) on plain TCP.
+    """
 
     context: ssl.SSLContext | None
     server_hostname: str | None
     fingerprint: Fingerprint | None
+    h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = None
 
     @classmethod
-    def from_setting(cls, setting: Any, server_hostname: str) -> TLSSettings:
+    def from_setting(
+        cls,
+        setting: Any,
+        server_hostname: str,
+        h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = None,
+    ) -> TLSSettings:
         """Settings for an ``ssl=`` value: True, False, an ``SSLContext`` or a ``Fingerprint``."""
+        http2 = h2 is not None
         if isinstance(setting, Fingerprint):
             # Pinning replaces chain and host-name verification, as in aiohttp.
-            return cls(ssl_context_for(False), server_hostname, setting)
-        return cls(ssl_context_for(setting), server_hostname, None)
+            return cls(ssl_context_for(False, http2=http2), server_hostname, setting, h2)
+        return cls(ssl_context_for(setting, http2=http2), server_hostname, None, h2)
 
 
 PLAIN = TLSSettings(None, None, None)
@@ -88,6 +119,64 @@ def _check_ssl(value: Any) -> Any:
     if isinstance(value, (bool, ssl.SSLContext, Fingerprint)):
         return value
     raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {value!r} instead.")
+
+
+def _http2_factory(
+    setting: HTTP2Setting,
+) -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
+    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins.
+
+    Raises:
+        ValueError: ``setting`` is not one of the accepted values.
+        RuntimeError: HTTP/2 is asked for and no plugin supplies it.
+    """
+    if setting is False:
+        return None
+    if setting is not True and setting != "prior-knowledge":
+        raise ValueError(f"http2 must be True, False or 'prior-knowledge', not {setting!r}")
+    factory: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = (
+        get_plugin_manager().hook.lamella_http2_connection()
+    )
+    if factory is None:
+        raise RuntimeError(_HTTP2_MISSING)
+    return factory
+
+
+_H2_UNWANTED = (
+    "the server chose h2 in ALPN, which this connection does not speak: "
+    "use http2=True, or leave h2 out of the SSLContext's ALPN protocols"
+)
+
+
+def _alpn(transport: asyncio.BaseTransport) -> str | None:
+    """The protocol ALPN chose on ``transport`` (None on plain TCP or without ALPN)."""
+    ssl_object = transport.get_extra_info("ssl_object")
+    return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+
+
+class _ALPNChooser(asyncio.Protocol):
+    """The protocol of a TLS connection until the handshake says which ALPN won.
+
+    asyncio calls ``connection_made`` once the handshake is done and before
+    any byte is read, so the real connection (HTTP/2 when the server picked
+    ``h2``, else HTTP/1.1) takes the transport over without missing data.
+    """
+
+    def __init__(
+        self,
+        h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection],
+        http11: Callable[[], HTTP11Connection],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._h2, self._http11, self._loop = h2, http11, loop
+        self.chosen: AbstractConnection | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        h2 = _alpn(transport) == "h2"
+        chosen = self.chosen = self._h2(self._loop) if h2 else self._http11()
+        protocol = cast("asyncio.BaseProtocol", chosen)
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
 
 
 def _socket_open(transport: asyncio.BaseTransport) -> bool:
@@ -154,6 +243,11 @@ class TCPConnector(BaseConnector):
         ssl_shutdown_timeout: deprecated, as in aiohttp: the seconds
             :meth:`close` waits for TLS connections to shut down
             (``TLS_SHUTDOWN_GRACE``); 0 aborts them at once.
+        http2: ``True`` offers ``h2`` and ``http/1.1`` in ALPN on TLS
+            connections and speaks HTTP/2 when the server picks it;
+            ``"prior-knowledge"`` also speaks h2c at once on plain http.
+            Needs lamella-http2 (``RuntimeError`` naming it otherwise). Not
+            used through HTTP(S) proxies. See docs/http2.md.
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
@@ -184,7 +278,10 @@ class TCPConnector(BaseConnector):
         allowed_networks: Iterable[str | ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
         dns_cache_max_size: int = 1000,
         ssl_shutdown_timeout: float | None = _UNSET,
+        http2: HTTP2Setting = False,
     ) -> None:
+        self._h2_factory = _http2_factory(http2)
+        self._http2 = http2
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
             pool["keepalive_timeout"] = keepalive_timeout
@@ -309,12 +406,19 @@ class TCPConnector(BaseConnector):
         self._interleave = pool._interleave
         self._socket_factory = pool._socket_factory
         self._guard = pool._guard
+        self._http2 = pool._http2
+        self._h2_factory = pool._h2_factory
 
     # --- opening connections ----------------------------------------------------------
 
+    @property
+    def http2(self) -> HTTP2Setting:
+        """The ``http2=`` setting: False, True or ``"prior-knowledge"``."""
+        return self._http2
+
     async def _create_connection(
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         proxy = req.proxy
         if proxy is None:
             return await self._create_direct_connection(req, timeout, traces)
@@ -324,10 +428,10 @@ class TCPConnector(BaseConnector):
 
     async def _create_direct_connection(
         self, req: ClientRequest, timeout: ClientTimeout, traces: Sequence[Any] = ()
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         key = req.connection_key
         with mapped_connect_errors(key, what=f"host {req.url}"):
-            return await self._connect(key, self._tls_for(req), timeout, traces)
+            return await self._connect(key, self._tls_for(req, http2=True), timeout, traces)
 
     async def _create_proxy_connection(
         self, req: ClientRequest, proxy: URL, timeout: ClientTimeout, traces: Sequence[Any] = ()
@@ -341,6 +445,7 @@ class TCPConnector(BaseConnector):
             tls = TLSSettings.from_setting(setting, key.host.rstrip("."))
         with mapped_connect_errors(key, what=f"proxy {proxy}", os_error=ClientProxyConnectionError):
             protocol = await self._connect(key, tls, timeout, traces)
+        assert isinstance(protocol, HTTP11Connection)  # tls has no h2: proxies speak HTTP/1.1
         if not req.is_ssl():
             return protocol  # plain http: the request goes to the proxy in absolute form
         origin = req.connection_key
@@ -379,7 +484,7 @@ class TCPConnector(BaseConnector):
         tls: TLSSettings,
         timeout: ClientTimeout,
         traces: Sequence[Any] = (),
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         """Open a connection to ``key.host:key.port``, with TLS when ``tls`` asks.
 
         Raises stdlib errors (``OSError``, ``ssl.SSLError``, ``TimeoutError``)
@@ -456,31 +561,59 @@ class TCPConnector(BaseConnector):
 
     async def _wrap_socket(
         self, sock: socket.socket, key: ConnectionKey, tls: TLSSettings
-    ) -> HTTP11Connection:
-        """Run the TLS handshake if asked and bind the socket to a new protocol."""
+    ) -> AbstractConnection:
+        """Run the TLS handshake if asked and bind the socket to a new protocol.
+
+        With ``tls.h2`` the protocol is HTTP/2 when ALPN chose ``h2`` (or, on
+        plain TCP, always: h2c with prior knowledge); its handshake (the
+        server's ``SETTINGS``) is awaited here, within the connect budget.
+        """
         loop = self._get_loop()
+        h2 = tls.h2
+        factory: Callable[[], asyncio.BaseProtocol]
+        if h2 is None:
+            factory = lambda: self._new_protocol(loop)  # noqa: E731
+        elif tls.context is None:
+            factory = lambda: cast("asyncio.BaseProtocol", h2(loop))  # noqa: E731
+        else:
+            factory = lambda: _ALPNChooser(h2, lambda: self._new_protocol(loop), loop)  # noqa: E731
         try:
             transport, protocol = await loop.create_connection(
-                lambda: self._new_protocol(loop),
-                sock=sock,
-                ssl=tls.context,
-                server_hostname=tls.server_hostname,
+                factory, sock=sock, ssl=tls.context, server_hostname=tls.server_hostname
             )
         except BaseException:
             sock.close()
             raise
-        if tls.fingerprint is not None:
-            tls.fingerprint.check(transport, key.host, key.port or 443)
-        return protocol
+        conn = protocol.chosen if isinstance(protocol, _ALPNChooser) else protocol
+        assert isinstance(conn, AbstractConnection)
+        try:
+            if isinstance(conn, HTTP11Connection) and _alpn(transport) == "h2":
+                # A caller's SSLContext offered h2 where HTTP/1.1 is spoken.
+                raise ClientConnectorError(key, OSError(errno.EPROTO, _H2_UNWANTED))
+            if tls.fingerprint is not None:
+                tls.fingerprint.check(transport, key.host, key.port or 443)
+            await conn.ready()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
         """The protocol object of a new connection; subclasses may return a subclass."""
         return HTTP11Connection(loop)
 
-    def _tls_for(self, req: ClientRequest) -> TLSSettings:
-        """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's."""
+    def _tls_for(self, req: ClientRequest, *, http2: bool = False) -> TLSSettings:
+        """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's.
+
+        With ``http2`` (a direct connection, not a tunnel) they carry the
+        HTTP/2 factory when the connector's ``http2=`` applies to the scheme.
+        """
+        # An Upgrade (WebSocket) request needs HTTP/1.1's 101 answer.
+        h2 = self._h2_factory if http2 and "Upgrade" not in req.headers else None
         if not req.is_ssl():
+            if h2 is not None and self._http2 == "prior-knowledge":
+                return PLAIN._replace(h2=h2)
             return PLAIN
         key = req.connection_key
         setting = self._ssl if key.ssl is True or key.ssl is None else _check_ssl(key.ssl)
-        return TLSSettings.from_setting(setting, req.server_hostname or key.host.rstrip("."))
+        return TLSSettings.from_setting(setting, req.server_hostname or key.host.rstrip("."), h2)

@@ -343,6 +343,15 @@ class AbstractConnection(ABC):
                 end (None: no bound).
         """
 
+    async def ready(self) -> None:
+        """Wait until it can begin exchanges; the connector awaits it before lending it.
+
+        HTTP/1.1 is ready once connected, so this returns at once; a
+        multiplexed protocol waits here for the peer's settings (HTTP/2's
+        ``SETTINGS`` frame), which say how many exchanges it may carry.
+        """
+        return
+
     @abstractmethod
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
         """Hand the transport of an upgraded connection (a ``101`` answer) to ``protocol``.

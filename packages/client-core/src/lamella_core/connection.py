@@ -13,6 +13,9 @@ names only, so a third-party distribution can do everything they do:
 - :class:`HTTP11Connection` implements both for HTTP/1.1; it is the asyncio
   protocol to pass to ``loop.create_connection`` (``connector._new_protocol``
   in the siblings).
+- :class:`ResponseHead` is what an exchange's ``read_head`` returns (status,
+  headers, framing) and :class:`ContentDecoder` what ``make_decoder`` builds:
+  a protocol plugin (lamella-http2) produces and uses them.
 - :class:`ConnectionKey` says which requests may share a connection.
 - :func:`mapped_connect_errors` turns the stdlib errors of resolving,
   connecting and the TLS handshake into lamella's ``ClientConnector*Error``.
@@ -30,11 +33,13 @@ from __future__ import annotations
 
 from ._client.auth import netrc_auth
 from ._client.contexts import AwaitableContext
+from ._content.decoders import ContentDecoder
 from ._pool.connect_errors import mapped_connect_errors
 from ._pool.connector import BaseConnector, Connection, ConnectionKey
 from ._pool.http11 import HTTP11Connection, ResponseHeadError
 from ._pool.pool_state import PoolCounts, PoolStats
 from ._pool.tcp import ssl_context_for
+from ._wire import ResponseHead
 from .abc import AbstractConnection, AbstractExchange, HeadLimits
 
 __all__ = [
@@ -44,10 +49,12 @@ __all__ = [
     "BaseConnector",
     "Connection",
     "ConnectionKey",
+    "ContentDecoder",
     "HTTP11Connection",
     "HeadLimits",
     "PoolCounts",
     "PoolStats",
+    "ResponseHead",
     "ResponseHeadError",
     "mapped_connect_errors",
     "netrc_auth",

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import asyncio
+
     from yarl import URL
 
     from ._client.session import ClientSession
     from ._content.decoders import ContentDecoder
     from ._pool.connector import BaseConnector
-    from .abc import AbstractCookieJar
+    from .abc import AbstractConnection, AbstractCookieJar
 
 __all__ = [
     "hookimpl",
@@ -28,6 +30,7 @@ __all__ = [
     "lamella_content_decoders",
     "lamella_default_connector",
     "lamella_default_cookie_jar",
+    "lamella_http2_connection",
     "lamella_proxy_connector",
     "lamella_session_created",
     "lamella_websocket_support",
@@ -113,6 +116,22 @@ def lamella_proxy_connector(proxy_url: URL) -> Callable[..., Any] | None:
     while the session's connector lends, pools and limits them. Implemented
     by lamella-connectors for ``http`` and ``https`` proxies and by
     lamella-socks for SOCKS.
+    """
+
+
+@hookspec(firstresult=True)
+def lamella_http2_connection() -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
+    """Supply the connection class of HTTP/2, for connectors asked to speak it.
+
+    Returns:
+        A factory ``factory(loop)`` returning a new, unconnected HTTP/2
+        connection that is also the ``asyncio.Protocol`` to connect with, or
+        None. The first non-None answer wins; with no answer
+        ``TCPConnector(http2=...)`` raises an error naming lamella-http2.
+
+    Called once per connector that is asked for HTTP/2, when it is built;
+    the connector awaits the connection's ``ready()`` before lending it.
+    Implemented by lamella-http2.
     """
 
 

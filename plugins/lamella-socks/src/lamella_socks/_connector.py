@@ -30,7 +30,7 @@ from ._schemes import SCHEMES
 if TYPE_CHECKING:
     from lamella_connectors import TLSSettings
     from lamella_core import ClientRequest, ClientTimeout
-    from lamella_core.connection import ConnectionKey, HTTP11Connection
+    from lamella_core.connection import AbstractConnection, ConnectionKey
 
 __all__ = ["SocksConnector"]
 
@@ -89,7 +89,7 @@ class SocksConnector(TCPConnector):
 
     async def _create_connection(
         self, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         # Whatever req.proxy says, this connector's route is its SOCKS proxy.
         return await self._create_direct_connection(req, timeout, traces)
 
@@ -99,7 +99,7 @@ class SocksConnector(TCPConnector):
         tls: TLSSettings,
         timeout: ClientTimeout,
         traces: Sequence[Any] = (),
-    ) -> HTTP11Connection:
+    ) -> AbstractConnection:
         proxy_url = self._proxy_url
         proxy_type, remote_dns = _PROTOCOLS[proxy_url.scheme]
         auth = key.proxy_auth if isinstance(key.proxy_auth, BasicAuth) else self._proxy_auth

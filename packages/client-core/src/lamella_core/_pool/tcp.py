@@ -23,41 +23,48 @@ if TYPE_CHECKING:
 __all__ = ["BasicTCPConnector", "ssl_context_for"]
 
 
-def _default_context() -> ssl.SSLContext:
+_HTTP11_ONLY = ("http/1.1",)
+_H2_FIRST = ("h2", "http/1.1")
+
+
+def _default_context(alpn: tuple[str, ...]) -> ssl.SSLContext:
     # TLS 1.2 at least, set explicitly: some Python builds (Debian's 3.11) leave
     # the default context at MINIMUM_SUPPORTED.
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    # lamella speaks HTTP/1.1 only; saying so lets servers that pick by ALPN
-    # (and TLS-terminating proxies) choose it rather than guess.
-    context.set_alpn_protocols(["http/1.1"])
+    # Saying which protocols lamella speaks (HTTP/1.1, and h2 when asked) lets
+    # servers that pick by ALPN (and TLS-terminating proxies) choose rather than guess.
+    context.set_alpn_protocols(list(alpn))
     return context
 
 
 @cache
-def _verified_context() -> ssl.SSLContext:
+def _verified_context(alpn: tuple[str, ...] = _HTTP11_ONLY) -> ssl.SSLContext:
     # Building a default context loads the trust store: do it once.
-    return _default_context()
+    return _default_context(alpn)
 
 
 @cache
-def _unverified_context() -> ssl.SSLContext:
-    context = _default_context()
+def _unverified_context(alpn: tuple[str, ...] = _HTTP11_ONLY) -> ssl.SSLContext:
+    context = _default_context(alpn)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
 
 
-def ssl_context_for(setting: Any) -> ssl.SSLContext:
+def ssl_context_for(setting: Any, *, http2: bool = False) -> ssl.SSLContext:
     """Turn a request's ``ssl`` setting into the context to connect with.
 
     ``True`` verifies certificates and host names, ``False`` skips both, and
-    an ``SSLContext`` is used as given.
+    an ``SSLContext`` is used as given. With ``http2`` lamella's own contexts
+    offer ``h2`` before ``http/1.1`` in ALPN; a given context keeps its own
+    ALPN list.
     """
+    alpn = _H2_FIRST if http2 else _HTTP11_ONLY
     if setting is True or setting is None:
-        return _verified_context()
+        return _verified_context(alpn)
     if setting is False:
-        return _unverified_context()
+        return _unverified_context(alpn)
     if isinstance(setting, ssl.SSLContext):
         return setting
     raise TypeError(f"ssl must be True, False or an SSLContext, not {setting!r}")

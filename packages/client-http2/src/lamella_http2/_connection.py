@@ -1,0 +1,346 @@
+"""``H2Connection``: one HTTP/2 connection, many exchanges multiplexed on it as streams.
+
+Theory of operation: the connection is the ``asyncio.Protocol`` of the
+socket and owns the sans-I/O ``h2`` state machine. Bytes read go to
+``h2``; the events it returns are dispatched to the :class:`H2Exchange` of
+their stream (response head, body data, end, reset) or handled here
+(settings, ``GOAWAY``, flow-control window updates). After each step the
+bytes ``h2`` wants to send are flushed to the transport.
+
+The pool lends the connection up to :attr:`max_exchanges` times at once;
+each lease calls :meth:`begin`, which returns a new exchange. The exchange
+opens its stream when the session writes the request head.
+
+Flow control, inbound: the connection window is acknowledged as data
+arrives (so one slow stream never stalls the others), a stream's window
+only while its reader keeps up: when the body stream holds too much it
+pauses the exchange, which stops acknowledging, and the server stops
+sending on that stream alone. Memory per stream is thus bounded by the
+stream window plus the reader's buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.exceptions
+import h2.settings
+from h2.errors import ErrorCodes
+from h2.settings import SettingCodes
+
+from lamella_core.connection import AbstractConnection, HeadLimits
+from lamella_core.exceptions import ClientConnectionResetError, ClientOSError
+
+from ._exchange import STREAM_WINDOW, H2Exchange
+
+if TYPE_CHECKING:
+    from lamella_core.connection import ContentDecoder
+
+__all__ = ["H2Connection"]
+
+#: The most streams one connection carries at once, whatever the server allows.
+MAX_STREAMS = 256
+#: What the connection as a whole may have in flight towards us.
+CONNECTION_WINDOW = 16 * 1024 * 1024
+#: The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).
+MAX_HEADER_LIST_SIZE = 256 * 1024
+
+
+class H2Connection(asyncio.Protocol, AbstractConnection):
+    """One HTTP/2 connection (h2 over TLS, or h2c), shared by concurrent requests.
+
+    Built by the connector through the ``lamella_http2_connection`` hook and
+    passed to the event loop as the socket's protocol; the connector awaits
+    :meth:`ready` (the server's first ``SETTINGS``) before lending it.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        config = h2.config.H2Configuration(client_side=True, header_encoding=None)
+        self._h2 = h2.connection.H2Connection(config=config)
+        self._h2.local_settings = h2.settings.Settings(
+            client=True,
+            initial_values={
+                SettingCodes.ENABLE_PUSH: 0,
+                SettingCodes.MAX_CONCURRENT_STREAMS: MAX_STREAMS,
+                SettingCodes.INITIAL_WINDOW_SIZE: STREAM_WINDOW,
+                SettingCodes.MAX_HEADER_LIST_SIZE: MAX_HEADER_LIST_SIZE,
+            },
+        )
+        self._streams: dict[int, H2Exchange] = {}
+        self._live: set[H2Exchange] = set()  # begun and not finished
+        self._settings: asyncio.Future[None] = loop.create_future()
+        self._connected = False
+        self._goaway = False
+        self._unacked = 0  # connection-level bytes received and not yet acknowledged
+        self._paused_writing = False
+        self._window_waiters: list[asyncio.Future[None]] = []
+        self.scheme = b"https"
+
+    def __repr__(self) -> str:
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        state = "open" if self._connected else "closed"
+        return f"<H2Connection {state} peer={peer!r} streams={len(self._live)}>"
+
+    # --- asyncio callbacks ---------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast("asyncio.Transport", transport)
+        self._connected = True
+        if transport.get_extra_info("ssl_object") is None:
+            self.scheme = b"http"
+        self._h2.initiate_connection()
+        self._h2.increment_flow_control_window(CONNECTION_WINDOW - 65535)
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            events = self._h2.receive_data(data)
+        except h2.exceptions.ProtocolError as exc:
+            self.flush()  # h2 has queued a GOAWAY naming the error
+            if self.transport is not None:
+                self.transport.close()
+            self._lose(ClientOSError(None, f"HTTP/2 protocol error from the server: {exc}"))
+            return
+        for event in events:
+            self._dispatch(event)
+        self.flush()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connected = False
+        self._lose(exc)
+
+    def pause_writing(self) -> None:
+        self._paused_writing = True
+
+    def resume_writing(self) -> None:
+        self._paused_writing = False
+        self._wake_senders()
+
+    # --- AbstractConnection --------------------------------------------------
+
+    async def ready(self) -> None:
+        """Wait for the server's first ``SETTINGS`` frame (its stream limit among them).
+
+        Raises:
+            ClientOSError: the connection failed first.
+        """
+        await self._settings
+
+    @property
+    def max_exchanges(self) -> int:
+        """The server's ``SETTINGS_MAX_CONCURRENT_STREAMS``, at most ``MAX_STREAMS``."""
+        return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
+
+    def is_available(self) -> bool:
+        """True while connected, before any ``GOAWAY``, with a stream to spare."""
+        return (
+            self._connected
+            and not self._goaway
+            and len(self._live) < self.max_exchanges
+            and self.transport is not None
+            and not self.transport.is_closing()
+        )
+
+    def is_idle(self) -> bool:
+        """True when no stream is in flight."""
+        return not self._live
+
+    def has_expired(self) -> bool:
+        """True once closed, or after ``GOAWAY`` with no stream left."""
+        closing = self.transport is None or self.transport.is_closing()
+        return not self._connected or closing or (self._goaway and not self._live)
+
+    def begin(
+        self,
+        method: str,
+        *,
+        limits: HeadLimits,
+        read_bufsize: int = 2**16,
+        sock_read: float | None = None,
+        deadline: float | None = None,
+        make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
+        expect_continue: bool = False,
+        read_until_eof: bool = True,
+        max_body_size: int | None = None,
+        keep_alive: bool = True,
+        max_head_time: float | None = None,
+    ) -> H2Exchange:
+        """A new exchange for one request; its stream opens when the head is written.
+
+        ``read_until_eof`` and ``keep_alive`` have no meaning on a stream (its
+        end is always framed, the connection is shared); ``max_head_time``
+        is not applied, since a head arrives whole in one ``HEADERS`` block.
+        """
+        exchange = H2Exchange(
+            self,
+            method,
+            limits=limits,
+            read_bufsize=read_bufsize,
+            sock_read=sock_read,
+            deadline=deadline,
+            make_decoder=make_decoder,
+            expect_continue=expect_continue,
+            max_body_size=max_body_size,
+        )
+        self._live.add(exchange)
+        return exchange
+
+    def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
+        """Refused: the socket carries other streams, it cannot be handed over."""
+        raise RuntimeError("An HTTP/2 connection cannot be taken over (no Upgrade on a stream)")
+
+    def close(self) -> None:
+        """Send ``GOAWAY`` and close the socket; streams in flight fail."""
+        if self._connected and self.transport is not None and not self.transport.is_closing():
+            try:
+                self._h2.close_connection()
+                self.flush()
+            except h2.exceptions.ProtocolError:
+                pass  # already closed on the h2 side
+            self.transport.close()
+        self._lose(None)
+
+    # --- what the exchanges call ----------------------------------------------
+
+    @property
+    def h2(self) -> h2.connection.H2Connection:
+        """The h2 state machine, for the exchanges to frame their streams."""
+        return self._h2
+
+    def open_stream(self, exchange: H2Exchange) -> int:
+        """Give ``exchange`` the next stream id.
+
+        Raises:
+            ClientConnectionResetError: the connection is closed or going away.
+        """
+        if not self._connected or self._goaway:
+            raise ClientConnectionResetError("Cannot open a stream on a closing HTTP/2 connection")
+        stream_id = self._h2.get_next_available_stream_id()
+        self._streams[stream_id] = exchange
+        return stream_id
+
+    def finished(self, exchange: H2Exchange) -> None:
+        """``exchange`` is over: forget its stream (before its body's EOF frees the lease)."""
+        self._live.discard(exchange)
+        if exchange.stream_id is not None:
+            self._streams.pop(exchange.stream_id, None)
+        if self._goaway and not self._live and self.transport is not None:
+            self.transport.close()
+
+    def flush(self) -> None:
+        """Write what h2 has queued."""
+        data = self._h2.data_to_send()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def acknowledge(self, stream_id: int | None, size: int) -> None:
+        """Reopen a window by ``size`` bytes: the connection's (None) or a stream's."""
+        try:
+            self._h2.increment_flow_control_window(size, stream_id)
+        except h2.exceptions.StreamClosedError:
+            return
+        self.flush()
+
+    async def wait_for_window(self) -> None:
+        """Wait until the server opens a window or the transport drains.
+
+        Raises:
+            ClientConnectionResetError: the connection was lost meanwhile.
+        """
+        if not self._connected:
+            raise ClientConnectionResetError("Connection lost")
+        waiter = self._loop.create_future()
+        self._window_waiters.append(waiter)
+        await waiter
+
+    def is_open(self) -> bool:
+        """True while the socket is connected."""
+        return self._connected
+
+    @property
+    def writing_paused(self) -> bool:
+        """True while the transport's buffer is over its high-water mark."""
+        return self._paused_writing
+
+    # --- internals ------------------------------------------------------------
+
+    def _dispatch(self, event: Any) -> None:
+        stream_id = getattr(event, "stream_id", None)
+        exchange = self._streams.get(stream_id) if stream_id else None
+        if isinstance(event, h2.events.DataReceived):
+            self._unacked += event.flow_controlled_length
+            if self._unacked >= CONNECTION_WINDOW // 4:
+                self._h2.increment_flow_control_window(self._unacked)
+                self._unacked = 0
+            if exchange is not None:  # else a stream we reset: its window is moot
+                exchange.on_data(event.data, event.flow_controlled_length)
+        elif isinstance(event, h2.events.ResponseReceived):
+            if exchange is not None:
+                exchange.on_head(event.headers)
+        elif isinstance(event, h2.events.InformationalResponseReceived):
+            if exchange is not None:
+                exchange.on_informational(event.headers)
+        elif isinstance(event, h2.events.StreamEnded):
+            if exchange is not None:
+                exchange.on_end()
+        elif isinstance(event, h2.events.StreamReset):
+            if exchange is not None:
+                exchange.on_reset(ErrorCodes(event.error_code) if event.error_code else None)
+        elif isinstance(event, h2.events.RemoteSettingsChanged):
+            if not self._settings.done():
+                self._settings.set_result(None)
+            self._wake_senders()
+        elif isinstance(event, h2.events.WindowUpdated):
+            self._wake_senders()
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self._on_goaway(event.last_stream_id or 0, event.error_code)
+
+    def _on_goaway(self, last_stream_id: int, error_code: Any) -> None:
+        """The server takes no new stream; those above ``last_stream_id`` were never
+        processed and fail as stale (an idempotent request is sent again)."""
+        self._goaway = True
+        for stream_id, exchange in list(self._streams.items()):
+            if stream_id > last_stream_id:
+                exchange.on_refused(f"GOAWAY ({_code_name(error_code)})")
+        if not self._live and self.transport is not None:
+            self.transport.close()
+
+    def _lose(self, exc: BaseException | None) -> None:
+        """The connection is gone: fail every exchange still in flight."""
+        self._connected = False
+        if not self._settings.done():
+            self._settings.set_exception(
+                ClientOSError(None, "The HTTP/2 connection closed before the server's SETTINGS")
+            )
+            self._settings.exception()
+        for exchange in list(self._live):
+            exchange.on_lost(exc)
+        self._live.clear()
+        self._streams.clear()
+        self._wake_senders()
+
+    def _wake_senders(self) -> None:
+        """A window opened or the transport drained: send what waits, wake ``drain``."""
+        for exchange in list(self._streams.values()):
+            exchange.pump()
+        waiters, self._window_waiters = self._window_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+def _code_name(code: Any) -> str:
+    try:
+        return ErrorCodes(code).name
+    except ValueError:
+        return str(code)

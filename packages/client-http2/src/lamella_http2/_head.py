@@ -1,0 +1,121 @@
+"""Turning the HTTP/1.1 request head the session writes into HTTP/2 header fields.
+
+The session serializes every request as HTTP/1.1 bytes (one code path for
+every protocol, see ``AbstractExchange``); this module reads them back:
+the request line becomes the pseudo-headers, ``Host`` becomes
+``:authority``, connection-specific fields are dropped (RFC 9113 section
+8.2.2) and the body's framing is noted so that the exchange knows where
+the body ends. Chunked framing written after the head is undone by
+:class:`Dechunker`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Dechunker", "RequestHead", "parse_request_head"]
+
+# Fields that are about one HTTP/1.1 connection and mean nothing (or are
+# forbidden) on an HTTP/2 stream.
+_HOP_BY_HOP = frozenset(
+    {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
+)
+
+
+@dataclass(slots=True)
+class RequestHead:
+    """A request head as HTTP/2 sends it.
+
+    Attributes:
+        headers: the pseudo-headers first, then the other fields, names lower-case.
+        chunked: the body after the head is chunk-framed (``Transfer-Encoding: chunked``).
+        content_length: the declared body length, or None.
+        upgrade: the request asks to switch protocols (a WebSocket handshake).
+    """
+
+    headers: list[tuple[bytes, bytes]]
+    chunked: bool
+    content_length: int | None
+    upgrade: bool = False
+
+
+def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
+    """Read a serialized HTTP/1.1 request head (without its blank line).
+
+    Raises:
+        ValueError: the head is not a request head the session writes.
+    """
+    lines = head.split(b"\r\n")
+    method, target, _version = lines[0].split(b" ", 2)
+    authority = b""
+    fields: list[tuple[bytes, bytes]] = []
+    chunked = False
+    content_length: int | None = None
+    upgrade = False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        value = value.strip()
+        if name == b"host":
+            authority = value
+        elif name == b"transfer-encoding":
+            chunked = value.lower().endswith(b"chunked")
+        elif name == b"content-length":
+            content_length = int(value)
+        elif name == b"upgrade":
+            upgrade = True
+        elif name == b"te" and value.lower() != b"trailers":
+            continue  # RFC 9113 section 8.2.2: TE may only say "trailers"
+        if name in _HOP_BY_HOP:
+            continue
+        fields.append((name, value))
+    pseudo = [(b":method", method), (b":scheme", scheme), (b":authority", authority)]
+    pseudo.append((b":path", target))
+    return RequestHead(pseudo + fields, chunked, content_length, upgrade)
+
+
+class Dechunker:
+    """Undoes HTTP/1.1 chunked framing written after a head, piece by piece.
+
+    :meth:`feed` returns the body bytes found so far; :attr:`done` turns
+    true at the last (zero-size) chunk.
+    """
+
+    __slots__ = ("_buffer", "_left", "done")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._left = 0  # bytes of the current chunk's data still to come
+        self.done = False
+
+    def feed(self, data: bytes) -> bytes:
+        """The body bytes in ``data`` (and in what was fed before and not yet complete)."""
+        buffer = self._buffer + data
+        out: list[bytes] = []
+        while buffer and not self.done:
+            if self._left:
+                piece = buffer[: self._left]
+                out.append(piece)
+                self._left -= len(piece)
+                buffer = buffer[len(piece) :]
+                if not self._left:
+                    self._left = -2  # the CRLF after the data
+                continue
+            if self._left < 0:
+                if len(buffer) < 2:
+                    break
+                buffer = buffer[2:]
+                self._left = 0
+                continue
+            size_line, found, rest = buffer.partition(b"\r\n")
+            if not found:
+                break
+            size = int(size_line.split(b";", 1)[0], 16)
+            buffer = rest
+            if size == 0:
+                self.done = True  # the session writes no trailers
+                buffer = b""
+            else:
+                self._left = size
+        self._buffer = buffer
+        return b"".join(out)
