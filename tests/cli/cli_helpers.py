@@ -113,10 +113,22 @@ class Terminal:
         return bool(data)
 
     def wait_for(self, text: str, timeout: float = 30) -> None:
-        """Read until ``text`` has been written to the terminal."""
-        while text not in self.output:
-            if not self._read(timeout):
-                raise AssertionError(f"the command ended before writing {text!r}: {self.output!r}")
+        """Read until ``text`` has been written to the terminal.
+
+        On failure the command is killed and reaped first, so that no running
+        process is left for a later test to find.
+        """
+        try:
+            while text not in self.output:
+                if not self._read(timeout):
+                    raise AssertionError(
+                        f"the command ended before writing {text!r}: {self.output!r}"
+                    )
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait(timeout)
+            os.close(self._controller)
+            raise
 
     def finish(self, timeout: float = 30) -> int:
         """Read to the end; the command's exit status."""

@@ -210,7 +210,11 @@ def servers() -> Iterator[Servers]:
 
     async def serve() -> None:
         # handler_cancellation: /stall's handler ends when its client goes away.
-        runner = web.AppRunner(make_app(), handle_signals=False, handler_cancellation=True)
+        # shutdown_timeout: at the end, handlers still running (a stall) are
+        # cancelled after a second instead of aiohttp's minute.
+        runner = web.AppRunner(
+            make_app(), handle_signals=False, handler_cancellation=True, shutdown_timeout=1
+        )
         await runner.setup()
         plain = web.TCPSite(runner, "127.0.0.1", 0)
         secure = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
@@ -242,5 +246,6 @@ def servers() -> Iterator[Servers]:
         self_signed=f"https://127.0.0.1:{found['self_signed']}",
     )
     loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
-    loop.close()
+    thread.join(60)
+    if not thread.is_alive():  # else the daemon thread goes with the process
+        loop.close()

@@ -12,19 +12,23 @@ from cli_helpers import STALL_SENT, Servers, Terminal, lamella, lamella_on_tty
 def test_ctrl_c_during_a_download_keeps_the_partial_file(servers: Servers, tmp_path: Path) -> None:
     target = tmp_path / "big.bin"
     term = Terminal("-o", str(target), f"{servers.http}/stall")
-    term.wait_for("64.0 KiB / 1.0 MiB")  # the progress line, drawn on the terminal
+    # The progress line, drawn on the terminal: some of the 64 KiB the server
+    # sends before it stalls have arrived (the line is redrawn at most ten
+    # times a second, so it need not show them all).
+    term.wait_for(" KiB / 1.0 MiB")
     term.proc.send_signal(signal.SIGINT)
     assert term.finish() == 130
-    assert target.stat().st_size == STALL_SENT
-    tail = re.sub(r"\x1b\[[0-9;]*m", "", term.output.rsplit("64.0 KiB / 1.0 MiB", 1)[1])
+    size = target.stat().st_size
+    assert 0 < size <= STALL_SENT
+    tail = re.sub(r"\x1b\[[0-9;]*m", "", term.output.rsplit(" KiB / 1.0 MiB", 1)[1])
     # The progress line was ended before the message, which names the size.
-    assert f"\r\ninterrupted: {target} is partial, it holds {STALL_SENT} bytes\r\n" in tail
+    assert f"\r\ninterrupted: {target} is partial, it holds {size} bytes\r\n" in tail
 
 
 def test_ctrl_c_with_remove_on_error_removes_the_file(servers: Servers, tmp_path: Path) -> None:
     target = tmp_path / "big.bin"
     term = Terminal("--remove-on-error", "-o", str(target), f"{servers.http}/stall")
-    term.wait_for("64.0 KiB / 1.0 MiB")
+    term.wait_for(" KiB / 1.0 MiB")
     term.proc.send_signal(signal.SIGINT)
     assert term.finish() == 130
     assert not target.exists()
