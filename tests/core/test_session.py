@@ -121,6 +121,24 @@ async def test_params_merged_into_query(http_server):
         assert (await resp.json())["path"] == "/echo?a=1&b=x+y"
 
 
+async def test_a_repeated_url_string_goes_where_it_says_every_time(http_server):
+    # The session parses a URL string once: params, base_url and per-request
+    # options still apply to every request, and a refused URL stays refused.
+    async with ClientSession(base_url=http_server.url) as session:
+        paths = []
+        for params in (None, {"b": "2"}, None, {"c": "3"}):
+            async with session.get("echo?a=1", params=params) as resp:
+                paths.append((await resp.json())["path"])
+        assert paths == ["/echo?a=1", "/echo?a=1&b=2", "/echo?a=1", "/echo?a=1&c=3"]
+        async with session.get("echo", version=HttpVersion10) as resp:
+            assert (await resp.json())["version"] == [1, 0]
+        async with session.get("echo") as resp:
+            assert (await resp.json())["version"] == [1, 1]
+        for _ in range(2):
+            with pytest.raises(NonHttpUrlClientError):
+                await session.get("ftp://127.0.0.1/file")
+
+
 @pytest.mark.parametrize("path", ["gzip", "deflate"])
 async def test_decompression(http_server, path):
     async with ClientSession() as session, session.get(http_server / path) as resp:

@@ -102,3 +102,38 @@ def test_one_line_per_header_or_a_value_error(headers: list[tuple[str, str]]) ->
     assert len(lines) == len(headers) + 3
     for line, (name, value) in zip(lines[1:-2], headers, strict=True):
         assert line == f"{name}: {value}".encode()
+
+
+def test_a_repeated_head_is_the_same_bytes_and_a_changed_one_is_rebuilt() -> None:
+    first = serialize_request_head("GET", "/poll", CIMultiDict(HEADERS))
+    again = serialize_request_head("GET", "/poll", CIMultiDict(HEADERS))
+    assert again == first
+    changed = [*HEADERS[:-1], ("Content-Length", "3")]
+    assert serialize_request_head("GET", "/poll", changed).endswith(b"Content-Length: 3\r\n\r\n")
+    assert serialize_request_head("GET", "/poll", HEADERS, (1, 0)).startswith(
+        b"GET /poll HTTP/1.0\r\n"
+    )
+
+
+def test_heads_past_the_table_size_are_all_still_exact() -> None:
+    # More distinct heads than the table keeps: each one still comes out
+    # exactly, whether it was kept, dropped, or built again.
+    for _ in range(2):
+        for i in range(600):
+            assert serialize_request_head("GET", f"/n{i}", [("X-N", str(i))]) == (
+                f"GET /n{i} HTTP/1.1\r\nX-N: {i}\r\n\r\n".encode()
+            )
+
+
+def test_a_refused_head_stays_refused_after_a_good_one() -> None:
+    serialize_request_head("GET", "/", [("X-A", "ok")])
+    for _ in range(2):  # a refused head is never kept, so it is refused every time
+        with pytest.raises(ValueError, match="holds CR, LF"):
+            serialize_request_head("GET", "/", [("X-A", "ok\r\nX-B: smuggled")])
+
+
+def test_unhashable_pairs_are_serialised_without_being_kept() -> None:
+    pairs = [["X-A", "1"], ["X-B", "2"]]
+    assert (
+        serialize_request_head("GET", "/", pairs) == b"GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 2\r\n\r\n"
+    )

@@ -79,6 +79,8 @@ class Defaults:
     _force_close: bool
     _plugins: SessionPlugins
     _make_traces: Callable[[Any], list[Trace]]  # the session's: tracing is typed on it
+    _request_defaults: list[dict[str, Any]]  # none or one: see _default_request_kwargs
+    _urls: dict[str, URL]  # see _build_url
 
     def _options(
         self,
@@ -132,7 +134,9 @@ class Defaults:
             request_cookies=as_simple_cookie(cookies, quote=self._cookie_jar.quote_cookie)
             if cookies
             else None,
-            req_kwargs=self._request_kwargs(deadline=deadline, **request_settings),
+            req_kwargs=self._request_kwargs(deadline=deadline, **request_settings)
+            if request_settings
+            else {**self._default_request_kwargs(), "deadline": deadline},
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is NOT_SET else retry,
             # None or 0: no limit, as in aiohttp
@@ -182,6 +186,14 @@ class Defaults:
             "deadline": deadline,
         }
 
+    def _default_request_kwargs(self) -> dict[str, Any]:
+        """:meth:`_request_kwargs` for a request that sets none of them, worked out
+        on the first such request: the session's settings do not change after."""
+        kept = self._request_defaults
+        if not kept:  # a bad session proxy raises here, on every request, as before
+            kept.append(self._request_kwargs())
+        return kept[0]
+
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
         """Credentials for a request that brings none: the session's ``auth``, within
         ``base_url``'s origin only, else with ``trust_env`` the netrc entry for the host."""
@@ -225,6 +237,23 @@ class Defaults:
     # --- helpers ---------------------------------------------------------------------
 
     def _build_url(self, str_or_url: str | URL, params: Any) -> URL:
+        """The request's URL, joined to ``base_url`` and checked.
+
+        A URL given as a string without ``params`` is parsed once per session
+        (the same URL is requested again and again): the result is immutable,
+        and the table is emptied when it holds 256.
+        """
+        if params is None and type(str_or_url) is str:
+            url = self._urls.get(str_or_url)
+            if url is None:
+                url = self._parse_url(str_or_url, None)
+                if len(self._urls) >= 256:
+                    self._urls.clear()
+                self._urls[str_or_url] = url
+            return url
+        return self._parse_url(str_or_url, params)
+
+    def _parse_url(self, str_or_url: str | URL, params: Any) -> URL:
         try:
             url = URL(str_or_url)
         except (ValueError, TypeError) as exc:

@@ -58,7 +58,8 @@ async def send_request(
     """
     if not traces and tracker is None and _written_at_once(protocol, req, head):
         if not protocol.writing_paused:
-            response_head, stream = await protocol.read_head()
+            # What read_head() awaits, awaited here: one coroutine fewer a request.
+            response_head, stream = await protocol.head_future
             return response_head, stream, None
         upload: Coroutine[Any, Any, None] = protocol.drain()
     else:

@@ -5,8 +5,11 @@ Each rung has one concern and hands the next a narrower job:
 redirect decisions) -> ``_send_with_policy`` (the retry policy, when the
 request has one) -> ``_send_once`` (once more on a new connection when a
 reused one was found dead; the request's middlewares, when it has any, wrap
-each of these attempts) -> ``_send_single_request`` (lend a connection,
-write the request, read the head, build the response). Writing the bytes is
+each of these attempts; ``_send_again`` is the second) ->
+``_send_single_request`` (lend a connection, write the request, read the
+head, build the response). A request with neither a retry policy nor
+middlewares skips the middle rungs: ``_send_handling_redirects`` makes the
+first attempt itself, one coroutine fewer a request. Writing the bytes is
 one call, ``send_request`` in ``exchange``; the connection is lent by the
 connector, or taken from its idle pool without awaiting.
 
@@ -90,7 +93,13 @@ class Sender:
         history: list[ClientResponse] = []
         while True:
             req = self._make_request(method, url, headers, body, auth, options)
-            if options.retry is None:
+            if options.retry is None and not options.middlewares:
+                # _send_once's first attempt inlined: one coroutine fewer a request.
+                try:
+                    resp = await self._send_single_request(req, options, history)
+                except (ServerDisconnectedError, ClientOSError) as exc:
+                    resp = await self._send_again(req, options, history, exc)
+            elif options.retry is None:
                 resp = await self._send_once(req, options, history)
             else:
                 resp = await self._send_with_policy(req, options, history, options.retry)
@@ -209,11 +218,23 @@ class Sender:
                 return await self._send_single_request(req, options, history)
             return await self._send_through(middlewares, req, options, history)
         except (ServerDisconnectedError, ClientOSError) as exc:
-            if not _retryable(req, exc):
-                raise
+            return await self._send_again(req, options, history, exc)
+
+    async def _send_again(
+        self,
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        exc: ServerDisconnectedError | ClientOSError,
+    ) -> ClientResponse:
+        """Send ``req`` once more after its first attempt failed with ``exc``,
+        when that only means a reused connection was dead; else raise ``exc``."""
+        if not _retryable(req, exc):
+            raise exc
         # Other pooled connections to the origin may be as stale: drop them,
         # so the retry gets a new one.
         self._connector_for(req.proxy).drop_idle(req.connection_key)
+        middlewares = options.middlewares
         if not middlewares:
             return await self._send_single_request(req, options, history)
         return await self._send_through(middlewares, req, options, history)

@@ -146,6 +146,8 @@ class ClientSession(Defaults, Sender):
             merged_limits(limits or ClientLimits(), max_line_size, max_field_size, max_headers)
         )
         self._version = version
+        self._request_defaults: list[dict[str, Any]] = []
+        self._urls: dict[str, URL] = {}
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
         self._middlewares = tuple(middlewares)

@@ -9,6 +9,12 @@ are validated as such), header values are encoded as UTF-8, as aiohttp
 does. Values are sent verbatim: nothing is stripped, because surrounding
 spaces and tabs are optional whitespace that the receiver drops anyway
 (RFC 9112 section 5.1).
+
+A client sends the same head again and again (the same method, target and
+headers on every GET of a poll loop), so the validated bytes are kept per
+distinct head, in a small table that is emptied when full: a repeated head
+costs one dict lookup, and heads that never repeat (a changing token or
+request id) cost one failed lookup more than before.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ _is_target = re.compile("[\x21-\x7e]+").fullmatch
 _STANDARD_METHODS = frozenset(
     ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 )
+# (method, target, version, header pairs) -> the head's bytes; only heads
+# that passed every check get in, so a hit needs none of them again.
+_HEADS_MAX = 256
+_heads: dict[tuple[str, str, tuple[int, int], tuple[tuple[str, str], ...]], bytes] = {}
 
 
 def serialize_request_head(
@@ -59,9 +69,29 @@ def serialize_request_head(
             not a token; a header value holds CR, LF, NUL or another control
             character than HTAB. Nothing is produced in that case.
     """
-    if not isinstance(headers, (list, tuple)):
+    if not isinstance(headers, tuple):
         items = getattr(headers, "items", None)
-        headers = list(items() if items is not None else headers)
+        headers = tuple(items() if items is not None else headers)
+    key = (method, target, version, headers)
+    keep = True
+    try:
+        return _heads[key]
+    except KeyError:
+        pass
+    except TypeError:  # a pair that is not hashable (a list): checked, not kept
+        keep = False
+    head = _build_head(method, target, headers, version)
+    if keep:
+        if len(_heads) >= _HEADS_MAX:
+            _heads.clear()
+        _heads[key] = head
+    return head
+
+
+def _build_head(
+    method: str, target: str, headers: tuple[Any, ...], version: tuple[int, int]
+) -> bytes:
+    """Check and serialise one head that is not in the table (see serialize_request_head)."""
     if method not in _STANDARD_METHODS and _is_token(method) is None:
         raise ValueError(f"invalid HTTP method {method!r}: must be an RFC 9110 token")
     if _is_target(target) is None:
