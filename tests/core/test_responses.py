@@ -138,7 +138,8 @@ async def test_broken_bodies_raise_payload_error(raw_server, reply):
     [
         b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabc",
-        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + gzip.compress(b"hello" * 100, mtime=0)[:-10],
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
+        + gzip.compress(b"hello" * 100, mtime=0)[:-10],
     ],
 )
 async def test_truncated_bodies_raise_payload_error(raw_server, reply):
