@@ -77,8 +77,10 @@ SIBLINGS = {
     "lamella-cookies",
     "lamella-http2",
 }
-# What the meta-package depends on: the siblings and the br/zstd decoders.
-META_PACKAGE_DEPENDENCIES = SIBLINGS | {"lamella-codecs"}
+# What the meta-package depends on: the siblings, the br/zstd decoders, and
+# multidict and yarl, which its own code (lamella.typedefs, the command's
+# --timings) imports.
+META_PACKAGE_DEPENDENCIES = SIBLINGS | {"lamella-codecs", "multidict", "yarl"}
 # Standard-library modules newer than the oldest Python supported (3.11),
 # imported only on the versions that have them.
 NEWER_STDLIB = {"compression"}
