@@ -25,6 +25,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 import lamella
+from web_peers import serve
 
 # --- a small aiohttp.web app for these tests -------------------------------------
 
@@ -79,14 +80,8 @@ async def app_url() -> AsyncIterator[URL]:
     app.router.add_get("/chunks", _chunks)
     app.router.add_route("*", "/location", _location)
     app.router.add_route("*", "/{tail:.*}", _echo)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 # --- the request context manager is a coroutine ------------------------------------

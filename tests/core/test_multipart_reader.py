@@ -27,6 +27,7 @@ from lamella_core import (
     MultipartReader,
 )
 from lamella_core._content.multipart_reader import MultipartResponseWrapper
+from web_peers import serve
 
 StartRaw = Callable[..., Awaitable[object]]
 
@@ -80,14 +81,8 @@ async def _mixed(request: web.Request) -> web.StreamResponse:
 async def web_server() -> AsyncIterator[URL]:
     app = web.Application()
     app.router.add_get("/mixed", _mixed)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 async def test_reads_every_kind_of_part_aiohttp_writes(web_server: URL) -> None:

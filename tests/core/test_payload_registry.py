@@ -39,6 +39,7 @@ from lamella_core import (
     payload_type,
 )
 from lamella_core._content.payload_registry import Order, PayloadLookupError, PayloadRegistry
+from web_peers import serve
 
 
 @dataclasses.dataclass
@@ -100,14 +101,8 @@ async def _report(request: web.Request) -> web.Response:
 async def reporter() -> AsyncIterator[URL]:
     app = web.Application()
     app.router.add_post("/", _report)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 async def _post(url: URL, data: object) -> dict[str, Any]:

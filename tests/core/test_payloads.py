@@ -36,6 +36,7 @@ from lamella_core._content.payloads import (
     Payload,
     StringPayload,
 )
+from web_peers import serve
 
 # --- a server that reports what it received ----------------------------------------
 
@@ -69,14 +70,8 @@ async def receiver() -> AsyncIterator[URL]:
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_route("*", "/digest", _digest)
     app.router.add_route("*", "/redirect", _redirect)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 async def _send(url: URL, data: object, **kwargs: object) -> dict[str, object]:
