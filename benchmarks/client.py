@@ -351,6 +351,7 @@ def _client_ops(client: str) -> Callable[[int, int, str], tuple[Any, Any]]:
 
     return OPS[client]
 
+
 # --- driving a workload ---------------------------------------------------------------
 
 
@@ -422,8 +423,12 @@ async def _measure(timed: Callable[[], Awaitable[int]], n: int, impl: str) -> di
 def _implementation(client: str) -> str:
     """Which parser the client really used, so a wrong switch shows in the results."""
     if client == "lamella":
-        from lamella_core._pool import parsers
+        try:
+            from lamella_core._pool import parsers
+        except ImportError:  # a revision from before core's layers (run.py --ref)
+            from lamella_core import _extensions  # type: ignore[attr-defined]
 
+            return str(_extensions._pick_response_parser().__name__)
         return parsers.response_parser_class().__name__
     if client == "aiohttp":
         from aiohttp import http_parser
@@ -486,9 +491,7 @@ def main() -> None:
         elif workload == "cookies":
             result = runner.run(_run_cookies(client, int(n)))
         else:
-            result = runner.run(
-                _run(client, workload, int(port), int(n), int(concurrency), upload)
-            )
+            result = runner.run(_run(client, workload, int(port), int(n), int(concurrency), upload))
     print(json.dumps(result))
 
 

@@ -48,6 +48,7 @@ import argparse
 import compileall
 import contextlib
 import datetime
+import importlib.metadata
 import json
 import os
 import platform
@@ -58,7 +59,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,12 @@ class Client:
     program: str  # the client.py CLIENTS key, or an others.py OPS key
     env: dict[str, str]
     workloads: tuple[str, ...] | None = None  # None: every workload
+    pythonpath: str | None = None  # lamella from another revision (--baseline)
+
+    @property
+    def kind(self) -> str:
+        """The name without a revision: what a workload's client list names."""
+        return self.name.split("@")[0]
 
 
 _UVLOOP = {"BENCH_LOOP": "uvloop"}
@@ -194,9 +201,8 @@ def measure(
     ]
     if pin:
         cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
-    proc = subprocess.run(
-        cmd, env=_client_env(client, pythonpath), capture_output=True, text=True, timeout=900
-    )
+    env = _client_env(client, client.pythonpath or pythonpath)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise RuntimeError(f"{client.name} {workload.name} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -260,7 +266,31 @@ def lamella_at(ref: str | None) -> Iterator[tuple[str | None, str]]:
             tar.extractall(tmp, filter="data")
         _byte_compile(Path(tmp, "packages"))
         srcs = sorted(str(p) for p in Path(tmp, "packages").glob("*/src"))
-        yield os.pathsep.join(srcs), f"commit {head}"
+        shadow = _shadow_newer_plugins(Path(tmp, "shadow"), srcs)
+        yield os.pathsep.join([shadow, *srcs]), f"commit {head}"
+
+
+def _shadow_newer_plugins(folder: Path, srcs: list[str]) -> str:
+    """A folder of empty modules for the installed plugins that ``srcs`` lack.
+
+    The bench env has today's distributions installed, and lamella loads every
+    ``lamella`` entry point it finds; a plugin added after the revision would
+    import names the revision does not have. Each is replaced by an empty
+    module, which registers nothing, so the revision runs with what it had.
+    """
+    present = {path.name for src in srcs for path in Path(src).iterdir() if path.is_dir()}
+    for entry in importlib.metadata.entry_points(group="lamella"):
+        package, *rest = entry.module.split(".")
+        if package in present:
+            continue
+        module = folder.joinpath(package, *rest)
+        module.parent.mkdir(parents=True, exist_ok=True)
+        for parent in module.parents:
+            if parent == folder:
+                break
+            (parent / "__init__.py").touch()
+        module.with_suffix(".py").touch()
+    return str(folder)
 
 
 def _byte_compile(packages: Path) -> None:
@@ -395,7 +425,11 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     fastest = best_rival("concurrent")
     if fastest is not None:
         r = ratio("concurrent", "lamella", fastest)
-        add(f"64-way small GETs, req/s >= 1.5x the fastest other ({fastest})", r, r is not None and r >= 1.5)
+        add(
+            f"64-way small GETs, req/s >= 1.5x the fastest other ({fastest})",
+            r,
+            r is not None and r >= 1.5,
+        )
     r = ratio("concurrent", "lamella", "aiohttp")
     add("64-way small GETs, req/s >= 2.5x aiohttp", r, r is not None and r >= 2.5)
     r = ratio("concurrent", "lamella", "aiohttp", "cpu_us_median")
@@ -405,7 +439,11 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     fastest = best_rival("download")
     if fastest is not None:
         r = ratio("download", "lamella", fastest)
-        add(f"streamed download, MB/s >= the fastest other ({fastest})", r, r is not None and r >= 1.0)
+        add(
+            f"streamed download, MB/s >= the fastest other ({fastest})",
+            r,
+            r is not None and r >= 1.0,
+        )
     r = ratio("download", "lamella", "aiohttp", "maxrss_kib")
     add("streamed download, peak RSS <= aiohttp's", r, r is not None and r <= 1.0)
     for wl in ("concurrent", "download", "sequential"):
@@ -503,6 +541,10 @@ def main() -> None:
         "--workloads", help="comma-separated subset of: " + ", ".join(w.name for w in WORKLOADS)
     )
     parser.add_argument("--ref", help="benchmark lamella as committed at this git revision")
+    parser.add_argument(
+        "--baseline",
+        help="also run lamella and lamella-py as committed at this revision, interleaved",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time rows")
     parser.add_argument("--out", type=Path, help="JSON file to write (default: results/run-*.json)")
@@ -531,6 +573,15 @@ def main() -> None:
     samples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     failures: list[str] = []
     with lamella_at(args.ref) as (pythonpath, label), contextlib.ExitStack() as stack:
+        if args.baseline:
+            base_path, base_label = stack.enter_context(lamella_at(args.baseline))
+            revision = base_label.removeprefix("commit ")
+            clients = clients + [
+                replace(c, name=f"{c.name}@{revision}", pythonpath=base_path)
+                for c in clients
+                if c.name in ("lamella", "lamella-py")
+            ]
+            label += f", against {base_label} (@{revision} rows)"
         print(
             f"lamella: {label}; {reps} reps{' (quick)' if args.quick else ''}; "
             f"nginx on core {SERVER_CORE}, clients on core {CLIENT_CORE}"
@@ -550,7 +601,7 @@ def main() -> None:
                 wl_clients = [
                     c
                     for c in clients
-                    if (wl.clients is None or c.name in wl.clients)
+                    if (wl.clients is None or c.kind in wl.clients)
                     and (c.workloads is None or wl.name in c.workloads)
                 ]
                 # Rotate the order each repetition and workload: no client is
