@@ -7,6 +7,8 @@ It fails when:
   another host (links that a reader clicks are fine);
 - a public name of a distribution (its ``__all__``) has no entry in the
   generated API reference (``objects.inv``);
+- a page shows a Sphinx role (``:class:`` before a code span) that the
+  build did not render;
 - a page, opened in headless Chromium from a loopback HTTP server, logs a
   console error, throws, or requests anything from another host;
 - the search finds nothing for a name, or its results do not name their page.
@@ -104,6 +106,19 @@ def static_problems(site: Path) -> list[str]:
             if external(url):
                 problems.append(f"{sheet.relative_to(site)}: loads {url}")
     return problems
+
+
+# A Sphinx role left in a rendered docstring: ":class:" followed by its code span.
+RAW_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|mod|data|exc|obj|const):<code>")
+
+
+def raw_role_problems(site: Path) -> list[str]:
+    """Every page that shows a Sphinx role as text instead of rendering it."""
+    return [
+        f"{page.relative_to(site)}: shows a raw Sphinx role"
+        for page in sorted(site.rglob("*.html"))
+        if RAW_ROLE.search(page.read_text(encoding="utf-8"))
+    ]
 
 
 def public_names(init: str) -> list[str]:
@@ -440,7 +455,7 @@ def main() -> int:
     shots = site / "_screenshots"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir()
-    problems = static_problems(site) + reference_problems(site)
+    problems = static_problems(site) + reference_problems(site) + raw_role_problems(site)
     problems += browser_problems(site, executable, shots)
     for problem in problems:
         print(problem)
