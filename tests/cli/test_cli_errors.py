@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from cli_helpers import Servers, lamella
 
 # Longer than the 253 characters DNS allows: the system's resolver refuses the
@@ -66,6 +68,18 @@ def test_timeout_says_what_it_was_waiting_for(servers: Servers) -> None:
     result = lamella("--max-time", "1", f"{servers.http}/slow")
     assert result.returncode == 28
     assert result.stderr == "lamella: timed out after 1 s waiting for the response head\n"
+
+
+def test_timeout_during_the_tls_handshake() -> None:
+    # A listening socket that never accepts: the kernel completes the TCP
+    # handshake, and nobody ever answers the TLS ClientHello.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        result = lamella("--connect-timeout", "0.3", f"https://127.0.0.1:{port}/")
+    assert result.returncode == 28
+    assert result.stderr == (
+        f"lamella: timed out after 0.3 s during the TLS handshake with 127.0.0.1 port {port}\n"
+    )
 
 
 def test_timeout_while_reading_the_body(servers: Servers) -> None:

@@ -9,7 +9,7 @@ from connector_helpers import FixedResolver, free_port
 from yarl import URL
 
 from lamella_connectors import TCPConnector, UnixConnector
-from lamella_core import BasicAuth, BasicTCPConnector, ClientSession
+from lamella_core import BasicAuth, BasicTCPConnector, ClientSession, TraceConfig
 from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorError,
@@ -154,6 +154,28 @@ async def test_a_tunnel_is_pooled_and_reused(tunnel_proxy, tls_server, trusting)
                 assert await resp.text() == "Hello, world!"
     assert tunnel_proxy.connections == 1
     assert len(tunnel_proxy.heads) == 1
+
+
+async def test_the_handshake_inside_a_tunnel_is_traced_with_the_origin(
+    tunnel_proxy, tls_server, trusting
+):
+    seen: list[tuple[str, str, int]] = []
+    config = TraceConfig()
+
+    @config.on_tls_handshake_start
+    async def started(session, ctx, params):
+        seen.append(("start", params.host, params.port))
+
+    @config.on_tls_handshake_end
+    async def ended(session, ctx, params):
+        seen.append(("end", params.host, params.port))
+
+    connector = TCPConnector(ssl=trusting)
+    async with ClientSession(connector=connector, trace_configs=[config]) as session:
+        async with session.get(tls_server / "hello", proxy=tunnel_proxy.url) as resp:
+            assert resp.status == 200
+    origin = ("127.0.0.1", tls_server.port)
+    assert seen == [("start", *origin), ("end", *origin)]  # the proxy itself is plain http
 
 
 @pytest.mark.parametrize("status", [403, 407, 502])

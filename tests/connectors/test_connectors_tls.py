@@ -10,7 +10,7 @@ import pytest
 from connector_helpers import certificate_digest, serve, server_context
 
 from lamella_connectors import Fingerprint, TCPConnector
-from lamella_core import ClientSession
+from lamella_core import ClientSession, TraceConfig
 from lamella_core.exceptions import (
     ClientConnectorCertificateError,
     ClientConnectorSSLError,
@@ -143,3 +143,63 @@ async def test_close_can_abort_tls_connections(tls_server, trusting):
     assert connector.closed
     assert "idle=0" in repr(connector)
     await connector.close(abort_ssl=True)  # closing twice is harmless
+
+
+def tls_recorder() -> tuple[TraceConfig, list[tuple[str, object]]]:
+    """A config recording the TLS signals and the connection's, in order."""
+    events: list[tuple[str, object]] = []
+    config = TraceConfig()
+    for name in (
+        "on_connection_create_start",
+        "on_tls_handshake_start",
+        "on_tls_handshake_end",
+        "on_connection_create_end",
+    ):
+
+        async def record(session, ctx, params, name=name):
+            events.append((name, params))
+
+        getattr(config, name).append(record)
+    return config, events
+
+
+async def test_the_tls_handshake_is_traced_apart_from_the_connect(tls_server, trusting):
+    config, events = tls_recorder()
+    connector = TCPConnector(ssl=trusting)
+    async with ClientSession(connector=connector, trace_configs=[config]) as session:
+        for _ in range(2):  # the second request reuses the connection: no handshake
+            async with session.get(tls_server.with_host("localhost") / "hello") as resp:
+                assert resp.status == 200
+    assert [name for name, _ in events] == [
+        "on_connection_create_start",
+        "on_tls_handshake_start",
+        "on_tls_handshake_end",
+        "on_connection_create_end",
+    ]
+    start, end = events[1][1], events[2][1]
+    assert (start.host, start.port, start.server_hostname) == (
+        "localhost",
+        tls_server.port,
+        "localhost",
+    )
+    assert end.tls_version in ("TLSv1.2", "TLSv1.3")
+    assert end.alpn_protocol is None  # the caller's context offers no ALPN, nor does the server
+
+
+async def test_a_failed_handshake_fires_only_its_start(tls_server):
+    config, events = tls_recorder()
+    async with ClientSession(connector=TCPConnector(), trace_configs=[config]) as session:
+        with pytest.raises(ClientConnectorCertificateError):
+            await session.get(tls_server / "hello")
+    assert [name for name, _ in events] == ["on_connection_create_start", "on_tls_handshake_start"]
+
+
+async def test_plain_http_fires_no_tls_signal(plain_server):
+    config, events = tls_recorder()
+    async with ClientSession(connector=TCPConnector(), trace_configs=[config]) as session:
+        async with session.get(plain_server / "hello") as resp:
+            assert resp.status == 200
+    assert [name for name, _ in events] == [
+        "on_connection_create_start",
+        "on_connection_create_end",
+    ]

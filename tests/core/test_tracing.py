@@ -22,7 +22,16 @@ URL_ = URL("http://example.com/path?q=1")
 HEADERS = CIMultiDict({"Accept": "*/*"})
 RESPONSE: Any = object()
 PARAM_CLASSES = [getattr(tracing, name) for name in tracing.__all__ if name != "TraceConfig"]
-SIGNAL_NAMES = sorted(name for name in dir(aiohttp.tracing.TraceConfig) if name.startswith("on_"))
+# lamella's own signals (aiohttp neither retries nor reports the TLS handshake apart).
+OWN_PARAMS = {
+    "TraceRequestRetryParams",
+    "TraceTlsHandshakeStartParams",
+    "TraceTlsHandshakeEndParams",
+}
+OWN_SIGNALS = ["on_request_retry", "on_tls_handshake_end", "on_tls_handshake_start"]
+AIOHTTP_PARAM_CLASSES = [cls for cls in PARAM_CLASSES if cls.__name__ not in OWN_PARAMS]
+AIOHTTP_SIGNALS = sorted(n for n in dir(aiohttp.tracing.TraceConfig) if n.startswith("on_"))
+SIGNAL_NAMES = sorted([*AIOHTTP_SIGNALS, *OWN_SIGNALS])
 
 
 def field_values(params: Any) -> list[Any]:
@@ -43,12 +52,13 @@ class Recorder:
 # --- the public names and the parameter classes -------------------------------------
 
 
-def test_public_names_are_aiohttps():
-    assert sorted(tracing.__all__) == sorted(aiohttp.tracing.__all__)
+def test_public_names_are_aiohttps_and_lamellas_own():
+    assert sorted(set(tracing.__all__) - OWN_PARAMS) == sorted(aiohttp.tracing.__all__)
+    assert set(tracing.__all__) >= OWN_PARAMS
     assert tracing.__all__ == sorted(tracing.__all__)
 
 
-@pytest.mark.parametrize("cls", PARAM_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", AIOHTTP_PARAM_CLASSES, ids=lambda cls: cls.__name__)
 def test_param_fields_match_aiohttp(cls):
     ours = [field.name for field in dataclasses.fields(cls)]
     theirs = [field.name for field in attr.fields(getattr(aiohttp.tracing, cls.__name__))]
@@ -97,7 +107,7 @@ def test_params_positional_keyword_and_equal():
 # --- TraceConfig and its signals ----------------------------------------------------
 
 
-def test_signals_are_aiohttps():
+def test_signals_are_aiohttps_and_lamellas_own():
     ours = sorted(name for name in dir(TraceConfig) if name.startswith("on_"))
     assert ours == SIGNAL_NAMES
     config = TraceConfig()
@@ -279,11 +289,56 @@ TRACE_SENDS = [
 ]
 
 
-def test_trace_methods_match_aiohttps():
+ERROR = OSError("reset")
+OWN_SENDS = [
+    (
+        "send_request_retry",
+        "on_request_retry",
+        ("GET", URL_, HEADERS, 1, ERROR, 0.5),
+        ["GET", URL_, HEADERS, 1, None, ERROR, 0.5],
+    ),
+    (
+        "send_request_retry",
+        "on_request_retry",
+        ("GET", URL_, HEADERS, 2, RESPONSE, 0.0),
+        ["GET", URL_, HEADERS, 2, RESPONSE, None, 0.0],
+    ),
+    (
+        "send_tls_handshake_start",
+        "on_tls_handshake_start",
+        ("127.0.0.1", 443, "example.com"),
+        ["127.0.0.1", 443, "example.com"],
+    ),
+    (
+        "send_tls_handshake_end",
+        "on_tls_handshake_end",
+        ("127.0.0.1", 443, "example.com", "TLSv1.3", "h2"),
+        ["127.0.0.1", 443, "example.com", "TLSv1.3", "h2"],
+    ),
+]
+
+
+def test_trace_methods_match_aiohttps_and_lamellas_own():
     ours = sorted(name for name in dir(Trace) if name.startswith("send_"))
     theirs = sorted(name for name in dir(aiohttp.tracing.Trace) if name.startswith("send_"))
-    assert ours == theirs == sorted(method for method, _, _ in TRACE_SENDS)
-    assert sorted(signal for _, signal, _ in TRACE_SENDS) == SIGNAL_NAMES
+    assert theirs == sorted(method for method, _, _ in TRACE_SENDS)
+    assert ours == sorted({*theirs, *(method for method, _, _, _ in OWN_SENDS)})
+    assert sorted(signal for _, signal, _ in TRACE_SENDS) == AIOHTTP_SIGNALS
+    assert sorted({signal for _, signal, _, _ in OWN_SENDS}) == OWN_SIGNALS
+
+
+@pytest.mark.parametrize(("method", "signal_name", "args", "fields"), OWN_SENDS)
+async def test_lamellas_own_sends_fire_only_their_signal(method, signal_name, args, fields):
+    config = TraceConfig()
+    log: list[tuple[Any, ...]] = []
+    for name in SIGNAL_NAMES:
+        getattr(config, name).append(Recorder(log, name))
+    config.freeze()
+    ctx = config.trace_config_ctx()
+    await getattr(Trace(SESSION, config, ctx), method)(*args)
+    [(tag, session, got_ctx, params)] = log
+    assert (tag, session, got_ctx) == (signal_name, SESSION, ctx)
+    assert field_values(params) == fields
 
 
 @pytest.mark.parametrize(

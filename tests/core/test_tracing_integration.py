@@ -6,9 +6,15 @@ import asyncio
 
 import pytest
 
-from lamella_core import BasicTCPConnector, ClientSession, TraceConfig
-from lamella_core.exceptions import ClientConnectorError
+from lamella_core import BasicTCPConnector, ClientSession, ExponentialRetry, TraceConfig
+from lamella_core.exceptions import (
+    ClientConnectionError,
+    ClientConnectorError,
+    ServerDisconnectedError,
+)
 from state_checks import eventually
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 SIGNALS = [
     "on_request_start",
@@ -124,3 +130,93 @@ async def test_request_end_reports_the_final_hop_and_failed_checks_report_except
             await session.get(http_server / "status/404", raise_for_status=True)
         assert "on_request_end" not in names(events)
         assert names(events)[-1] == "on_request_exception"
+
+
+def retry_recorder() -> tuple[TraceConfig, list[object]]:
+    """A config recording the parameters of every ``on_request_retry``."""
+    seen: list[object] = []
+    config = TraceConfig()
+
+    @config.on_request_retry
+    async def record(session, ctx, params):
+        seen.append(params)
+
+    return config, seen
+
+
+async def test_a_policy_retry_fires_on_request_retry_with_what_ended(raw_server):
+    busy = b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
+    server = await raw_server([busy, busy, OK])
+    config, seen = retry_recorder()
+    retry = ExponentialRetry(attempts=3, base_delay=0.01, jitter="none")
+    async with ClientSession(trace_configs=[config], retry=retry) as session:
+        async with session.get(server.url / "x") as resp:
+            assert await resp.read() == b"ok"
+    assert [(p.attempt, p.response.status, p.exception) for p in seen] == [
+        (1, 503, None),
+        (2, 503, None),
+    ]
+    assert [p.delay for p in seen] == [0.01, 0.02]  # the backoff, as Retry-After asks less
+    assert {(p.method, str(p.url)) for p in seen} == {("GET", str(server.url / "x"))}
+
+
+async def test_a_failed_attempt_is_reported_with_its_exception(raw_server):
+    async def reset(reader, writer):
+        writer.transport.abort()
+
+    server = await raw_server([reset, OK])
+    config, seen = retry_recorder()
+    retry = ExponentialRetry(attempts=2, base_delay=0.01, jitter="none")
+    async with ClientSession(trace_configs=[config], retry=retry) as session:
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"ok"
+    (params,) = seen
+    assert params.response is None
+    assert isinstance(params.exception, ClientConnectionError)
+    assert params.attempt == 1
+
+
+async def test_a_dead_keep_alive_connection_resend_fires_on_request_retry(raw_server):
+    async def drop(reader, writer):
+        writer.close()
+
+    server = await raw_server([OK, drop, OK])
+    config, seen = retry_recorder()
+    async with ClientSession(trace_configs=[config]) as session:
+        for _ in range(2):
+            async with session.get(server.url) as resp:
+                assert await resp.read() == b"ok"
+    (params,) = seen
+    assert isinstance(params.exception, ServerDisconnectedError)
+    assert (params.attempt, params.delay, params.response) == (1, 0.0, None)
+    assert server.connections == 2
+
+
+async def test_a_middleware_calling_its_handler_again_fires_on_request_retry(raw_server):
+    teapot = b"HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n"
+    server = await raw_server([teapot, OK])
+
+    async def again(req, handler):
+        resp = await handler(req)
+        if resp.status != 418:
+            return resp
+        resp.release()
+        req.headers["X-Attempt"] = "2"
+        return await handler(req)
+
+    config, seen = retry_recorder()
+    async with ClientSession(trace_configs=[config], middlewares=(again,)) as session:
+        async with session.get(server.url) as resp:
+            assert await resp.read() == b"ok"
+    (params,) = seen
+    assert (params.attempt, params.response.status, params.delay) == (1, 418, 0.0)
+    assert params.headers["X-Attempt"] == "2"  # the headers the next attempt sends
+    assert b"x-attempt: 2" in server.requests[1].lower()
+
+
+async def test_a_redirect_is_not_a_retry(http_server):
+    config, seen = retry_recorder()
+    async with ClientSession(trace_configs=[config]) as session:
+        async with session.get(http_server / "redirect/2") as resp:
+            await resp.read()
+    assert seen == []

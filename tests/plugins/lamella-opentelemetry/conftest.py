@@ -89,6 +89,15 @@ async def _hop(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"/hop/{n - 1}")
 
 
+async def _flaky(request: web.Request) -> web.Response:
+    """Answer 503 to the first n requests of the server, then echo the trace context."""
+    seen = request.app[SEEN]
+    seen.append(request.headers.get("traceparent"))
+    if len(seen) <= int(request.match_info["n"]):
+        return web.Response(status=503, headers={"Retry-After": "0"})
+    return await _traceparent(request)
+
+
 async def _status(request: web.Request) -> web.Response:
     return web.Response(status=int(request.match_info["code"]), body=b"x" * 10)
 
@@ -110,6 +119,7 @@ async def trace_server() -> AsyncIterator[TraceServer]:
     app.router.add_route("*", "/traceparent", _traceparent)
     app.router.add_get("/hop/{n}", _hop)
     app.router.add_get("/status/{code}", _status)
+    app.router.add_get("/flaky/{n}", _flaky)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.propagators.textmap import DefaultSetter
 from opentelemetry.sdk.trace import TracerProvider
@@ -13,13 +14,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from lamella_core import ClientConnectorError, ClientSession
+from lamella_core import ClientConnectorError, ClientSession, DigestAuthMiddleware, ExponentialRetry
 from lamella_opentelemetry import (
     disabled,
     instrument_session,
     is_instrumented,
     uninstrument_session,
 )
+from web_peers import serve
 
 
 async def test_one_client_span_with_the_stable_attributes(telemetry, trace_server) -> None:
@@ -79,6 +81,48 @@ async def test_a_span_per_redirect_hop_with_resend_count(telemetry, trace_server
         [spans[0].get_span_context()],
         [spans[1].get_span_context()],
     ]
+
+
+async def test_a_span_per_retry_with_resend_count(telemetry, trace_server) -> None:
+    retry = ExponentialRetry(attempts=3, base_delay=0.001, jitter="none")
+    async with ClientSession(retry=retry) as session:
+        async with session.get(trace_server / "flaky/2") as resp:
+            assert resp.status == 200
+            echoed = await resp.json()
+    spans = telemetry.spans()
+    assert [s.attributes.get("http.request.resend_count") for s in spans] == [None, 1, 2]
+    assert [s.attributes["http.response.status_code"] for s in spans] == [503, 503, 200]
+    assert [s.status.status_code for s in spans] == [StatusCode.ERROR] * 2 + [StatusCode.UNSET]
+    # Every attempt carried its own span as the parent.
+    span_ids = [format(s.get_span_context().span_id, "016x") for s in spans]
+    assert [value.split("-")[2] for value in trace_server.seen] == span_ids
+    assert echoed["span_id"] == span_ids[-1]
+    assert [[link.context for link in s.links] for s in spans[1:]] == [
+        [spans[0].get_span_context()],
+        [spans[1].get_span_context()],
+    ]
+
+
+async def test_a_digest_challenge_answered_is_a_resend(telemetry) -> None:
+    async def protected(request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Digest "):
+            return web.json_response({"traceparent": request.headers["traceparent"]})
+        challenge = 'Digest realm="r", nonce="abc", qop="auth", algorithm=SHA-256'
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+
+    app = web.Application()
+    app.router.add_get("/", protected)
+    async with serve(app) as url:
+        middleware = DigestAuthMiddleware("user", "secret")
+        async with ClientSession(middlewares=(middleware,)) as session:
+            async with session.get(url) as resp:
+                echoed = await resp.json()
+    first, second = telemetry.spans()
+    assert first.attributes["http.response.status_code"] == 401
+    assert second.attributes["http.request.resend_count"] == 1
+    assert second.attributes["http.response.status_code"] == 200
+    assert echoed["traceparent"].split("-")[2] == format(second.get_span_context().span_id, "016x")
 
 
 async def test_redirect_hops_are_siblings_under_the_callers_span(telemetry, trace_server) -> None:

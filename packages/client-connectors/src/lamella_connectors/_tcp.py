@@ -154,6 +154,24 @@ def _alpn(transport: asyncio.BaseTransport) -> str | None:
     return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
 
 
+async def _trace_tls(
+    traces: Sequence[Any],
+    key: ConnectionKey,
+    tls: TLSSettings,
+    transport: asyncio.BaseTransport | None = None,
+) -> None:
+    """Fire the TLS handshake's start signal, or its end one once ``transport`` is secured."""
+    port = key.port or 443
+    name = tls.server_hostname or key.host
+    for trace in traces:
+        if transport is None:
+            await trace.send_tls_handshake_start(key.host, port, name)
+        else:
+            ssl_object = transport.get_extra_info("ssl_object")
+            version = ssl_object.version() if ssl_object is not None else None
+            await trace.send_tls_handshake_end(key.host, port, name, version, _alpn(transport))
+
+
 class _ALPNChooser(asyncio.Protocol):
     """The protocol of a TLS connection until the handshake says which ALPN won.
 
@@ -454,25 +472,31 @@ class TCPConnector(BaseConnector):
             origin_tls = self._tls_for(req)
             with mapped_connect_errors(origin, what=f"host {req.url}"):
                 async with asyncio.timeout(timeout.sock_connect):
-                    await self._start_tls_in_tunnel(protocol, origin, origin_tls)
+                    await self._start_tls_in_tunnel(protocol, origin, origin_tls, traces)
         except BaseException:
             protocol.close()
             raise
         return protocol
 
     async def _start_tls_in_tunnel(
-        self, protocol: HTTP11Connection, key: ConnectionKey, tls: TLSSettings
+        self,
+        protocol: HTTP11Connection,
+        key: ConnectionKey,
+        tls: TLSSettings,
+        traces: Sequence[Any] = (),
     ) -> None:
         """Start TLS to the origin over a tunnel the proxy has opened."""
         transport = protocol.transport
         assert transport is not None
         assert tls.context is not None
         loop = self._get_loop()
+        await _trace_tls(traces, key, tls)
         tls_transport = await loop.start_tls(
             transport, protocol, tls.context, server_hostname=tls.server_hostname
         )
         assert tls_transport is not None
         protocol.switch_transport(tls_transport)
+        await _trace_tls(traces, key, tls, tls_transport)
         if tls.fingerprint is not None:
             tls.fingerprint.check(tls_transport, key.host, key.port or 443)
 
@@ -499,7 +523,7 @@ class TCPConnector(BaseConnector):
         async with asyncio.timeout(None if budget is None else budget * len(addrs)):
             sock = await self._open_socket(addrs, budget)
         async with asyncio.timeout(budget):
-            return await self._wrap_socket(sock, key, tls)
+            return await self._wrap_socket(sock, key, tls, traces)
 
     async def _resolve(self, key: ConnectionKey, traces: Sequence[Any] = ()) -> list[ResolveResult]:
         """The addresses of ``key.host`` to connect to, through the DNS cache and
@@ -560,13 +584,18 @@ class TCPConnector(BaseConnector):
         )
 
     async def _wrap_socket(
-        self, sock: socket.socket, key: ConnectionKey, tls: TLSSettings
+        self,
+        sock: socket.socket,
+        key: ConnectionKey,
+        tls: TLSSettings,
+        traces: Sequence[Any] = (),
     ) -> AbstractConnection:
         """Run the TLS handshake if asked and bind the socket to a new protocol.
 
         With ``tls.h2`` the protocol is HTTP/2 when ALPN chose ``h2`` (or, on
         plain TCP, always: h2c with prior knowledge); its handshake (the
         server's ``SETTINGS``) is awaited here, within the connect budget.
+        ``traces`` hear when the TLS handshake starts and ends.
         """
         loop = self._get_loop()
         h2 = tls.h2
@@ -578,6 +607,8 @@ class TCPConnector(BaseConnector):
         else:
             factory = lambda: _ALPNChooser(h2, lambda: self._new_protocol(loop), loop)  # noqa: E731
         try:
+            if tls.context is not None:
+                await _trace_tls(traces, key, tls)
             transport, protocol = await loop.create_connection(
                 factory, sock=sock, ssl=tls.context, server_hostname=tls.server_hostname
             )
@@ -587,6 +618,8 @@ class TCPConnector(BaseConnector):
         conn = protocol.chosen if isinstance(protocol, _ALPNChooser) else protocol
         assert isinstance(conn, AbstractConnection)
         try:
+            if tls.context is not None:
+                await _trace_tls(traces, key, tls, transport)
             if isinstance(conn, HTTP11Connection) and _alpn(transport) == "h2":
                 # A caller's SSLContext offered h2 where HTTP/1.1 is spoken.
                 raise ClientConnectorError(key, OSError(errno.EPROTO, _H2_UNWANTED))

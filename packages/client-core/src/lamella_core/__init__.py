@@ -117,8 +117,11 @@ if TYPE_CHECKING:
         TraceRequestExceptionParams,
         TraceRequestHeadersSentParams,
         TraceRequestRedirectParams,
+        TraceRequestRetryParams,
         TraceRequestStartParams,
         TraceResponseChunkReceivedParams,
+        TraceTlsHandshakeEndParams,
+        TraceTlsHandshakeStartParams,
     )
 
 __all__ = [
@@ -216,8 +219,11 @@ __all__ = [
     "TraceRequestExceptionParams",
     "TraceRequestHeadersSentParams",
     "TraceRequestRedirectParams",
+    "TraceRequestRetryParams",
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
+    "TraceTlsHandshakeEndParams",
+    "TraceTlsHandshakeStartParams",
     "UnixClientConnectorError",
     "UploadAbortedError",
     "UploadTracker",
@@ -268,8 +274,11 @@ _LAZY = {
     "TraceRequestExceptionParams": ".tracing",
     "TraceRequestHeadersSentParams": ".tracing",
     "TraceRequestRedirectParams": ".tracing",
+    "TraceRequestRetryParams": ".tracing",
     "TraceRequestStartParams": ".tracing",
     "TraceResponseChunkReceivedParams": ".tracing",
+    "TraceTlsHandshakeEndParams": ".tracing",
+    "TraceTlsHandshakeStartParams": ".tracing",
 }
 
 

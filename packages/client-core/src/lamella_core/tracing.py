@@ -21,6 +21,12 @@ Cost: dispatch happens only for sessions that have trace configs. Without
 any, no :class:`Trace` is built and the request path makes no tracing call;
 with some, a signal without callbacks builds no parameter object.
 
+Three signals are lamella's own, for what aiohttp does not do or does not
+show: ``on_request_retry`` (a request sent again on the same hop: by the
+retry policy, after a dead keep-alive connection, or by a middleware) and
+``on_tls_handshake_start``/``on_tls_handshake_end`` (the handshake as a phase
+of its own, apart from the TCP connect).
+
 :class:`Trace` and :func:`make_traces` are the seam the session and the
 connectors (including lamella-connectors' DNS cache) use to fire the signals;
 they are not part of aiohttp's documented API and are not in ``__all__``.
@@ -29,12 +35,33 @@ they are not part of aiohttp's documented API and are not in ``__all__``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableSequence
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeAlias, TypeVar, final, overload
 
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
+
+from ._trace_params import (
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestRetryParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+    TraceTlsHandshakeEndParams,
+    TraceTlsHandshakeStartParams,
+    _Headers,
+)
 
 if TYPE_CHECKING:
     from ._client.response import ClientResponse
@@ -56,12 +83,12 @@ __all__ = [
     "TraceRequestExceptionParams",
     "TraceRequestHeadersSentParams",
     "TraceRequestRedirectParams",
+    "TraceRequestRetryParams",
     "TraceRequestStartParams",
     "TraceResponseChunkReceivedParams",
+    "TraceTlsHandshakeEndParams",
+    "TraceTlsHandshakeStartParams",
 ]
-
-# Request headers as sent: the mutable mapping, or the read-only view in RequestInfo.
-_Headers = CIMultiDict[str] | CIMultiDictProxy[str]
 
 _P = TypeVar("_P")
 _Callback: TypeAlias = Callable[["ClientSession", SimpleNamespace, _P], Awaitable[object]]
@@ -173,194 +200,6 @@ class _SignalAttribute(Generic[_P]):
         raise AttributeError(f"{self._name} is read-only; append callbacks to it instead")
 
 
-# --- parameters, one frozen slotted class per signal -----------------------------
-# Field names and order are aiohttp's: callbacks read them by name.
-#
-# Slots are declared by hand rather than with ``dataclass(slots=True)``: that
-# option rebuilds the class, and the frozen ``__setattr__`` it generated still
-# points at the old one, so setting an unknown attribute raised TypeError
-# instead of FrozenInstanceError (an AttributeError) on Python 3.11 to 3.13.
-# The base class restores state without ``__setattr__``, for copy and pickle.
-
-
-class _Params:
-    __slots__: tuple[str, ...] = ()
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
-            object.__setattr__(self, name, value)
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestStartParams(_Params):
-    """What ``on_request_start`` passes: the request as the caller asked for it."""
-
-    __slots__ = ("method", "url", "headers")
-
-    method: str
-    url: URL
-    headers: _Headers
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestChunkSentParams(_Params):
-    """What ``on_request_chunk_sent`` passes: one body chunk before framing."""
-
-    __slots__ = ("method", "url", "chunk")
-
-    method: str
-    url: URL
-    chunk: bytes
-
-
-@final
-@dataclass(frozen=True)
-class TraceResponseChunkReceivedParams(_Params):
-    """What ``on_response_chunk_received`` passes: body bytes read by ``read()``."""
-
-    __slots__ = ("method", "url", "chunk")
-
-    method: str
-    url: URL
-    chunk: bytes
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestEndParams(_Params):
-    """What ``on_request_end`` passes: the request and its final response."""
-
-    __slots__ = ("method", "url", "headers", "response")
-
-    method: str
-    url: URL
-    headers: _Headers
-    response: ClientResponse
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestExceptionParams(_Params):
-    """What ``on_request_exception`` passes: the request and why it failed."""
-
-    __slots__ = ("method", "url", "headers", "exception")
-
-    method: str
-    url: URL
-    headers: _Headers
-    exception: BaseException
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestRedirectParams(_Params):
-    """What ``on_request_redirect`` passes: the request and the redirect response."""
-
-    __slots__ = ("method", "url", "headers", "response")
-
-    method: str
-    url: URL
-    headers: _Headers
-    response: ClientResponse
-
-
-@final
-@dataclass(frozen=True)
-class TraceRequestHeadersSentParams(_Params):
-    """What ``on_request_headers_sent`` passes: the headers as written."""
-
-    __slots__ = ("method", "url", "headers")
-
-    method: str
-    url: URL
-    headers: _Headers
-
-
-@final
-@dataclass(frozen=True)
-class TraceConnectionQueuedStartParams(_Params):
-    """What ``on_connection_queued_start`` passes (nothing: the pool is full)."""
-
-    __slots__ = ()
-
-
-@final
-@dataclass(frozen=True)
-class TraceConnectionQueuedEndParams(_Params):
-    """What ``on_connection_queued_end`` passes (nothing: a slot came free)."""
-
-    __slots__ = ()
-
-
-@final
-@dataclass(frozen=True)
-class TraceConnectionCreateStartParams(_Params):
-    """What ``on_connection_create_start`` passes (nothing)."""
-
-    __slots__ = ()
-
-
-@final
-@dataclass(frozen=True)
-class TraceConnectionCreateEndParams(_Params):
-    """What ``on_connection_create_end`` passes (nothing)."""
-
-    __slots__ = ()
-
-
-@final
-@dataclass(frozen=True)
-class TraceConnectionReuseconnParams(_Params):
-    """What ``on_connection_reuseconn`` passes (nothing)."""
-
-    __slots__ = ()
-
-
-@final
-@dataclass(frozen=True)
-class TraceDnsResolveHostStartParams(_Params):
-    """What ``on_dns_resolvehost_start`` passes: the host about to be resolved."""
-
-    __slots__ = ("host",)
-
-    host: str
-
-
-@final
-@dataclass(frozen=True)
-class TraceDnsResolveHostEndParams(_Params):
-    """What ``on_dns_resolvehost_end`` passes: the host just resolved."""
-
-    __slots__ = ("host",)
-
-    host: str
-
-
-@final
-@dataclass(frozen=True)
-class TraceDnsCacheHitParams(_Params):
-    """What ``on_dns_cache_hit`` passes: the host answered from the cache."""
-
-    __slots__ = ("host",)
-
-    host: str
-
-
-@final
-@dataclass(frozen=True)
-class TraceDnsCacheMissParams(_Params):
-    """What ``on_dns_cache_miss`` passes: the host missing from the cache."""
-
-    __slots__ = ("host",)
-
-    host: str
-
-
 class TraceConfig:
     """The callbacks one instrumentation attaches to the requests of a session.
 
@@ -391,6 +230,9 @@ class TraceConfig:
     on_request_headers_sent = _SignalAttribute[TraceRequestHeadersSentParams](
         "Fired with the final headers, before the request head is written."
     )
+    on_request_retry = _SignalAttribute[TraceRequestRetryParams](
+        "lamella's own: fired before a request is sent again on the same hop."
+    )
     on_connection_queued_start = _SignalAttribute[TraceConnectionQueuedStartParams](
         "Fired when a request starts waiting for a free connection slot."
     )
@@ -417,6 +259,12 @@ class TraceConfig:
     )
     on_dns_cache_miss = _SignalAttribute[TraceDnsCacheMissParams](
         "Fired when the DNS cache has no fresh answer."
+    )
+    on_tls_handshake_start = _SignalAttribute[TraceTlsHandshakeStartParams](
+        "lamella's own: fired when the TLS handshake of a new connection begins."
+    )
+    on_tls_handshake_end = _SignalAttribute[TraceTlsHandshakeEndParams](
+        "lamella's own: fired when the TLS handshake of a new connection has succeeded."
     )
 
     def __init__(
@@ -514,6 +362,26 @@ class Trace:
             params = TraceRequestHeadersSentParams(method, url, headers)
             await signal.send(self._session, self._ctx, params)
 
+    async def send_request_retry(
+        self,
+        method: str,
+        url: URL,
+        headers: _Headers,
+        attempt: int,
+        outcome: ClientResponse | BaseException,
+        delay: float,
+    ) -> None:
+        if signal := self._config.on_request_retry:
+            if isinstance(outcome, BaseException):
+                params = TraceRequestRetryParams(
+                    method, url, headers, attempt, None, outcome, delay
+                )
+            else:
+                params = TraceRequestRetryParams(
+                    method, url, headers, attempt, outcome, None, delay
+                )
+            await signal.send(self._session, self._ctx, params)
+
     async def send_connection_queued_start(self) -> None:
         if signal := self._config.on_connection_queued_start:
             await signal.send(self._session, self._ctx, TraceConnectionQueuedStartParams())
@@ -549,6 +417,25 @@ class Trace:
     async def send_dns_cache_miss(self, host: str) -> None:
         if signal := self._config.on_dns_cache_miss:
             await signal.send(self._session, self._ctx, TraceDnsCacheMissParams(host))
+
+    async def send_tls_handshake_start(self, host: str, port: int, server_hostname: str) -> None:
+        if signal := self._config.on_tls_handshake_start:
+            params = TraceTlsHandshakeStartParams(host, port, server_hostname)
+            await signal.send(self._session, self._ctx, params)
+
+    async def send_tls_handshake_end(
+        self,
+        host: str,
+        port: int,
+        server_hostname: str,
+        tls_version: str | None,
+        alpn_protocol: str | None,
+    ) -> None:
+        if signal := self._config.on_tls_handshake_end:
+            params = TraceTlsHandshakeEndParams(
+                host, port, server_hostname, tls_version, alpn_protocol
+            )
+            await signal.send(self._session, self._ctx, params)
 
 
 def make_traces(

@@ -1,9 +1,11 @@
 """The trace config that turns a session's requests into spans and metrics.
 
-One CLIENT span per hop: the first starts with the request, each followed
-redirect ends the current one (with the redirect's status) and starts the
-next with ``http.request.resend_count``, and the final one ends when the
-last response's head arrives or the request fails. The propagator writes
+One CLIENT span per attempt: the first starts with the request; each
+followed redirect and each resend on the same hop (the retry policy, a dead
+keep-alive connection, a middleware calling its handler again) ends the
+current one (with its status or exception) and starts the next with
+``http.request.resend_count``; the final one ends when the last response's
+head arrives or the request fails. The propagator writes
 ``traceparent``/``tracestate`` into each hop's headers before they are sent.
 """
 
@@ -32,6 +34,7 @@ from lamella_core.tracing import (
     TraceRequestExceptionParams,
     TraceRequestHeadersSentParams,
     TraceRequestRedirectParams,
+    TraceRequestRetryParams,
     TraceRequestStartParams,
 )
 
@@ -130,6 +133,7 @@ class OpenTelemetryTraceConfig(TraceConfig):
         self._instruments = instruments
         self.on_request_start.append(self._on_start)
         self.on_request_redirect.append(self._on_redirect)
+        self.on_request_retry.append(self._on_retry)
         self.on_request_end.append(self._on_end)
         self.on_request_exception.append(self._on_exception)
         self.on_request_headers_sent.append(self._on_headers_sent)
@@ -151,6 +155,14 @@ class OpenTelemetryTraceConfig(TraceConfig):
         location = params.response.headers.get("Location", "")
         next_url = params.url.join(URL(location)) if location else params.url
         self._begin(hop, params.method, next_url, params.headers)
+
+    async def _on_retry(
+        self, session: ClientSession, ctx: SimpleNamespace, params: TraceRequestRetryParams
+    ) -> None:
+        hop = _hop(ctx)
+        self._finish(hop, params.response, params.exception)
+        hop.resend_count += 1
+        self._begin(hop, params.method, params.url, params.headers)
 
     async def _on_headers_sent(
         self, session: ClientSession, ctx: SimpleNamespace, params: TraceRequestHeadersSentParams

@@ -132,7 +132,7 @@ class SocksConnector(TCPConnector):
             refusal = OSError(exc.error_code, f"SOCKS proxy {proxy_url} refused: {exc}")
             raise ClientProxyConnectionError(proxy_key, refusal) from exc
         async with asyncio.timeout(timeout.sock_connect):
-            return await self._wrap_socket(sock, key, tls)
+            return await self._wrap_socket(sock, key, tls, traces)
 
     async def _local_address(
         self, key: ConnectionKey, traces: Sequence[Any], *, ipv4_only: bool

@@ -200,11 +200,17 @@ class Sender:
                 delay = policy.delay_for(attempt, exc, req.method, replayable)
                 if delay is None or deadline_passed(options.deadline, loop.time() + delay):
                     raise
+                outcome: ClientResponse | Exception = exc
             else:
                 delay = policy.delay_for(attempt, resp, req.method, replayable)
                 if delay is None or deadline_passed(options.deadline, loop.time() + delay):
                     return resp
                 resp.release()
+                outcome = resp
+            for trace in options.traces:
+                await trace.send_request_retry(
+                    req.method, req.url, req.headers, attempt, outcome, delay
+                )
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -234,6 +240,8 @@ class Sender:
         # Other pooled connections to the origin may be as stale: drop them,
         # so the retry gets a new one.
         self._connector_for(req.proxy).drop_idle(req.connection_key)
+        for trace in options.traces:
+            await trace.send_request_retry(req.method, req.url, req.headers, 1, exc, 0.0)
         middlewares = options.middlewares
         if not middlewares:
             return await self._send_single_request(req, options, history)
@@ -248,8 +256,25 @@ class Sender:
     ) -> ClientResponse:
         """Send ``req`` through the middlewares, which may change it, resend or replace it."""
 
+        attempts = 0
+        outcome: ClientResponse | BaseException | None = None
+
         async def send(req: ClientRequest) -> ClientResponse:
-            return await self._send_single_request(req, options, history)
+            # A middleware calling its handler again resends the hop: say so.
+            nonlocal attempts, outcome
+            if outcome is not None:
+                for trace in options.traces:
+                    await trace.send_request_retry(
+                        req.method, req.url, req.headers, attempts, outcome, 0.0
+                    )
+            attempts += 1
+            try:
+                resp = await self._send_single_request(req, options, history)
+            except BaseException as exc:
+                outcome = exc
+                raise
+            outcome = resp
+            return resp
 
         return await chain(send, middlewares)(req)
 

@@ -107,8 +107,12 @@ def _certificate(exc: BaseException) -> str:
     return "the certificate is not trusted"
 
 
+# The phases the connect timeout bounds (the Timeline's wording).
+_CONNECT_PHASES = ("connecting", "resolving", "during the TLS handshake")
+
+
 def _timeout(phase: str, total: float | None, connect: float) -> str:
-    seconds = connect if phase.startswith(("connecting", "resolving")) else total
+    seconds = connect if phase.startswith(_CONNECT_PHASES) else total
     if seconds is None:
         return f"timed out {phase}"
     return f"timed out after {seconds:g} s {phase}"
@@ -133,7 +137,8 @@ def explain(
     if isinstance(exc, lamella.ClientConnectorDNSError):
         return f"could not resolve host {exc.host}", EXIT_RESOLVE
     if isinstance(exc, lamella.ClientConnectorSSLError | lamella.ClientSSLError):
-        return f"TLS handshake with {phase.removeprefix('connecting to ')} failed: {exc}", EXIT_TLS
+        where = phase.removeprefix("connecting to ").removeprefix("during the TLS handshake with ")
+        return f"TLS handshake with {where} failed: {exc}", EXIT_TLS
     if isinstance(exc, lamella.ClientConnectorError):
         os_error = exc.os_error
         if isinstance(os_error, socket.gaierror):

@@ -11,9 +11,10 @@ the response head"), and for ``--timings`` it draws each hop of the request
       ...
 
 The phases: DNS (the resolver; absent for an IP address or a cache hit),
-connect (TCP, and for https the TLS handshake, which lamella's signals do
-not separate), request sent (from the connection to the last byte of the
-request head), first byte (waiting for the response head) and body.
+connect (TCP), TLS (the handshake, from lamella's own TLS signals; a
+connector that does not fire them shows one "connect + TLS" phase), request
+sent (from the connection to the last byte of the request head), first byte
+(waiting for the response head) and body.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Timeline:
         on(trace.on_dns_resolvehost_end, lambda p: self._mark("dns_end"))
         on(trace.on_connection_create_start, self._connecting)
         on(trace.on_connection_create_end, lambda p: self._mark("connected", "sending the request"))
+        on(trace.on_tls_handshake_start, self._handshaking)
+        on(trace.on_tls_handshake_end, lambda p: self._mark("tls_end"))
         on(trace.on_connection_reuseconn, self._reused)
         on(trace.on_request_headers_sent, self._sent)
         on(trace.on_request_end, self._answered)
@@ -110,6 +113,10 @@ class Timeline:
         if self.hops and self.hops[-1].url:
             url = URL(self.hops[-1].url)
             self.phase = f"connecting to {url.host} port {url.port}"
+
+    def _handshaking(self, params: Any) -> None:
+        where = f"{params.server_hostname} port {params.port}"
+        self._mark("tls_start", f"during the TLS handshake with {where}")
 
     def _reused(self, params: Any) -> None:
         if self.hops:
@@ -145,9 +152,14 @@ class Timeline:
         if "dns_start" in marks and "dns_end" in marks:
             rows.append(("DNS", marks["dns_start"], marks["dns_end"]))
         if "connected" in marks:
-            name = "reused connection" if hop.reused else "connect + TLS" if hop.tls else "connect"
             start = marks.get("connect_start", marks.get("dns_end", hop.started))
-            rows.append((name, start, marks["connected"]))
+            if "tls_start" in marks and "tls_end" in marks:
+                rows.append(("connect", start, marks["tls_start"]))
+                rows.append(("TLS", marks["tls_start"], marks["tls_end"]))
+            else:
+                combined = "connect + TLS" if hop.tls else "connect"
+                name = "reused connection" if hop.reused else combined
+                rows.append((name, start, marks["connected"]))
         steps = [("request sent", "connected", "sent"), ("first byte", "sent", "head")]
         steps.append(("body", "head", "end"))
         rows += [(name, marks[a], marks[b]) for name, a, b in steps if a in marks and b in marks]
