@@ -63,6 +63,8 @@ async def download(request: web.Request) -> web.StreamResponse:
     await resp.prepare(request)
     for start in range(0, len(data), DOWNLOAD_CHUNK):
         await resp.write(data[start : start + DOWNLOAD_CHUNK])
+        # Deliberately slow, the behaviour under test: the progress bar redraws
+        # at most ten times a second, so it needs a download that lasts.
         await asyncio.sleep(0.02)
     await resp.write_eof()
     return resp
@@ -97,7 +99,8 @@ async def set_cookie(request: web.Request) -> web.Response:
 
 
 async def slow(request: web.Request) -> web.Response:
-    await asyncio.sleep(10)
+    """Never answers: the client's timeout is what ends the request."""
+    await asyncio.Event().wait()  # cancelled when the client disconnects
     return web.Response(text="too late")
 
 

@@ -38,6 +38,7 @@ def test_lamella_connectors_all():
         "lamella_connectors._proxy",
         "lamella_connectors._resolver",
         "lamella_connectors._tcp",
+        "lamella_connectors._tls",
         "lamella_connectors._unix",
         "lamella_socks",
         "lamella_socks._connector",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import ssl
 
 import aiohttp
@@ -95,3 +96,38 @@ def test_invalid_url_and_disconnect_messages():
     assert str(exceptions.InvalidURL("x", "no host")) == "x - no host"
     assert exceptions.InvalidURL("x").url == "x"
     assert exceptions.ServerDisconnectedError().message == "Server disconnected"
+
+
+def test_every_class_is_shown_under_the_public_module():
+    # They are defined in private modules; reprs, tracebacks and pickles name this one.
+    for name in [*exceptions.__all__, "LimitExceeded", "HeadLimitSignal"]:
+        assert getattr(exceptions, name).__module__ == "lamella_core.exceptions", name
+    assert repr(exceptions.ClientError) == "<class 'lamella_core.exceptions.ClientError'>"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        exceptions.BodyTooLarge("max_body_size", 10, 20),
+        exceptions.DecompressionLimitExceeded("max_compression_ratio", 100, 300.0),
+        exceptions.TooManyContentCodings("max_content_codings", 2, 3),
+        exceptions.WebSocketMessageTooLarge("max_ws_message_size", 4, 5),
+        exceptions.MultipartLimitExceeded("max_multipart_parts", 3, 4),
+        exceptions.ResponseHeadTimeoutError(1.0, 2.5),
+        exceptions.HeadLimitSignal("max_headers", 5, 6),
+        exceptions.ServerDisconnectedError("gone"),
+        exceptions.InvalidURL("x", "no host"),
+        exceptions.ClientConnectorError(
+            ConnectionKey("127.0.0.1", 1, False, True, None, None, None),
+            ConnectionRefusedError(111, "Connection refused"),
+        ),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_survive_pickling(error):
+    clone = pickle.loads(pickle.dumps(error))
+    assert type(clone) is type(error)
+    assert str(clone) == str(error)
+    assert repr(clone) == repr(error)
+    if isinstance(error, exceptions.LimitExceeded):
+        assert (clone.limit, clone.value, clone.actual) == (error.limit, error.value, error.actual)

@@ -22,11 +22,12 @@ from websockets.extensions.permessage_deflate import (
 )
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import Protocol, Side, State
-from ws_peers import Peer, eventually, frame, switching
+from ws_peers import Peer, frame, switching
 
 from lamella_core import ClientSession
 from lamella_websocket import WebSocketError, WSCloseCode, WSMessage, WSMsgType
 from lamella_websocket._connection import EOF, ClientProtocol, WebSocketConnection
+from state_checks import eventually
 
 
 class _Transport(asyncio.Transport):

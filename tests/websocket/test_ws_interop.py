@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ws_peers import KINDS, Peer, StartPeer, eventually
+from ws_peers import KINDS, Peer, StartPeer
 
 from lamella_core import ClientSession
 from lamella_websocket import WSCloseCode, WSMsgType
+from state_checks import eventually
 
 
 async def test_text_and_binary_round_trip(peer: Peer) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ws_peers import eventually
 
 from lamella_core import BasicTCPConnector, ClientSession
 from lamella_websocket import WSMsgType, ws_connect
+from state_checks import eventually
 
 
 @pytest.mark.parametrize("kind", ["websockets", "aiohttp"])
@@ -33,12 +33,27 @@ async def test_a_websocket_counts_against_the_limit(start_peer):
         await eventually(lambda: connector.stats().total.in_use == 0)
 
 
-async def test_module_level_ws_connect_closes_its_session_with_the_websocket(start_peer):
+async def test_module_level_ws_connect_closes_its_session_with_the_websocket(
+    start_peer, monkeypatch
+):
     peer = await start_peer("websockets", "ws")
+    closed: list[ClientSession] = []
+    done = asyncio.Event()
+    close = ClientSession.close
+
+    async def recording_close(session: ClientSession) -> None:
+        await close(session)
+        closed.append(session)
+        done.set()
+
+    monkeypatch.setattr(ClientSession, "close", recording_close)
     async with ws_connect(peer / "echo") as ws:
         await ws.send_str("hello")
         msg = await ws.receive()
         assert msg.type == WSMsgType.TEXT
+        assert not closed
     assert ws.closed
     # The short-lived session closes once the connection is gone.
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(done.wait(), 5)
+    assert len(closed) == 1
+    assert closed[0].closed

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from ws_peers import KINDS, Peer, StartPeer, frame, switching
+from ws_peers import KINDS, Peer, StartPeer, frame, receiving, switching
 
 from lamella_core import ClientConnectionResetError, ClientError, ClientSession, ServerTimeoutError
 from lamella_websocket import (
@@ -17,6 +17,7 @@ from lamella_websocket import (
     WSMessageTypeError,
     WSMsgType,
 )
+from state_checks import eventually
 
 
 @pytest.fixture(params=KINDS)
@@ -66,8 +67,8 @@ async def test_heartbeat_without_a_waiting_receive(raw_ws) -> None:
     url = await raw_ws(_mute)
     async with ClientSession() as session:
         ws = await session.ws_connect(url, heartbeat=0.05)
-        await asyncio.sleep(0.3)
-        assert ws.closed
+        # Nobody receives: the heartbeat alone finds the peer silent and closes.
+        await eventually(lambda: ws.closed)
         assert isinstance(ws.exception(), ServerTimeoutError)
         assert (await ws.receive()).type is WSMsgType.CLOSED
 
@@ -138,14 +139,14 @@ async def test_cancelled_receive_loses_nothing(echo: Peer) -> None:
     async with ClientSession() as session:
         async with session.ws_connect(echo / "echo") as ws:
             waiting = asyncio.create_task(ws.receive())
-            await asyncio.sleep(0.01)
+            await receiving(ws)
             waiting.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await waiting
             # A message queued in the same step as the cancellation: the task
             # is woken for it but never resumes to take it.
             waiting = asyncio.create_task(ws.receive())
-            await asyncio.sleep(0.01)
+            await receiving(ws)
             ws._conn.push(WSMessage(WSMsgType.TEXT, "kept", None))
             waiting.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -159,7 +160,7 @@ async def test_concurrent_receive_is_refused(echo: Peer) -> None:
     async with ClientSession() as session:
         async with session.ws_connect(echo / "echo") as ws:
             first = asyncio.create_task(ws.receive())
-            await asyncio.sleep(0.01)
+            await receiving(ws)
             with pytest.raises(RuntimeError, match="Concurrent"):
                 await ws.receive()
             await ws.send_str("one")
@@ -170,7 +171,7 @@ async def test_close_from_another_task_wakes_receive(echo: Peer) -> None:
     async with ClientSession() as session:
         ws = await session.ws_connect(echo / "echo")
         waiting = asyncio.create_task(ws.receive())
-        await asyncio.sleep(0.01)
+        await receiving(ws)
         assert await ws.close() is True
         msg = await waiting
         assert msg.type is WSMsgType.CLOSING
@@ -360,15 +361,22 @@ async def test_a_peer_that_closes_tcp_mid_message(raw_ws) -> None:
 
 
 async def test_cancelled_close_drops_the_connection(raw_ws) -> None:
+    close_frame_seen = asyncio.Event()
+
     async def behaviour(reader, writer, headers):
         writer.write(switching(headers))
+        if (await reader.readexactly(1))[0] == 0x88:  # FIN + close: never answered
+            close_frame_seen.set()
         await reader.read()
 
     url = await raw_ws(behaviour)
     async with ClientSession() as session:
         ws = await session.ws_connect(url, compress=0)
         closing = asyncio.create_task(ws.close())
-        await asyncio.sleep(0.05)
+        # Cancelled in the phase the test is named after: the close frame is
+        # out and close() waits for the server's.
+        await asyncio.wait_for(close_frame_seen.wait(), 5)
+        assert not closing.done()
         closing.cancel()
         with pytest.raises(asyncio.CancelledError):
             await closing

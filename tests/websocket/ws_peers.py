@@ -31,6 +31,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from yarl import URL
 
+from state_checks import eventually
+
 PROTOCOLS = ("chat", "superchat")
 
 
@@ -195,11 +197,13 @@ SCHEMES = ["ws", "wss"]
 StartPeer = Callable[..., Awaitable[Peer]]
 
 
-async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
-    """Wait until ``check()`` is truthy: servers record things after the client is done."""
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - a list the server fills, no event to wait on
-            await asyncio.sleep(0.01)
+async def receiving(ws: Any) -> None:
+    """Return once a ``receive()`` started in another task waits for a message.
+
+    No public state says so; the WebSocket's own flag (the one that refuses a
+    concurrent ``receive()``) does.
+    """
+    await eventually(lambda: ws._waiting)
 
 
 # --- a bare asyncio server for handshakes and frames written by hand ----------------

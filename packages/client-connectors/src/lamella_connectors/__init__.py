@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from ._fingerprint import Fingerprint
     from ._pipe import NamedPipeConnector
     from ._resolver import AsyncResolver, DefaultResolver, ThreadedResolver
-    from ._tcp import AddrInfoType, SocketFactoryType, TCPConnector, TLSSettings
+    from ._tcp import AddrInfoType, SocketFactoryType, TCPConnector
+    from ._tls import TLSSettings
     from ._unix import UnixConnector
 
 __all__ = [
@@ -45,7 +46,7 @@ _HOMES = {
     "AddrInfoType": "._tcp",
     "SocketFactoryType": "._tcp",
     "TCPConnector": "._tcp",
-    "TLSSettings": "._tcp",
+    "TLSSettings": "._tls",
     "ThreadedResolver": "._resolver",
     "UnixConnector": "._unix",
 }

@@ -14,8 +14,9 @@ connector overrides ``_connect`` alone and reuses the rest.
 
 With ``http2=True`` direct TLS connections offer ``h2`` in ALPN, and the
 protocol is chosen once the handshake has said what the server picked
-(``_ALPNChooser``): HTTP/2 comes from the ``lamella_http2_connection``
-hook (lamella-http2), so this distribution never imports it.
+(``_tls``: the ``TLSSettings`` of a connection and the ALPN choice): HTTP/2
+comes from the ``lamella_http2_connection`` hook (lamella-http2), so this
+distribution never imports it.
 
 Every failure is translated by lamella-core's ``mapped_connect_errors``.
 """
@@ -26,10 +27,9 @@ import asyncio
 import errno
 import ipaddress
 import socket
-import ssl
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohappyeyeballs
 
@@ -39,21 +39,29 @@ from lamella_core.connection import (
     ConnectionKey,
     HTTP11Connection,
     mapped_connect_errors,
-    ssl_context_for,
 )
 from lamella_core.exceptions import (
     ClientConnectorDeniedError,
     ClientConnectorDNSError,
     ClientConnectorError,
 )
-from lamella_core.plugins import get_plugin_manager
 
 from ._dns import HostResolver
 from ._env import proxy_from_env
-from ._fingerprint import Fingerprint
 from ._guard import AddressGuard
 from ._proxy import open_tunnel, proxy_key, proxy_tls_setting
 from ._resolver import DefaultResolver
+from ._tls import (
+    H2_UNWANTED,
+    PLAIN,
+    ALPNChooser,
+    HTTP2Setting,
+    TLSSettings,
+    alpn,
+    check_ssl,
+    http2_factory,
+    trace_tls,
+)
 
 if TYPE_CHECKING:
     from types import MappingProxyType
@@ -63,7 +71,7 @@ if TYPE_CHECKING:
     from lamella_core import BasicAuth, ClientRequest, ClientTimeout
     from lamella_core.abc import AbstractResolver, ResolveResult
 
-__all__ = ["AddrInfoType", "SocketFactoryType", "TCPConnector", "TLSSettings"]
+__all__ = ["AddrInfoType", "SocketFactoryType", "TCPConnector"]
 
 #: An address as ``getaddrinfo`` gives it: ``(family, type, proto, canonname, sockaddr)``.
 AddrInfoType = aiohappyeyeballs.AddrInfoType
@@ -72,129 +80,6 @@ SocketFactoryType = Callable[[AddrInfoType], socket.socket]
 
 _UNSET: Any = object()
 _PROXY_SCHEMES = frozenset({"http", "https"})
-
-
-#: What ``http2=`` accepts: off, offered in ALPN on TLS, or h2c spoken at once on plain http.
-HTTP2Setting = bool | Literal["prior-knowledge"]
-
-_HTTP2_MISSING = (
-    "HTTP/2 needs the lamella-http2 distribution: "
-    "pip install lamella-http2 (or the lamella meta-package)"
-)
-
-
-class TLSSettings(NamedTuple):
-    """How to secure one connection: all None for plain TCP.
-
-    ``h2`` is the HTTP/2 connection factory when the connection may speak
-    it: chosen by ALPN on TLS, spoken at once (h2c) on plain TCP.
-    """
-
-    context: ssl.SSLContext | None
-    server_hostname: str | None
-    fingerprint: Fingerprint | None
-    h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = None
-
-    @classmethod
-    def from_setting(
-        cls,
-        setting: Any,
-        server_hostname: str,
-        h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = None,
-    ) -> TLSSettings:
-        """Settings for an ``ssl=`` value: True, False, an ``SSLContext`` or a ``Fingerprint``."""
-        http2 = h2 is not None
-        if isinstance(setting, Fingerprint):
-            # Pinning replaces chain and host-name verification, as in aiohttp.
-            return cls(ssl_context_for(False, http2=http2), server_hostname, setting, h2)
-        return cls(ssl_context_for(setting, http2=http2), server_hostname, None, h2)
-
-
-PLAIN = TLSSettings(None, None, None)
-
-
-def _check_ssl(value: Any) -> Any:
-    if value is None:
-        return True
-    if isinstance(value, (bool, ssl.SSLContext, Fingerprint)):
-        return value
-    raise TypeError(f"ssl should be SSLContext, Fingerprint, or bool, got {value!r} instead.")
-
-
-def _http2_factory(
-    setting: HTTP2Setting,
-) -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
-    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins.
-
-    Raises:
-        ValueError: ``setting`` is not one of the accepted values.
-        RuntimeError: HTTP/2 is asked for and no plugin supplies it.
-    """
-    if setting is False:
-        return None
-    if setting is not True and setting != "prior-knowledge":
-        raise ValueError(f"http2 must be True, False or 'prior-knowledge', not {setting!r}")
-    factory: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = (
-        get_plugin_manager().hook.lamella_http2_connection()
-    )
-    if factory is None:
-        raise RuntimeError(_HTTP2_MISSING)
-    return factory
-
-
-_H2_UNWANTED = (
-    "the server chose h2 in ALPN, which this connection does not speak: "
-    "use http2=True, or leave h2 out of the SSLContext's ALPN protocols"
-)
-
-
-def _alpn(transport: asyncio.BaseTransport) -> str | None:
-    """The protocol ALPN chose on ``transport`` (None on plain TCP or without ALPN)."""
-    ssl_object = transport.get_extra_info("ssl_object")
-    return ssl_object.selected_alpn_protocol() if ssl_object is not None else None
-
-
-async def _trace_tls(
-    traces: Sequence[Any],
-    key: ConnectionKey,
-    tls: TLSSettings,
-    transport: asyncio.BaseTransport | None = None,
-) -> None:
-    """Fire the TLS handshake's start signal, or its end one once ``transport`` is secured."""
-    port = key.port or 443
-    name = tls.server_hostname or key.host
-    for trace in traces:
-        if transport is None:
-            await trace.send_tls_handshake_start(key.host, port, name)
-        else:
-            ssl_object = transport.get_extra_info("ssl_object")
-            version = ssl_object.version() if ssl_object is not None else None
-            await trace.send_tls_handshake_end(key.host, port, name, version, _alpn(transport))
-
-
-class _ALPNChooser(asyncio.Protocol):
-    """The protocol of a TLS connection until the handshake says which ALPN won.
-
-    asyncio calls ``connection_made`` once the handshake is done and before
-    any byte is read, so the real connection (HTTP/2 when the server picked
-    ``h2``, else HTTP/1.1) takes the transport over without missing data.
-    """
-
-    def __init__(
-        self,
-        h2: Callable[[asyncio.AbstractEventLoop], AbstractConnection],
-        http11: Callable[[], HTTP11Connection],
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        self._h2, self._http11, self._loop = h2, http11, loop
-        self.chosen: AbstractConnection | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        h2 = _alpn(transport) == "h2"
-        chosen = self.chosen = self._h2(self._loop) if h2 else self._http11()
-        protocol = cast("asyncio.BaseProtocol", chosen)
-        transport.set_protocol(protocol)
-        protocol.connection_made(transport)
 
 
 def _socket_open(transport: asyncio.BaseTransport) -> bool:
@@ -298,7 +183,7 @@ class TCPConnector(BaseConnector):
         ssl_shutdown_timeout: float | None = _UNSET,
         http2: HTTP2Setting = False,
     ) -> None:
-        self._h2_factory = _http2_factory(http2)
+        self._h2_factory = http2_factory(http2)
         self._http2 = http2
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
@@ -312,7 +197,7 @@ class TCPConnector(BaseConnector):
             timeout_ceil_threshold=timeout_ceil_threshold,
             **pool,
         )
-        self._ssl = _check_ssl(ssl)
+        self._ssl = check_ssl(ssl)
         self._family = family
         self._local_addr = local_addr
         self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr)
@@ -490,13 +375,13 @@ class TCPConnector(BaseConnector):
         assert transport is not None
         assert tls.context is not None
         loop = self._get_loop()
-        await _trace_tls(traces, key, tls)
+        await trace_tls(traces, key, tls)
         tls_transport = await loop.start_tls(
             transport, protocol, tls.context, server_hostname=tls.server_hostname
         )
         assert tls_transport is not None
         protocol.switch_transport(tls_transport)
-        await _trace_tls(traces, key, tls, tls_transport)
+        await trace_tls(traces, key, tls, tls_transport)
         if tls.fingerprint is not None:
             tls.fingerprint.check(tls_transport, key.host, key.port or 443)
 
@@ -605,24 +490,24 @@ class TCPConnector(BaseConnector):
         elif tls.context is None:
             factory = lambda: cast("asyncio.BaseProtocol", h2(loop))  # noqa: E731
         else:
-            factory = lambda: _ALPNChooser(h2, lambda: self._new_protocol(loop), loop)  # noqa: E731
+            factory = lambda: ALPNChooser(h2, lambda: self._new_protocol(loop), loop)  # noqa: E731
         try:
             if tls.context is not None:
-                await _trace_tls(traces, key, tls)
+                await trace_tls(traces, key, tls)
             transport, protocol = await loop.create_connection(
                 factory, sock=sock, ssl=tls.context, server_hostname=tls.server_hostname
             )
         except BaseException:
             sock.close()
             raise
-        conn = protocol.chosen if isinstance(protocol, _ALPNChooser) else protocol
+        conn = protocol.chosen if isinstance(protocol, ALPNChooser) else protocol
         assert isinstance(conn, AbstractConnection)
         try:
             if tls.context is not None:
-                await _trace_tls(traces, key, tls, transport)
-            if isinstance(conn, HTTP11Connection) and _alpn(transport) == "h2":
+                await trace_tls(traces, key, tls, transport)
+            if isinstance(conn, HTTP11Connection) and alpn(transport) == "h2":
                 # A caller's SSLContext offered h2 where HTTP/1.1 is spoken.
-                raise ClientConnectorError(key, OSError(errno.EPROTO, _H2_UNWANTED))
+                raise ClientConnectorError(key, OSError(errno.EPROTO, H2_UNWANTED))
             if tls.fingerprint is not None:
                 tls.fingerprint.check(transport, key.host, key.port or 443)
             await conn.ready()
@@ -648,5 +533,5 @@ class TCPConnector(BaseConnector):
                 return PLAIN._replace(h2=h2)
             return PLAIN
         key = req.connection_key
-        setting = self._ssl if key.ssl is True or key.ssl is None else _check_ssl(key.ssl)
+        setting = self._ssl if key.ssl is True or key.ssl is None else check_ssl(key.ssl)
         return TLSSettings.from_setting(setting, req.server_hostname or key.host.rstrip("."), h2)

@@ -5,6 +5,9 @@ The handshake is an ordinary request sent with the session's public API
 as to any other; redirects are not followed. A valid 101 response keeps its
 connection paused; its transport is taken over by a ``WebSocketConnection``
 while the connection stays lent from the pool until the WebSocket is gone.
+The steps: ``connect`` checks the arguments and sends the request, ``_open``
+wraps the answer in a ``ClientWebSocketResponse``, and ``_take_over``
+negotiates from the 101 head and takes the transport.
 """
 
 from __future__ import annotations
@@ -16,11 +19,17 @@ from typing import Any
 
 from yarl import URL
 
-from lamella_core import BaseConnector, BasicAuth, ClientSession, WSServerHandshakeError
+from lamella_core import (
+    BaseConnector,
+    BasicAuth,
+    ClientResponse,
+    ClientSession,
+    WSServerHandshakeError,
+)
 from lamella_core.connection import AwaitableContext
 
 from ._connection import WebSocketConnection
-from ._handshake import HandshakeFailure, make_offer, negotiate
+from ._handshake import HandshakeFailure, Negotiated, Offer, make_offer, negotiate
 from ._models import DEFAULT_WS_CLIENT_TIMEOUT, ClientWSTimeout
 from ._protocol import ClientProtocol
 from ._response import ClientWebSocketResponse
@@ -63,37 +72,91 @@ async def connect(
         ValueError: ``compress`` is neither 0 nor between 9 and 15.
     """
     ws_timeout = _ws_timeout(timeout, receive_timeout)
-    if ssl is None:
-        warnings.warn(
-            "ssl=None is deprecated, please use ssl=True", DeprecationWarning, stacklevel=2
-        )
-        ssl = True
     if heartbeat is not None and heartbeat <= 0:
         raise ValueError("heartbeat must be a positive number of seconds")
-    offer, request_headers = make_offer(
-        headers, protocols=protocols, origin=origin, compress=compress
-    )
+    offer, sent = make_offer(headers, protocols=protocols, origin=origin, compress=compress)
     resp = await session.request(
         method,
         url,
         params=params,
-        headers=request_headers,
+        headers=sent,
         auth=auth,
         allow_redirects=False,
         proxy=proxy,
         proxy_auth=proxy_auth,
         proxy_headers=proxy_headers,
-        ssl=ssl,
+        ssl=_ssl_setting(ssl),
         server_hostname=server_hostname,
     )
+    return _open(
+        session,
+        resp,
+        offer,
+        max_msg_size,
+        decode_text=decode_text,
+        timeout=ws_timeout,
+        autoclose=autoclose,
+        autoping=autoping,
+        heartbeat=heartbeat,
+    )
+
+
+def _ssl_setting(ssl: Any) -> Any:
+    """``ssl=``, with the deprecated None taken as True."""
+    if ssl is None:
+        warnings.warn(
+            "ssl=None is deprecated, please use ssl=True", DeprecationWarning, stacklevel=3
+        )
+        return True
+    return ssl
+
+
+def _open(
+    session: ClientSession,
+    resp: ClientResponse,
+    offer: Offer,
+    max_msg_size: int | None,
+    *,
+    decode_text: bool,
+    timeout: ClientWSTimeout,
+    autoclose: bool,
+    autoping: bool,
+    heartbeat: float | None,
+) -> ClientWebSocketResponse:
+    """Check the handshake's answer, take its transport over and wrap it for the caller."""
+    if max_msg_size is _NOT_SET:
+        max_msg_size = session.limits.max_ws_message_size
+    protocol = ClientProtocol(max_size=max_msg_size or None, autoping=autoping)
+    glue, negotiated, transport, leftover = _take_over(resp, offer, protocol, decode_text)
+    ws = (session.ws_response_class or ClientWebSocketResponse)(
+        glue,
+        resp,
+        protocol=negotiated.protocol,
+        timeout=timeout,
+        autoclose=autoclose,
+        autoping=autoping,
+        heartbeat=heartbeat,
+        compress=negotiated.compress,
+        client_notakeover=negotiated.client_notakeover,
+    )
+    glue.attach(transport, leftover)  # the bytes after the 101 head reach ws from here
+    return ws
+
+
+def _take_over(
+    resp: ClientResponse, offer: Offer, protocol: ClientProtocol, decode_text: bool
+) -> tuple[WebSocketConnection, Negotiated, asyncio.Transport, bytes]:
+    """Negotiate from the 101 answer and take its transport over, still paused.
+
+    Returns the new connection, what was negotiated, the transport and the
+    bytes that followed the head. The response is closed when the handshake
+    failed.
+    """
     try:
         negotiated = negotiate(offer, resp.status, resp.headers)
         conn = resp.connection
         if conn is None or conn.protocol is None:
             raise HandshakeFailure("Connection closed right after the handshake")
-        if max_msg_size is _NOT_SET:
-            max_msg_size = session.limits.max_ws_message_size
-        protocol = ClientProtocol(max_size=max_msg_size or None, autoping=autoping)
         protocol.extensions = negotiated.extensions
         glue = WebSocketConnection(asyncio.get_running_loop(), protocol, decode_text=decode_text)
         transport, leftover = conn.protocol.take_over(glue)
@@ -113,19 +176,7 @@ async def connect(
     # session's limits count it and closing the session closes it, as in
     # aiohttp. It goes back (closed) when the transport is gone.
     glue.on_lost(resp.release)
-    ws = (session.ws_response_class or ClientWebSocketResponse)(
-        glue,
-        resp,
-        protocol=negotiated.protocol,
-        timeout=ws_timeout,
-        autoclose=autoclose,
-        autoping=autoping,
-        heartbeat=heartbeat,
-        compress=negotiated.compress,
-        client_notakeover=negotiated.client_notakeover,
-    )
-    glue.attach(transport, leftover)
-    return ws
+    return glue, negotiated, transport, leftover
 
 
 def _ws_timeout(

@@ -4,7 +4,8 @@ It holds ``ClientSession`` and the send ladder (options, auth, redirects,
 retries, cookies through the jar interface, tracing, client middlewares and
 Digest authentication), ``ClientRequest``
 (which builds the request's bytes and knows nothing of the response),
-``ClientResponse``, timeouts, the module-level ``request()`` and the
+``ClientResponse``, the request's deadline (``ClientTimeout`` itself is the
+bottom module ``_timeouts``), the module-level ``request()`` and the
 context managers requests return. It may import every layer below it; no
 layer imports it back at run time.
 """

@@ -109,15 +109,9 @@ class Defaults:
         """
         timeout = self._timeout if timeout is NOT_SET else as_timeout(timeout)
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
-        if limits is None and max_line_size is None and max_field_size is None and not max_headers:
-            request_limits = self._client_limits
-            request_parser_limits, make_decoder = self._parser_limits, self._make_decoder
-        else:
-            request_limits = merged_limits(
-                limits or self._client_limits, max_line_size, max_field_size, max_headers
-            )
-            request_parser_limits = parser_arguments(request_limits)
-            make_decoder = self._plugins.decoder_factory(request_limits)
+        request_limits, request_parser_limits, make_decoder = self._limits_for(
+            limits, max_line_size, max_field_size, max_headers
+        )
         if max_redirects is None:
             max_redirects = request_limits.max_redirects
         deadline = (
@@ -144,6 +138,24 @@ class Defaults:
             middlewares=self._middlewares if middlewares is None else tuple(middlewares),
             upload_tracker=upload_tracker,
         )
+
+    def _limits_for(
+        self,
+        limits: ClientLimits | None,
+        max_line_size: int | None,
+        max_field_size: int | None,
+        max_headers: int | None,
+    ) -> tuple[ClientLimits, ParserLimits, Callable[[list[bytes]], ContentDecoder | None]]:
+        """The request's limits, the parser's share of them and the decoder factory they bound.
+
+        A request that sets none gets the session's, worked out once.
+        """
+        if limits is None and max_line_size is None and max_field_size is None and not max_headers:
+            return self._client_limits, self._parser_limits, self._make_decoder
+        merged = merged_limits(
+            limits or self._client_limits, max_line_size, max_field_size, max_headers
+        )
+        return merged, parser_arguments(merged), self._plugins.decoder_factory(merged)
 
     def _request_kwargs(
         self,
@@ -193,6 +205,30 @@ class Defaults:
         if not kept:  # a bad session proxy raises here, on every request, as before
             kept.append(self._request_kwargs())
         return kept[0]
+
+    async def _target(
+        self, str_or_url: str | URL, params: Any, headers: Any, auth: BasicAuth | None
+    ) -> tuple[URL, CIMultiDict[str], BasicAuth | None]:
+        """The request's URL, its headers merged with the session's, and its credentials.
+
+        Raises:
+            ValueError: credentials given twice (``auth``, in the URL, an
+                ``Authorization`` header).
+        """
+        url = self._build_url(str_or_url, params)
+        if auth is not None and url.raw_user is not None:
+            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+        merged = self._merge_headers(headers)
+        if self._netrc is not None:
+            await self._netrc.load()  # once per session, in a thread
+        if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
+            auth = await self._implicit_auth(url, merged)
+        if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument"
+                " or credentials encoded in URL"
+            )
+        return url, merged, auth
 
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
         """Credentials for a request that brings none: the session's ``auth``, within

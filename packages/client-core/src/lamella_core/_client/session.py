@@ -421,19 +421,7 @@ class ClientSession(Defaults, Sender):
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
         warn_auth_arguments(auth, settings.get("proxy_auth"))
-        url = self._build_url(str_or_url, params)
-        if auth is not None and url.raw_user is not None:
-            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-        merged = self._merge_headers(headers)
-        if self._netrc is not None:
-            await self._netrc.load()  # once per session, in a thread
-        if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
-            auth = await self._implicit_auth(url, merged)
-        if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
-            raise ValueError(
-                "Cannot combine AUTHORIZATION header with AUTH argument"
-                " or credentials encoded in URL"
-            )
+        url, merged, auth = await self._target(str_or_url, params, headers, auth)
         options = self._options(**settings)  # first: a misspelt argument opens no body
         tracker = options.upload_tracker
         if tracker is not None:

@@ -11,7 +11,8 @@ Received pieces are kept as they arrived in a deque of ``bytes``, with an
 offset into the first piece, so a read never copies data it does not return
 and a partial read of a big piece costs only the slice handed out. That keeps
 long streamed downloads linear, and lets ``read()`` of a small body that is
-already complete hand back the one piece it holds without any copy.
+already complete hand back the one piece it holds without another copy (the
+parser made that piece once, copying it out of the receive buffer).
 
 Back-pressure follows aiohttp's water marks: once more than ``2 * limit``
 bytes are buffered the protocol is told to ``pause_reading()``, and once reads

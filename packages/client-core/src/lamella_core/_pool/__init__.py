@@ -2,7 +2,8 @@
 
 It holds ``HTTP11Connection`` (the asyncio protocol that binds a transport
 to a wire parser and a body stream, and implements the connection interface
-of ``lamella_core.abc``), ``PoolState`` (the pool's books and decisions,
+of ``lamella_core.abc``; its timeouts are the ``HTTP11Timers`` mixin in
+``http11_timers``), ``PoolState`` (the pool's books and decisions,
 without I/O), ``BaseConnector`` that carries them out and its ``Connection``
 lease, the plain TCP/TLS connector, the choice of parser
 (httptools or pure Python) and the one mapping of connect failures to

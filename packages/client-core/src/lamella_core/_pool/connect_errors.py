@@ -1,12 +1,14 @@
-"""The one place where connecting failures become lamella's public exceptions.
+"""The mapping of connecting failures to lamella's public exceptions.
 
 Resolving, connecting, the TLS handshake and the proxy handshake raise
-stdlib errors (``OSError``, ``ssl.SSLError``, ``TimeoutError``). Every
-connector path (core's own, lamella-connectors', third parties') runs inside
-:func:`mapped_connect_errors`, which picks the
-most specific ``ClientConnector*Error`` for the stage that failed and
-chains the original with ``raise ... from``. lamella's own errors (already
-mapped by an inner step) pass through untouched.
+stdlib errors (``OSError``, ``ssl.SSLError``, ``TimeoutError``). The TCP
+connectors (core's, lamella-connectors' and its proxy routes, third
+parties' built on the public API) open each connection inside
+:func:`mapped_connect_errors`, which picks the most specific
+``ClientConnector*Error`` for the stage that failed and chains the
+original with ``raise ... from``. lamella's own errors pass through
+untouched, so a step that knows more raises its class itself: a name that
+does not resolve, a Unix socket path, the connector's connect budget.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ connection the lease is returned without awaiting anything, so pooled
 requests pay for no timer. Otherwise the request waits for a slot (FIFO per
 key) and the subclass opens a new connection, both within the connect
 budget (``timeout.connect`` and the request's total deadline). A reserved
-slot is given back in one ``except BaseException`` block and the next
-waiter woken: cancellation never leaks capacity.
+slot is given back in the ``except BaseException`` block of the step that
+holds it (``_open``, or the trace call after a wait) and the next waiter
+woken: cancellation never leaks capacity.
 
 Every lease goes through ``connect()``, the method aiohttp's connectors
 override, so a subclass that wraps it sees every request.

@@ -1,25 +1,28 @@
 """The asyncio glue of one HTTP/1.1 connection: transport, parser and stream.
 
 Theory of operation: ``HTTP11Connection`` is an ``asyncio.BufferedProtocol``.
-The event loop reads straight into one reused buffer (no allocation per
-read); ``buffer_updated`` feeds that memory to the sans-I/O parser and hands
-the events out: the head resolves the waiter of :meth:`read_head`, body pieces go
-(decompressed when asked) into the response's ``StreamReader``, and the end
-of the response feeds EOF, which lets the response give the connection back
-to the pool. It holds no policy: the session decides what to send and the
-connector decides what to keep.
+The event loop reads into a buffer shared by the thread's connections (no
+allocation per read); ``buffer_updated`` feeds that memory to the sans-I/O
+parser and hands the events out: the head resolves the waiter of
+:meth:`read_head`, body pieces go (decompressed when asked) into the
+response's ``StreamReader``, and the end of the response feeds EOF, which
+lets the response give the connection back to the pool. It holds no
+policy: the session decides what to send and the connector what to keep.
 
-Failures of the exchange are mapped in :meth:`_fail`, because only this
+Failures of the response are mapped in :meth:`_fail`, because only this
 object knows the phase the response was in: a broken body becomes a
 ``ClientPayloadError``, a close before any head a ``ServerDisconnectedError``
 (``stale_connection`` set when a kept-alive connection died before any
 byte), a broken head a ``ResponseHeadError`` or ``HeadLimitSignal`` that
 the session turns into a ``ClientResponseError`` because only it holds the
-``RequestInfo``.
+``RequestInfo``. A write on a lost transport raises
+``ClientConnectionResetError`` from the call that writes.
 
 One exchange at a time (``max_exchanges`` is 1): it implements both
 ``AbstractConnection`` and ``AbstractExchange``, and :meth:`begin` returns
-the connection itself, so a request costs no extra object.
+the connection itself, so a request costs no extra object. Its clocks
+(``sock_read``, the total deadline, the head's time) are the
+``HTTP11Timers`` mixin, in ``http11_timers``.
 """
 
 from __future__ import annotations
@@ -48,11 +51,10 @@ from lamella_core.exceptions import (
     ClientOSError,
     ClientPayloadError,
     HeadLimitSignal,
-    ResponseHeadTimeoutError,
     ServerDisconnectedError,
-    SocketTimeoutError,
 )
 
+from .http11_timers import IDLE, READING_BODY, WAITING_HEAD, HTTP11Timers
 from .parsers import response_parser_class
 
 if TYPE_CHECKING:
@@ -79,12 +81,6 @@ def _receive_buffer() -> memoryview:
     return buffer
 
 
-_IDLE, _WAITING_HEAD, _READING_BODY = 0, 1, 2
-# RFC 9110 section 10.1.1: a client should not wait indefinitely for 100
-# (Continue), which an HTTP/1.0 server or intermediary never sends.
-_CONTINUE_WAIT = 1.0
-
-
 class ResponseHeadError(Exception):
     """The response head could not be parsed; the session raises it as a
     ``ClientResponseError`` because only it holds the ``RequestInfo``."""
@@ -94,7 +90,9 @@ class ResponseHeadError(Exception):
         self.message = message
 
 
-class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExchange):
+class HTTP11Connection(
+    asyncio.BufferedProtocol, HTTP11Timers, AbstractConnection, AbstractExchange
+):
     """One HTTP/1.1 connection, lent to one request at a time."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -103,7 +101,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._buffer = _receive_buffer()
         self._parser: ResponseParser | None = None
         self._limits = _DEFAULT_LIMITS
-        self._state = _IDLE
+        self._state = IDLE
         self._connected = False
         self._reusable = True  # until a response or a failure says otherwise
         self._keep_alive = True
@@ -115,15 +113,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._decoder: ContentDecoder | None = None
         self._read_bufsize = 2**16
         self._got_bytes = False
-        self._sock_read: float | None = None
-        self._read_timer_on = False
-        self._last_read = 0.0
-        self._read_handle: asyncio.TimerHandle | None = None
-        self._deadline_handle: asyncio.TimerHandle | None = None
-        self._deadline: float | None = None
-        self._head_time: float | None = None
-        self._head_due: float | None = None
-        self._head_handle: asyncio.TimerHandle | None = None
+        self._init_timers()
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
         self._read_until_eof = True
         self._max_body_size: int | None = None
@@ -148,11 +138,11 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._connected = True
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        # The loop reads into the shared buffer on every call: no allocation.
+        # The loop reads into the thread's shared buffer on every call: no allocation.
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
-        if self._state == _IDLE:
+        if self._state == IDLE:
             # Bytes nobody asked for: the connection cannot be trusted again.
             self._reusable = False
             self.close()
@@ -170,10 +160,10 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
             return
         for event in events:
             self._dispatch(event)
-            if self._state == _IDLE:
+            if self._state == IDLE:
                 break  # the exchange ended early (read_until_eof=False)
         if (
-            self._state == _WAITING_HEAD
+            self._state == WAITING_HEAD
             and self._head_due is None
             and not (events and type(events[-1]) is Informational)
         ):
@@ -188,7 +178,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._reusable = False
         self._cancel_timers()
         self._wake_drain(exc)
-        if self._state == _IDLE or self._parser is None:
+        if self._state == IDLE or self._parser is None:
             return
         try:
             events = self._parser.feed_eof()
@@ -197,7 +187,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
             return
         for event in events:
             self._dispatch(event)
-        if self._state != _IDLE:
+        if self._state != IDLE:
             self._fail(exc, disconnected=True)
 
     def pause_writing(self) -> None:
@@ -232,11 +222,11 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
 
     def is_available(self) -> bool:
         """True when open, idle and the last response (if any) allowed keep-alive."""
-        return self._reusable and self._state == _IDLE and self.is_connected()
+        return self._reusable and self._state == IDLE and self.is_connected()
 
     def is_idle(self) -> bool:
         """True between exchanges."""
-        return self._state == _IDLE
+        return self._state == IDLE
 
     def has_expired(self) -> bool:
         """True once the transport is closed or closing."""
@@ -281,7 +271,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
             )
             self._limits = limits
         parser.start(method)
-        self._state = _WAITING_HEAD
+        self._state = WAITING_HEAD
         self._reusable = False
         self._got_bytes = False
         self._stream = None
@@ -296,44 +286,8 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._continue_waiter = self._loop.create_future() if expect_continue else None
         self.requests_sent += 1
         self.output_size = 0
-        self._sock_read = sock_read
-        self._deadline = deadline
-        self._head_time = max_head_time
-        self._head_due = None
-        # Timers outlive exchanges: a handle already due no later than needed is
-        # kept, and re-armed when it fires early, so keep-alive requests do not
-        # pay a call_at and a cancel each.
-        if deadline is not None:
-            handle = self._deadline_handle
-            if handle is None or handle.when() > deadline:
-                if handle is not None:
-                    handle.cancel()
-                self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
-        self._read_timer_on = False
-        self.start_read_timer()
+        self._arm_timers(sock_read, deadline, max_head_time)
         return self
-
-    def pause_read_timer(self) -> None:
-        """Hold the ``sock_read`` timer while a request body is being written.
-
-        A slow upload is not a silent server: the timer runs again from
-        :meth:`start_read_timer`, called once the body has been written, or
-        when the response head arrives first.
-        """
-        self._read_timer_on = False
-
-    def start_read_timer(self) -> None:
-        """Start the ``sock_read`` timer from now (a no-op when it already runs)."""
-        sock_read = self._sock_read
-        if sock_read is None or self._read_timer_on:
-            return
-        self._read_timer_on = True
-        self._last_read = now = self._loop.time()
-        handle = self._read_handle
-        if handle is None or handle.when() > now + sock_read:
-            if handle is not None:
-                handle.cancel()
-            self._read_handle = self._loop.call_at(now + sock_read, self._check_read_timeout)
 
     @property
     def writing_paused(self) -> bool:
@@ -405,23 +359,6 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self.output_size += count
         return True
 
-    async def wait_continue(self) -> bool:
-        """Wait for ``100 Continue`` (True) or a final response (False).
-
-        After ``_CONTINUE_WAIT`` seconds without either the body goes anyway (True).
-        """
-        waiter = self._continue_waiter
-        assert waiter is not None
-        head_waiter = self._head_waiter
-        assert head_waiter is not None
-        if not waiter.done() and not head_waiter.done():
-            await asyncio.wait(
-                (waiter, head_waiter), timeout=_CONTINUE_WAIT, return_when=asyncio.FIRST_COMPLETED
-            )
-            if not waiter.done() and not head_waiter.done():
-                waiter.set_result(True)
-        return waiter.done() and not waiter.cancelled() and waiter.result()
-
     async def read_head(self) -> tuple[ResponseHead, StreamReader]:
         """Wait for the final response head and the stream of its body."""
         waiter = self._head_waiter
@@ -464,7 +401,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         """
         self._reusable = False
         stream = self._stream
-        if self._state == _READING_BODY and stream is not None and stream.exception() is None:
+        if self._state == READING_BODY and stream is not None and stream.exception() is None:
             stream.set_exception(RuntimeError("Connection closed."))
         transport = self.transport
         if transport is not None and not transport.is_closing():
@@ -517,7 +454,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
             refusal = BodyTooLarge("max_body_size", max_body, head.content_length or 0)
         self._reusable = head.keep_alive and self._keep_alive
         self.upgraded = head.upgrade
-        self._state = _READING_BODY
+        self._state = READING_BODY
         self.start_read_timer()  # the server answered before the body was all written
         waiter = self._head_waiter
         if waiter is not None and not waiter.done():
@@ -579,43 +516,10 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         # EOF last: its callbacks give this connection back to the pool.
         stream.feed_eof()
 
-    def _start_head_clock(self) -> None:
-        """Bound the time left for the head, once a read did not complete it.
-
-        A head that arrives in one read (nearly all of them) costs no timer.
-        """
-        limit = self._head_time
-        if limit is None:
-            return
-        due = self._head_due = self._loop.time() + limit
-        handle = self._head_handle
-        if handle is None or handle.when() > due:
-            if handle is not None:
-                handle.cancel()
-            self._head_handle = self._loop.call_at(due, self._head_time_expired)
-
-    def _head_time_expired(self) -> None:
-        self._head_handle = None
-        due = self._head_due
-        if due is None or self._state != _WAITING_HEAD:
-            return
-        now = self._loop.time()
-        if now < due:
-            self._head_handle = self._loop.call_at(due, self._head_time_expired)
-            return
-        assert self._head_time is not None
-        self._fail(ResponseHeadTimeoutError(self._head_time, now - due + self._head_time))
-
     def _finish_exchange(self) -> None:
         # The timers stay armed; they find no exchange when they fire.
-        self._state = _IDLE
+        self._state = IDLE
         self._deadline = None
-
-    def _cancel_timers(self) -> None:
-        for handle in (self._read_handle, self._deadline_handle, self._head_handle):
-            if handle is not None:
-                handle.cancel()
-        self._read_handle = self._deadline_handle = self._head_handle = None
 
     def _fail(self, cause: BaseException | None, *, disconnected: bool = False) -> None:
         """Translate a failure into the documented exception for this phase."""
@@ -624,7 +528,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._finish_exchange()
         self.close()
         self._wake_drain(cause)
-        if state == _WAITING_HEAD and head_waiter is not None and not head_waiter.done():
+        if state == WAITING_HEAD and head_waiter is not None and not head_waiter.done():
             exc: BaseException
             if isinstance(cause, asyncio.TimeoutError):
                 exc = cause
@@ -649,7 +553,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
             # The sender may be stopped elsewhere (a failed write) and never
             # await the head: mark the error seen so asyncio does not log it.
             head_waiter.exception()
-        elif state == _READING_BODY and stream is not None and stream.exception() is None:
+        elif state == READING_BODY and stream is not None and stream.exception() is None:
             # (A stream already broken, e.g. by the response's release, keeps its error.)
             if isinstance(cause, (ClientPayloadError, asyncio.TimeoutError)):
                 exc = cause
@@ -661,27 +565,6 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
                 )
                 exc.__cause__ = cause
             stream.set_exception(exc)
-
-    def _check_read_timeout(self) -> None:
-        self._read_handle = None
-        timeout = self._sock_read
-        if timeout is None or self._state == _IDLE or not self._read_timer_on:
-            return
-        due = self._last_read + timeout
-        if self._loop.time() < due:
-            self._read_handle = self._loop.call_at(due, self._check_read_timeout)
-            return
-        self._fail(SocketTimeoutError("Timeout on reading data from socket"))
-
-    def _deadline_expired(self) -> None:
-        self._deadline_handle = None
-        deadline = self._deadline
-        if deadline is None or self._state == _IDLE:
-            return
-        if self._loop.time() < deadline:
-            self._deadline_handle = self._loop.call_at(deadline, self._deadline_expired)
-            return
-        self._fail(TimeoutError())
 
     def _wake_drain(self, exc: BaseException | None) -> None:
         waiter = self._drain_waiter

@@ -45,6 +45,7 @@ from .errors import WireError
 from .events import Body, ChunkEnd, Event, Informational, RawHeaders, ResponseEnd, ResponseHead
 from .fields import (
     MAX_CONTENT_LENGTH,
+    Framing,
     explain_bad_field,
     match_field_line,
     parse_status_line,
@@ -269,6 +270,7 @@ class ResponseParserBase:
             )
 
     def _on_head(self, head: bytes, events: list[Event]) -> None:
+        """Turn one complete head into its events and the state its framing says."""
         line_end = head.find(b"\r\n")
         if line_end > self._max_line:
             raise WireError(
@@ -283,33 +285,8 @@ class ResponseParserBase:
                 value=self._max_head,
             )
         version, status, reason = parse_status_line(head[:line_end])
-        block = head[line_end + 2 : -2]
-        if block:
-            # Cheap guards first: the block (each line with its CRLF) can
-            # only hold a line over the limit if it is longer than the
-            # limit, and only too many lines if it is 4 bytes a line long.
-            if len(block) > self._max_field + 2:
-                self._check_field_sizes(block)
-            if len(block) > 4 * self._max_headers and block.count(b"\r\n") > self._max_headers:
-                raise WireError(
-                    f"Too many headers: more than {self._max_headers}",
-                    limit="max_headers",
-                    value=self._max_headers,
-                )
-            try:
-                headers = self._parse_fields(head, block)
-            except WireError:
-                # RFC 9112 section 5.2: a user agent replaces obs-fold with SP.
-                unfolded = unfold(block)
-                if unfolded is None:
-                    raise
-                self._check_field_sizes(unfolded)
-                headers = self._parse_fields(head[: line_end + 2] + unfolded + b"\r\n", unfolded)
-        else:
-            headers = ()
-        framing = read_framing(headers)
-        content_length, transfer_encoding, chunked, close, keep_alive_token = framing[:5]
-
+        headers = self._read_fields(head, line_end) if len(head) > line_end + 4 else ()
+        framing = read_framing(headers)  # checked on 1xx heads too
         if status < 200 and status != 101:
             self._informational += 1
             if self._informational > self._max_informational:
@@ -320,19 +297,53 @@ class ResponseParserBase:
                 )
             events.append(Informational(status, headers))
             return  # stay in HEAD: the final response follows
+        events.append(self._final_head(version, status, reason, headers, framing))
+        if self._state == _DONE:
+            events.append(_END_OF_CONTENT)
+
+    def _read_fields(self, head: bytes, line_end: int) -> RawHeaders:
+        """The header fields of ``head``, whose status line ends at ``line_end``."""
+        block = head[line_end + 2 : -2]
+        # Cheap guards first: the block (each line with its CRLF) can only
+        # hold a line over the limit if it is longer than the limit, and
+        # only too many lines if it is 4 bytes a line long.
+        if len(block) > self._max_field + 2:
+            self._check_field_sizes(block)
+        if len(block) > 4 * self._max_headers and block.count(b"\r\n") > self._max_headers:
+            raise WireError(
+                f"Too many headers: more than {self._max_headers}",
+                limit="max_headers",
+                value=self._max_headers,
+            )
+        try:
+            return self._parse_fields(head, block)
+        except WireError:
+            # RFC 9112 section 5.2: a user agent replaces obs-fold with SP.
+            unfolded = unfold(block)
+            if unfolded is None:
+                raise
+            self._check_field_sizes(unfolded)
+            return self._parse_fields(head[: line_end + 2] + unfolded + b"\r\n", unfolded)
+
+    def _final_head(
+        self,
+        version: tuple[int, int],
+        status: int,
+        reason: str,
+        headers: RawHeaders,
+        framing: Framing,
+    ) -> ResponseHead:
+        """The final response's head; enters the state that reads its body."""
+        content_length, transfer_encoding, chunked, close, keep_alive_token = framing[:5]
         codings, set_cookie = framing[5], framing[6]
         method = self._method
         if status == 101 or (method == "CONNECT" and status < 300):
             # The connection now speaks another protocol (RFC 9110 sections
             # 15.2.2 and 9.3.6); what follows the head is not ours.
-            events.append(
-                ResponseHead(
-                    version, status, reason, headers, False, False, 0, True, codings, set_cookie
-                )
-            )
-            events.append(_END_OF_CONTENT)
             self._state = _DONE
-            return
+            return ResponseHead(
+                version, status, reason, headers, False, False, 0, True, codings, set_cookie
+            )
         # RFC 9112 section 9.3: persistent by default from HTTP/1.1 on.
         keep_alive = not close if version == (1, 1) else keep_alive_token and not close
         # RFC 9112 section 6.3, in its order: no body, chunked, to EOF, or counted.
@@ -347,22 +358,18 @@ class ResponseParserBase:
             self._remaining = content_length
         else:
             length, self._state = 0, _DONE
-        events.append(
-            ResponseHead(
-                version,
-                status,
-                reason,
-                headers,
-                keep_alive,
-                chunked,
-                length,
-                False,
-                codings,
-                set_cookie,
-            )
+        return ResponseHead(
+            version,
+            status,
+            reason,
+            headers,
+            keep_alive,
+            chunked,
+            length,
+            False,
+            codings,
+            set_cookie,
         )
-        if self._state == _DONE:
-            events.append(_END_OF_CONTENT)
 
     def _check_field_sizes(self, block: bytes) -> None:
         if max(map(len, block.split(b"\r\n"))) > self._max_field:
