@@ -136,7 +136,7 @@ def test_a_wrong_type_is_refused_and_the_jar_kept(make_jar, tmp_path: Path, reco
     path = _write(tmp_path, {"example.com|": {"a": record}})
     jar = make_jar()
     jar.update_cookies({"old": "1"}, URL("https://example.com/"))
-    with pytest.raises(TypeError, match="Cookie 'a' in 'example.com|'"):
+    with pytest.raises(TypeError, match=r"Cookie 'a' in 'example.com\|'"):
         jar.load(path)
     assert [m.key for m in jar] == ["old"]
 

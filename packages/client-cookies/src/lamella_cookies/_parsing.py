@@ -53,7 +53,7 @@ def named_morsel(name: str, value: str, coded_value: str) -> Morsel[str] | None:
     keeps them, so they are built through the pickling state. Names a
     ``Cookie`` header cannot carry (a space, ``;``, ``,``, a quote) stay refused.
     """
-    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+    if _NAME.fullmatch(name) is None:
         return None
     morsel: Morsel[str] = Morsel()
     morsel.__setstate__(  # type: ignore[attr-defined]
