@@ -68,7 +68,11 @@ def test_aiohttp_loads_what_lamella_saved(tmp_path: Path) -> None:
 def test_the_saved_deadline_is_kept(make_jar, clock, tmp_path: Path) -> None:
     path = _write(
         tmp_path,
-        {"example.com|": {"a": _record("a", expires_timestamp=clock.now + 10, **{"max-age": "99"})}},
+        {
+            "example.com|": {
+                "a": _record("a", expires_timestamp=clock.now + 10, **{"max-age": "99"})
+            }
+        },
     )
     jar = make_jar()
     jar.load(path)
@@ -114,7 +118,9 @@ def test_a_bad_deadline_is_refused_and_the_jar_kept(
     make_jar, tmp_path: Path, deadline: object
 ) -> None:
     good = {f"c{i}": _record(f"c{i}") for i in range(5)}
-    path = _write(tmp_path, {"example.com|": {**good, "bad": _record("bad", expires_timestamp=deadline)}})
+    path = _write(
+        tmp_path, {"example.com|": {**good, "bad": _record("bad", expires_timestamp=deadline)}}
+    )
     jar = make_jar()
     jar.update_cookies({"old": "1"}, URL("https://example.com/"))
     with pytest.raises(ValueError, match=r"Cookie 'bad' in 'example.com\|': expiration") as info:

@@ -26,7 +26,9 @@ def _morsel(name: str, *, secure: bool = False) -> Morsel[str]:
 
 
 def _fill(jar, count: int, *, secure: bool = False, prefix: str = "c") -> None:
-    jar.update_cookies([(f"{prefix}{i}", _morsel(f"{prefix}{i}", secure=secure)) for i in range(count)], URL_)
+    jar.update_cookies(
+        [(f"{prefix}{i}", _morsel(f"{prefix}{i}", secure=secure)) for i in range(count)], URL_
+    )
 
 
 def test_a_full_site_is_trimmed_to_its_quota_oldest_first(make_jar, caplog) -> None:
@@ -34,7 +36,9 @@ def test_a_full_site_is_trimmed_to_its_quota_oldest_first(make_jar, caplog) -> N
     jar.update_cookies({"s": _morsel("s", secure=True)}, URL_)
     with caplog.at_level(logging.DEBUG, logger="lamella.cookies"):
         _fill(jar, 180)
-    assert caplog.messages == ["Evicted 31 cookie(s) for example.com over the 180-cookie domain limit"]
+    assert caplog.messages == [
+        "Evicted 31 cookie(s) for example.com over the 180-cookie domain limit"
+    ]
     names = {m.key for m in jar}
     assert len(jar) == 150
     assert "s" in names  # non-Secure cookies go first
@@ -64,7 +68,9 @@ def test_replacing_in_a_full_site_evicts_nothing(make_jar) -> None:
 def test_a_full_jar_is_trimmed_to_its_quota(make_jar, caplog) -> None:
     jar = make_jar(unsafe=True)
     for site in range(66):
-        jar.update_cookies({f"c{site}_{i}": "v" for i in range(50)}, URL(f"https://s{site}.example/"))
+        jar.update_cookies(
+            {f"c{site}_{i}": "v" for i in range(50)}, URL(f"https://s{site}.example/")
+        )
     assert len(jar) == 3300
     with caplog.at_level(logging.DEBUG, logger="lamella.cookies"):
         jar.update_cookies({"last": "v"}, URL("https://s66.example/"))
@@ -111,7 +117,9 @@ def test_the_cookie_header_stays_within_8190_bytes(make_jar, caplog) -> None:
     fits = len("Cookie: ") + len("a=") + len("; ") + len("b=") + 10
     jar.update_cookies({"a": "x" * (8190 - fits), "b": "y" * 10}, URL_)
     filtered = jar.filter_cookies(URL_)
-    assert len(("Cookie: " + "; ".join(m.OutputString() for m in filtered.values())).encode()) == 8190
+    assert (
+        len(("Cookie: " + "; ".join(m.OutputString() for m in filtered.values())).encode()) == 8190
+    )
     jar.update_cookies({"b": "y" * 11}, URL_)
     with caplog.at_level(logging.DEBUG, logger="lamella.cookies"):
         assert set(jar.filter_cookies(URL_)) == {"b"}  # the newer fits, the longer is left out
@@ -144,7 +152,12 @@ def test_len_counts_until_removal(make_jar, clock) -> None:
     ("field", "name", "value", "attributes"),
     [
         ('sid=1; Path="/account/secure;v=1"', "sid", "1", {"path": "/account/secure;v=1"}),
-        ('a=1; Domain="example.com"; Path="/app"', "a", "1", {"domain": "example.com", "path": "/app"}),
+        (
+            'a=1; Domain="example.com"; Path="/app"',
+            "a",
+            "1",
+            {"domain": "example.com", "path": "/app"},
+        ),
         ('x="a;b"; Secure', "x", "a;b", {"secure": True}),
         ("ISAWPLB{A7F5}={925E}; HttpOnly", "ISAWPLB{A7F5}", "{925E}", {"httponly": True}),
         ("c:with:colons=(v)=1", "c:with:colons", "(v)=1", {}),

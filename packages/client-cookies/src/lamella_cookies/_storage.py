@@ -267,9 +267,7 @@ class CookieStore:
             return
         for victim in sorted(self, key=_last_access)[:excess]:
             self.remove(victim)
-        log.debug(
-            "Evicted %d cookie(s) over the %d-cookie total limit", excess, limits.max_cookies
-        )
+        log.debug("Evicted %d cookie(s) over the %d-cookie total limit", excess, limits.max_cookies)
 
 
 def _last_access(entry: Entry) -> int:
