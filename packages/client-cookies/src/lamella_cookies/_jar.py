@@ -316,9 +316,11 @@ class CookieJar(AbstractCookieJar):
     def filter_cookies(self, request_url: URL = _NO_URL) -> BaseCookie[str]:
         """Return the cookies a request to ``request_url`` carries, in header order.
 
-        Longer paths come first, then older cookies (RFC 6265 section 5.4).
-        A ``SimpleCookie`` holds one cookie per name: when several stored
-        cookies share a name, the first in that order is sent. Without a URL,
+        Longer paths come first (RFC 6265 section 5.4), then the more specific
+        domain, then older cookies. A ``SimpleCookie`` holds one cookie per
+        name: when several stored cookies share a name, the first in that
+        order is sent. Beyond the limits' cookie count or header length, the
+        least specific are left out. Without a URL,
         the cookies shared with every host. A ``str`` URL is deprecated, as
         in aiohttp.
         """
