@@ -15,7 +15,10 @@ Two things:
 
 After each test, what a failed test's traceback kept alive is freed, so
 that a finaliser's "Exception ignored" fails the test that made the object
-rather than the next test on the same worker.
+rather than the next test on the same worker. For the same reason the loop
+aiohttp's pytest plugin makes for an ``async def`` test is closed when the
+test fails too (aiohttp's ``_passthrough_loop_context`` closes it only after
+a pass, and the unclosed loop's ``ResourceWarning`` then failed a later test).
 
 Before any test, each process makes one ``ClientSession`` inside a running
 loop under the blocking-I/O detector: the first session of a process loads
@@ -28,10 +31,12 @@ run).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp.test_utils
@@ -45,12 +50,33 @@ from lamella_core.plugins import get_plugin_manager
 aiohttp.test_utils.ClientSession = lamella.ClientSession  # type: ignore[misc]
 aiohttp.test_utils.aiohttp = aiohttp_compat_shim.module("")  # type: ignore[attr-defined]
 
+
+@contextlib.contextmanager
+def _closing_loop_context(
+    loop: asyncio.AbstractEventLoop | None, fast: bool = False
+) -> Iterator[asyncio.AbstractEventLoop]:
+    """aiohttp's ``_passthrough_loop_context``, closing its own loop whatever the outcome."""
+    if loop:
+        yield loop
+        return
+    loop = aiohttp.test_utils.setup_test_loop()
+    try:
+        yield loop
+    finally:
+        aiohttp.test_utils.teardown_test_loop(loop, fast=fast)
+
+
 _outcomes: dict[str, dict[str, Any]] = {}
 
 FIRST_SESSION = "lamella::the first ClientSession() of a process, in a running loop"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # aiohttp's conftest has loaded its pytest plugin by now (importing it
+    # here, earlier, would keep pytest from rewriting its asserts).
+    aiohttp_plugin = sys.modules.get("aiohttp.pytest_plugin")
+    if aiohttp_plugin is not None:
+        aiohttp_plugin._passthrough_loop_context = _closing_loop_context  # type: ignore[attr-defined]
     # blockbuster is the compat env's (aiohttp's suite needs it), so it is
     # imported here, where the job runs, not by everything importing this.
     from blockbuster import BlockingError, blockbuster_ctx

@@ -35,7 +35,7 @@ class Clock:
 
 def sent(jar: CookieJar, url: str) -> str:
     """The Cookie header a request to ``url`` would carry, in order."""
-    return "; ".join(f"{name}={m.coded_value}" for name, m in jar.filter_cookies(URL(url)).items())
+    return "; ".join(f"{m.key}={m.coded_value}" for m in jar.filter_cookies(URL(url)).values())
 
 
 class LoopbackConnector(BasicTCPConnector):

@@ -178,8 +178,8 @@ async def test_localhost_keeps_its_cookies(cookie_server) -> None:
         ).release()
         assert await _cookie_seen(session, _url(cookie_server, "localhost")) == "a=1; b=2"
         assert session.cookie_jar.host_only_cookies == {
-            ("localhost", "/", "a"),
-            ("localhost", "/", "b"),
+            ("localhost", "", "a"),
+            ("localhost", "", "b"),
         }
         assert await _cookie_seen(session, _url(cookie_server, "127.0.0.1")) is None
 

@@ -323,7 +323,7 @@ def test_shared_cookies_without_response_url(make_jar) -> None:
     assert sent(jar, "http://example.com/x") == "a=1; b=2"
     assert sent(jar, "https://other.org/") == "a=1; b=2"
     assert sent(jar, "http://127.0.0.1/") == "a=1; b=2"
-    assert jar.cookies[("", "/")]["a"].value == "1"
+    assert jar.cookies[("", "")]["a"].value == "1"
     jar.update_cookies({"a": "3"}, URL())
     assert sent(jar, "http://example.com/") == "a=3; b=2"
 
@@ -387,6 +387,8 @@ def test_expires_date_against_the_clock(make_jar, clock: Clock) -> None:
     )
     assert len(jar) == 1
     clock.now = 1_445_412_480.0  # 2015-10-21 07:28:00
+    assert len(jar) == 1  # as in aiohttp, len() counts what is stored until it is removed
+    assert list(jar) == []
     assert len(jar) == 0
 
 
@@ -459,8 +461,9 @@ def test_update_cookies_accepts_every_loose_shape(make_jar) -> None:
     jar.update_cookies(cookie, URL("http://h.com/"))
     jar.update_cookies({"renamed": morsel}, URL("http://h.com/"))
     jar.update_cookies({"e": cookie}, URL("http://h.com/"))  # a BaseCookie value without "e"
-    # As aiohttp: a Morsel is stored under its own key, not the one it is filed under.
+    # As aiohttp: a Morsel is stored under the name it is filed under, sent under its key.
     assert sent(jar, "http://h.com/") == "a=1; b=2; c=3; d=4"
+    assert set(jar.filter_cookies(URL("http://h.com/"))) == {"a", "b", "c", "renamed"}
 
 
 @pytest.mark.parametrize("name", ["bad name", "path", "Secure"])
@@ -493,8 +496,9 @@ def test_iteration_and_views(make_jar) -> None:
     assert morsels["a"]["path"] == "/"
     assert morsels["b"]["domain"] == "h.com"
     assert morsels["b"]["httponly"] is True
-    assert jar.host_only_cookies == frozenset({("www.h.com", "/", "a")})
-    assert set(jar.cookies) == {("www.h.com", "/"), ("h.com", "/p")}
+    # aiohttp's keys: the path without its trailing "/".
+    assert jar.host_only_cookies == frozenset({("www.h.com", "", "a")})
+    assert set(jar.cookies) == {("www.h.com", ""), ("h.com", "/p")}
     assert repr(jar) == "<CookieJar 2 cookies>"
 
 

@@ -9,14 +9,17 @@ from yarl import URL
 from lamella_cookies import CookieLimits
 
 
-def test_defaults() -> None:
+def test_defaults_are_aiohttps() -> None:
     limits = CookieLimits()
-    assert (limits.max_cookie_size, limits.max_cookies_per_site, limits.max_cookies) == (
-        4096,
-        180,
-        3000,
-    )
-    assert limits.max_bytes_per_site == 128 * 1024
+    assert (limits.max_cookies_per_site, limits.cookie_quota_per_site) == (180, 150)
+    assert (limits.max_cookies, limits.cookie_quota) == (3300, 3000)
+    assert (limits.max_cookies_per_request, limits.max_header_length) == (150, 8190)
+    assert limits.max_bytes_per_site == limits.max_cookie_size == 128 * 1024
+
+
+def test_a_quota_above_its_maximum_is_lowered() -> None:
+    limits = CookieLimits(max_cookies_per_site=4, max_cookies=10)
+    assert (limits.cookie_quota_per_site, limits.cookie_quota) == (4, 10)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "10"])
@@ -26,7 +29,7 @@ def test_limits_must_be_positive_integers(bad: object) -> None:
 
 
 def test_oversized_cookie_is_ignored_and_keeps_the_old_one(make_jar) -> None:
-    jar = make_jar()
+    jar = make_jar(limits=CookieLimits(max_cookie_size=4096))
     url = URL("http://h.com/")
     jar.update_cookies({"a": "small"}, url)
     jar.update_cookies({"a": "x" * 4096}, url)  # name + value = 4097 bytes
@@ -111,8 +114,21 @@ def test_replacing_does_not_count_twice(make_jar) -> None:
 
 def test_a_flood_stays_bounded(make_jar) -> None:
     jar = make_jar()
-    fields = [f"c{i}=v; Domain=evil.example" for i in range(1000)]
-    jar.update_cookies_from_headers(fields, URL("http://a.evil.example/"))
-    assert len(jar) == 180
+    for response in range(20):
+        fields = [f"c{response}_{i}=v; Domain=evil.example" for i in range(50)]
+        jar.update_cookies_from_headers(fields, URL("http://a.evil.example/"))
+        assert len(jar) <= 180
+    # A full site is trimmed to its quota (150) and grows back to 180.
+    assert 150 <= len(jar) <= 180
     header = sent(jar, "http://evil.example/")
-    assert header.count("=") == 180
+    assert header.count("=") == 150  # what one request carries at most
+    assert "c19_49=v" in header
+
+
+def test_a_response_sets_at_most_50_cookies(make_jar) -> None:
+    jar = make_jar()
+    fields = ["gone=; Max-Age=0", *(f"c{i}=v" for i in range(60))]
+    jar.update_cookies_from_headers(fields, URL("http://h.com/"))
+    assert len(jar) == 49  # the deletion counts as one of the 50
+    assert "c48" in {m.key for m in jar}
+    assert "c49" not in {m.key for m in jar}

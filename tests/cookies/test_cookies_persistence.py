@@ -1,4 +1,4 @@
-"""save()/load(): versioned JSON, atomic writes, refusal of anything else, no code execution."""
+"""save()/load(): aiohttp's JSON, atomic writes, refusal of anything else, no code execution."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def test_round_trip(make_jar, tmp_path: Path) -> None:
     for url in ("https://www.example.com/app/x", "http://x.example.com/app/", "https://other.org/"):
         assert sent(other, url) == sent(jar, url)
     assert other.host_only_cookies == jar.host_only_cookies
-    before = {(m.key, m["domain"], m["path"]): dict(m) for m in jar}
-    after = {(m.key, m["domain"], m["path"]): dict(m) for m in other}
+    # As in aiohttp, Max-Age and Expires are saved as the deadline they gave.
+    relative = {"max-age": "", "expires": ""}
+    before = {(m.key, m["domain"], m["path"]): {**dict(m), **relative} for m in jar}
+    after = {(m.key, m["domain"], m["path"]): {**dict(m), **relative} for m in other}
     assert after == before
 
 
@@ -56,27 +58,25 @@ def test_expiry_survives_a_round_trip(make_jar, clock, tmp_path: Path) -> None:
     assert len(other) == 4
 
 
-def test_file_is_documented_json(make_jar, tmp_path: Path) -> None:
+def test_file_is_aiohttps_json(make_jar, tmp_path: Path) -> None:
     path = tmp_path / "cookies.json"
     _filled(make_jar).save(path)
     document = json.loads(path.read_text("utf-8"))
-    assert document["format"] == "lamella-cookie-jar"
-    assert document["version"] == 1
-    names = [c["name"] for c in document["cookies"]]
-    assert names == ["host", "dom", "sec", "__Host-id", "shared"]  # creation order
-    dom = document["cookies"][1]
-    assert dom == {
-        "name": "dom",
+    assert list(document) == ["www.example.com|/app", "example.com|/app", "www.example.com|", "|"]
+    assert document["example.com|/app"]["dom"] == {
+        "key": "dom",
         "value": "2",
         "coded_value": "2",
         "domain": "example.com",
         "path": "/app",
-        "host_only": False,
-        "secure": False,
-        "expires": None,
-        "attributes": {"httponly": True, "samesite": "Lax"},
+        "httponly": True,
+        "samesite": "Lax",
     }
-    assert document["cookies"][2]["expires"] == pytest.approx(1_700_000_000.0 + 3600)
+    sec = document["www.example.com|/app"]["sec"]
+    assert sec["host_only"] is True
+    assert sec["secure"] is True
+    assert sec["expires_timestamp"] == pytest.approx(1_700_000_000.0 + 3600)
+    assert "max-age" not in sec
 
 
 def test_file_is_private_and_written_atomically(make_jar, tmp_path: Path, monkeypatch) -> None:
@@ -93,9 +93,12 @@ def test_file_is_private_and_written_atomically(make_jar, tmp_path: Path, monkey
     assert path.read_text() == "previous contents"  # the old file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cookies.json"]  # no stray temp file
     monkeypatch.undo()
+    path.chmod(0o640)
     jar.save(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # an existing file keeps its mode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cookies.json"]
+    jar.save(tmp_path / "new.json")
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o600  # a new one is private
 
 
 def test_save_empty_jar(make_jar, tmp_path: Path) -> None:
@@ -134,12 +137,8 @@ def _doc(*cookies: dict[str, object], **changes: object) -> dict[str, object]:
 BAD_FILES = [
     ("not json", b"\x80\x04\x95 pickle?", "not JSON"),
     ("empty", b"", "not JSON"),
-    ("a list", json.dumps([1, 2]).encode(), 'no "format"'),
-    (
-        "aiohttp's json",
-        json.dumps({"example.com|/": {"a": {"key": "a", "value": "1"}}}).encode(),
-        'no "format"',
-    ),
+    ("a list", json.dumps([1, 2]).encode(), "not a cookie file"),
+    ("aiohttp's json, no '|'", json.dumps({"example.com": {}}).encode(), "not a 'domain|path'"),
     ("newer version", json.dumps(_doc(version=2)).encode(), "version 2"),
     ("no version", json.dumps(_doc(version=None)).encode(), "version None"),
     ("cookies not a list", json.dumps(_doc(cookies={})).encode(), "must be a list"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -15,8 +16,8 @@ from yarl import URL
 
 from lamella_core.abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
 
-from . import _persistence
-from ._limits import CookieLimits
+from . import _aiohttp_files, _persistence
+from ._limits import COOKIE_HEADER_PREFIX, CookieLimits
 from ._matching import (
     canonical_domain,
     default_path,
@@ -29,8 +30,8 @@ from ._matching import (
     prefix_allows,
     registrable_domain,
 )
-from ._parsing import named_morsel, parse_set_cookie
-from ._storage import CookieStore, Entry
+from ._parsing import MAX_COOKIES_PER_RESPONSE, named_morsel, parse_set_cookie
+from ._storage import CookieStore, Entry, log
 
 if TYPE_CHECKING:
     import asyncio
@@ -85,7 +86,7 @@ class CookieJar(AbstractCookieJar):
             origins = treat_as_secure_origin
         self._secure_origins = frozenset(URL(origin).origin() for origin in origins)
         self._store = CookieStore()
-        self._clock = time.time
+        self._clock = _now
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {len(self)} cookies>"
@@ -114,17 +115,14 @@ class CookieJar(AbstractCookieJar):
 
     @property
     def cookies(self) -> MappingProxyType[tuple[str, str], SimpleCookie]:
-        """A snapshot of the stored cookies keyed by ``(domain, path)``.
+        """A live, read-only view of the stored cookies keyed by ``(domain, path)``.
 
-        Host-only cookies have their host as domain, shared cookies ``""``.
-        The path is the cookie's, unchanged (aiohttp strips a trailing ``/``).
+        As in aiohttp: host-only cookies have their host as domain, shared
+        cookies ``""``, and the path has no trailing ``/``. Do not modify the
+        ``SimpleCookie`` objects in it.
         """
         self._expire()
-        view: dict[tuple[str, str], SimpleCookie] = {}
-        for entry in self._store:
-            bucket = view.setdefault((entry.domain, entry.path), SimpleCookie())
-            dict.__setitem__(bucket, entry.morsel.key, entry.morsel)
-        return MappingProxyType(view)
+        return MappingProxyType(self._store.view)
 
     @property
     def host_only_cookies(self) -> frozenset[tuple[str, str, str]]:
@@ -133,7 +131,7 @@ class CookieJar(AbstractCookieJar):
         return frozenset(entry.key for entry in self._store if entry.host_only)
 
     def __len__(self) -> int:
-        self._expire()
+        """The cookies stored, expired ones not yet removed included (as in aiohttp)."""
         return self._store.count
 
     def __iter__(self) -> Iterator[Morsel[str]]:
@@ -175,25 +173,44 @@ class CookieJar(AbstractCookieJar):
         host = response_url.raw_host
         if host is not None and is_ip_address(host) and not self._unsafe:
             return
-        for morsel in _morsels(cookies):
-            self._set(morsel, response_url, host)
+        for name, morsel in _morsels(cookies):
+            self._set(name, morsel, response_url, host)
 
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
         """Store the cookies of raw ``Set-Cookie`` values, each parsed on its own.
 
         Unlike ``update_cookies(response.cookies)``, two fields setting the
         same name for different paths or domains are both kept, and a value
-        with a space is not lost.
+        with a space is not lost. As in aiohttp, one response sets at most 50
+        cookies (deletions count); later fields are ignored.
         """
         host = response_url.raw_host
         if host is not None and is_ip_address(host) and not self._unsafe:
             return
-        for field in headers:
+        parsed = 0
+        for position, field in enumerate(headers):
             morsel = parse_set_cookie(field)
-            if morsel is not None:
-                self._set(morsel, response_url, host)
+            if morsel is None:
+                continue
+            parsed += 1
+            if parsed > MAX_COOKIES_PER_RESPONSE:
+                log.debug(
+                    "Ignored %d Set-Cookie field(s) over the %d-cookie limit",
+                    len(headers) - position,
+                    MAX_COOKIES_PER_RESPONSE,
+                )
+                return
+            self._set(morsel.key, morsel, response_url, host)
 
-    def _set(self, morsel: Morsel[str], url: URL, host: str | None) -> None:
+    def _set(
+        self,
+        name: str,
+        morsel: Morsel[str],
+        url: URL,
+        host: str | None,
+        deadline: float | None = None,
+    ) -> None:
+        """Store one cookie set by ``url``; ``deadline`` (from a file) overrides its attributes."""
         if host is None:
             placed = _place_shared(morsel)
             secure_origin = True
@@ -203,7 +220,6 @@ class CookieJar(AbstractCookieJar):
         if placed is None:
             return
         domain, path, host_only = placed
-        name = morsel.key
         secure = bool(morsel["secure"])
         if host is not None:
             if secure and not secure_origin:
@@ -213,20 +229,21 @@ class CookieJar(AbstractCookieJar):
             ):
                 return
         now = self._clock()
-        expires = _expiry(morsel, now)
+        expires = deadline if deadline is not None else _expiry(morsel, now)
         if expires is not None and expires <= now:
-            old = self._store.get((domain, path, name))
+            old = self._store.get((domain, path.rstrip("/"), name))
             if old is not None and (secure_origin or not old.secure):
                 self._store.remove(old)
             return
         if not secure_origin and self._shadows_secure(name, domain, path):
             return  # RFC 6265bis 5.7 step 16: leave Secure cookies alone
-        entry = self._entry(morsel, domain, path, host_only, secure, expires)
+        entry = self._entry(name, morsel, domain, path, host_only, secure, expires)
         if entry is not None:
             self._store.put(entry, self._limits, now)
 
     def _entry(
         self,
+        stored_name: str,
         morsel: Morsel[str],
         domain: str,
         path: str,
@@ -242,15 +259,26 @@ class CookieJar(AbstractCookieJar):
         else:
             coded = value
         bad = _UNSENDABLE if coded[:1] == '"' else _UNSENDABLE_UNQUOTED
-        if bad.search(name) or bad.search(coded):
-            return None  # would corrupt or split the Cookie header of every request
-        send = named_morsel(name, value, coded)
+        send = None
+        if not (bad.search(name) or bad.search(coded) or _UNSENDABLE.search(value)):
+            send = named_morsel(name, value, coded)
+        try:
+            wire = len(f"{name}={coded}".encode())
+            size = len(name.encode()) + len(value.encode())
+        except UnicodeEncodeError:
+            send = None  # a lone surrogate: no Cookie header can carry it
         if send is None:
+            log.debug(
+                "Dropped cookie %r for %s: it can't be sent in a Cookie header",
+                stored_name,
+                domain,
+            )
             return None
         stored: Morsel[str] = morsel.copy()
         stored["domain"] = domain
         stored["path"] = path
         return Entry(
+            name=stored_name,
             morsel=stored,
             send=send,
             domain=domain,
@@ -259,7 +287,8 @@ class CookieJar(AbstractCookieJar):
             secure=secure,
             expires=expires,
             site=registrable_domain(domain) if domain else "",
-            size=len(name.encode()) + len(value.encode("utf-8", "surrogatepass")),
+            size=size,
+            wire=wire,
         )
 
     def _shadows_secure(self, name: str, domain: str, path: str) -> bool:
@@ -268,7 +297,7 @@ class CookieJar(AbstractCookieJar):
         for entry in self._store.by_site.get(site, {}).values():
             if (
                 entry.secure
-                and entry.morsel.key == name
+                and entry.name == name
                 and (domain_match(entry.domain, domain) or domain_match(domain, entry.domain))
                 and path_match(path, entry.path)
             ):
@@ -287,9 +316,11 @@ class CookieJar(AbstractCookieJar):
     def filter_cookies(self, request_url: URL = _NO_URL) -> BaseCookie[str]:
         """Return the cookies a request to ``request_url`` carries, in header order.
 
-        Longer paths come first, then older cookies (RFC 6265 section 5.4).
-        A ``SimpleCookie`` holds one cookie per name: when several stored
-        cookies share a name, the first in that order is sent. Without a URL,
+        Longer paths come first (RFC 6265 section 5.4), then the more specific
+        domain, then older cookies. A ``SimpleCookie`` holds one cookie per
+        name: when several stored cookies share a name, the first in that
+        order is sent. Beyond the limits' cookie count or header length, the
+        least specific are left out. Without a URL,
         the cookies shared with every host. A ``str`` URL is deprecated, as
         in aiohttp.
         """
@@ -332,42 +363,78 @@ class CookieJar(AbstractCookieJar):
         if not found:
             return filtered
         found.sort(key=_header_order)
-        access = store.tick()
+        chosen: dict[str, Entry] = {}
+        length = COOKIE_HEADER_PREFIX - 2  # no "; " before the first cookie
         for entry in found:
-            name = entry.send.key
-            if name not in filtered:
-                dict.__setitem__(filtered, name, entry.send)
-                entry.last_access = access
+            if entry.name not in chosen:
+                chosen[entry.name] = entry
+                length += entry.wire + 2
+        limits = self._limits
+        if len(chosen) > limits.max_cookies_per_request or length > limits.max_header_length:
+            chosen = _within_limits(chosen, limits, host)
+        access = store.tick()
+        for name, entry in chosen.items():
+            dict.__setitem__(filtered, name, entry.send)
+            entry.last_access = access
         return filtered
 
     # --- persistence ----------------------------------------------------------
 
     def save(self, file_path: str | os.PathLike[str]) -> None:
-        """Write every cookie to ``file_path`` as versioned JSON, atomically.
+        """Write every cookie to ``file_path`` in aiohttp's JSON format, atomically.
 
-        The file is replaced in one step (written beside it, then renamed),
-        readable by its owner only: cookies are credentials. See the
-        persistence format in the documentation.
+        aiohttp's ``CookieJar.load`` reads the file, and lamella's reads
+        aiohttp's. The file is replaced in one step (written beside it, then
+        renamed); a new file is readable by its owner only (cookies are
+        credentials), an existing one keeps its mode.
         """
         self._expire()
-        _persistence.save(file_path, self._store)
+        entries = sorted(self._store, key=lambda entry: entry.created)
+        data = json.dumps(_aiohttp_files.dump(entries), indent=2).encode()
+        _persistence.write_atomically(file_path, data)
 
     def load(self, file_path: str | os.PathLike[str]) -> None:
         """Replace the jar's cookies with those saved in ``file_path``.
 
-        The file is read as data only, never executed. Cookies go through the
-        jar's rules and limits again; expired ones are skipped.
+        Reads the JSON of aiohttp's ``save`` (and lamella's) as data only;
+        never a pickle. Cookies go through the jar's rules and limits again,
+        expired ones and those no request could carry are skipped. The view
+        :attr:`cookies` returned stays live.
 
         Raises:
-            CookieJarFormatError: The file is not a cookie file lamella can
-                read; the jar is left as it was.
+            ValueError: The file is not a cookie file lamella can read
+                (:class:`CookieJarFormatError`, or aiohttp's message for a bad
+                expiration timestamp); the jar is left as it was.
+            TypeError: A cookie's field has the wrong type; the jar is left
+                as it was.
             OSError: The file could not be read; the jar is left as it was.
         """
-        records = _persistence.load(file_path)
+        document = _persistence.read_document(file_path)
+        where = os.fspath(file_path)
+        if _persistence.is_lamella_format(document):
+            store = self._load_lamella(_persistence.load(document, where), where)
+        else:
+            store = self._load_aiohttp(_aiohttp_files.parse(document, where))
+        self._store.replace_with(store)
+
+    def _load_aiohttp(self, saved: list[_aiohttp_files.SavedCookie]) -> CookieStore:
+        """A store holding ``saved``, set as if ``https://<domain>`` had set each one."""
+        mine = self._store
+        self._store = CookieStore()
+        try:
+            for cookie in saved:
+                url = URL.build(scheme="https", host=cookie.domain) if cookie.domain else _NO_URL
+                self._set(cookie.name, cookie.morsel, url, url.raw_host, deadline=cookie.expires)
+            return self._store
+        finally:
+            self._store = mine
+
+    def _load_lamella(self, records: list[_persistence.Record], where: str) -> CookieStore:
         store = CookieStore()
         now = self._clock()
         for record in records:
             entry = self._entry(
+                record.name,
                 record.morsel,
                 record.domain,
                 record.path,
@@ -377,12 +444,12 @@ class CookieJar(AbstractCookieJar):
             )
             if entry is None or not self._acceptable(record, entry):
                 raise _persistence.CookieJarFormatError(
-                    f"{os.fspath(file_path)!s}: cookie {record.morsel.key!r} for "
+                    f"{where}: cookie {record.morsel.key!r} for "
                     f"{record.domain!r} breaks the jar's rules"
                 )
             if record.expires is None or record.expires > now:
                 store.put(entry, self._limits, now)
-        self._store = store
+        return store
 
     def _acceptable(self, record: _persistence.Record, entry: Entry) -> bool:
         domain = record.domain
@@ -407,14 +474,48 @@ class CookieJar(AbstractCookieJar):
             store.expire(self._clock())
 
 
-def _header_order(entry: Entry) -> tuple[int, int]:
-    return (-len(entry.path), entry.created)
+def _now() -> float:
+    # time.time looked up on each call, so that clocks patched later (freezegun) count.
+    return time.time()
 
 
-def _morsels(cookies: LooseCookies) -> Iterator[Morsel[str]]:
-    """The Morsels of every shape ``update_cookies`` accepts.
+def _header_order(entry: Entry) -> tuple[int, int, int]:
+    """Longer paths first (RFC 6265 section 5.4), then the more specific domain, then older."""
+    return (-len(entry.path), -len(entry.domain), entry.created)
 
-    A Morsel keeps its own key, whatever it is filed under (aiohttp's rule).
+
+def _within_limits(chosen: dict[str, Entry], limits: CookieLimits, host: str) -> dict[str, Entry]:
+    """The cookies of ``chosen`` one request may carry, the most specific admitted first.
+
+    Most specific means the longest domain (the host's own cookies before
+    its parents'), then the longest path, then the newest, as aiohttp admits
+    them; a cookie too long for what is left of the header is skipped.
+    """
+    admitted: set[str] = set()
+    length = COOKIE_HEADER_PREFIX - 2
+    by_priority = sorted(chosen.values(), key=lambda e: (-len(e.domain), -len(e.path), -e.created))
+    for entry in by_priority:
+        if len(admitted) >= limits.max_cookies_per_request:
+            break
+        if length + 2 + entry.wire > limits.max_header_length:
+            continue
+        length += 2 + entry.wire
+        admitted.add(entry.name)
+    log.debug(
+        "Omitted %d cookie(s) for %s over the %d-cookie or %d-octet Cookie header limit",
+        len(chosen) - len(admitted),
+        host,
+        limits.max_cookies_per_request,
+        limits.max_header_length,
+    )
+    return {name: entry for name, entry in chosen.items() if name in admitted}
+
+
+def _morsels(cookies: LooseCookies) -> Iterator[tuple[str, Morsel[str]]]:
+    """``(name, Morsel)`` for every shape ``update_cookies`` accepts.
+
+    As in aiohttp, a Morsel is stored under the name it is filed under and
+    sent under its own key; an empty ``Morsel()`` (no key) is skipped.
 
     Raises:
         CookieError: a ``str`` value is filed under a name no cookie may
@@ -424,14 +525,15 @@ def _morsels(cookies: LooseCookies) -> Iterator[Morsel[str]]:
     items = cookies.items() if isinstance(cookies, Mapping) else cookies
     for name, value in items:
         if isinstance(value, Morsel):
-            yield value
+            if value.key is not None:
+                yield name, value
         elif isinstance(value, BaseCookie):
             if name in value:
-                yield value[name]
+                yield name, value[name]
         else:
             holder: SimpleCookie = SimpleCookie()
             holder[name] = value
-            yield holder[name]
+            yield name, holder[name]
 
 
 def _place(morsel: Morsel[str], url: URL, host: str) -> tuple[str, str, bool] | None:

@@ -1,4 +1,7 @@
-"""Saving and loading a jar as versioned JSON: data only, never pickle.
+"""Cookie files: data only, never pickle; the format earlier lamella-cookies wrote.
+
+lamella now writes aiohttp's JSON format (``_aiohttp_files``), and reads
+both it and the format below.
 
 aiohttp's ``CookieJar.save`` historically wrote a pickle, and loading a
 pickle runs whatever code the file names. lamella writes JSON, reads it with
@@ -6,7 +9,7 @@ pickle runs whatever code the file names. lamella writes JSON, reads it with
 and None) and checks every field's type before any cookie reaches the jar,
 so a hostile or damaged file can at worst be refused.
 
-Format version 1, documented in ``docs/cookies.md``::
+Format version 1::
 
     {
       "format": "lamella-cookie-jar",
@@ -29,19 +32,26 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.cookies import Morsel
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from ._parsing import named_morsel
 
-if TYPE_CHECKING:
-    from ._storage import CookieStore
-
-__all__ = ["FORMAT", "VERSION", "CookieJarFormatError", "Record", "load", "save"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "CookieJarFormatError",
+    "Record",
+    "is_lamella_format",
+    "load",
+    "read_document",
+    "write_atomically",
+]
 
 FORMAT: Final = "lamella-cookie-jar"
 VERSION: Final = 1
@@ -72,6 +82,7 @@ class CookieJarFormatError(ValueError):
 class Record:
     """One cookie read from a file, checked for types but not yet for RFC 6265 rules."""
 
+    name: str
     morsel: Morsel[str]
     domain: str
     path: str
@@ -80,45 +91,21 @@ class Record:
     expires: float | None
 
 
-def save(file_path: str | os.PathLike[str], store: CookieStore) -> None:
-    """Write ``store`` to ``file_path``: a temporary file beside it, then one rename."""
-    entries = sorted(store, key=lambda entry: entry.created)
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "cookies": [_dump(entry.morsel, entry.host_only, entry.expires) for entry in entries],
-    }
-    data = json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
-    _write_atomically(Path(file_path), data)
-
-
-def _dump(morsel: Morsel[str], host_only: bool, expires: float | None) -> dict[str, Any]:
-    attributes: dict[str, str | bool] = {}
-    for name in sorted(_FLAG_ATTRIBUTES):
-        if morsel[name]:
-            attributes[name] = True
-    for name in sorted(_TEXT_ATTRIBUTES):
-        if morsel[name]:
-            attributes[name] = str(morsel[name])
-    return {
-        "name": morsel.key,
-        "value": morsel.value,
-        "coded_value": morsel.coded_value,
-        "domain": morsel["domain"],
-        "path": morsel["path"],
-        "host_only": host_only,
-        "secure": bool(morsel["secure"]),
-        "expires": expires,
-        "attributes": attributes,
-    }
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(file_path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``file_path`` by ``data`` in one rename; a new file is its owner's only."""
     # mkstemp creates the file readable and writable by its owner only, and
     # os.replace swaps it in at once: readers see the old file or the new one,
     # never half of one, and a crash leaves at most a stray temporary file.
+    # A file that exists keeps the mode its owner gave it.
+    path = Path(file_path)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
@@ -130,25 +117,37 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def load(file_path: str | os.PathLike[str]) -> list[Record]:
-    """Read and check ``file_path``; every cookie in it, in creation order.
+def read_document(file_path: str | os.PathLike[str]) -> dict[Any, Any]:
+    """The JSON object ``file_path`` holds.
 
     Raises:
-        CookieJarFormatError: The file is not version-1 lamella cookie JSON.
+        CookieJarFormatError: The file is not a JSON object (a pickle, for one).
         OSError: The file could not be read.
     """
     raw = Path(file_path).read_bytes()
-    where = os.fspath(file_path)
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CookieJarFormatError(
-            f"{where!s} is not a lamella cookie file (not JSON): {exc}"
+            f"{os.fspath(file_path)!s} is not a cookie file (not JSON; lamella never "
+            f"reads pickles): {exc}"
         ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise CookieJarFormatError(
-            f'{where!s} is not a lamella cookie file (no "format": "{FORMAT}")'
-        )
+    if not isinstance(document, dict):
+        raise CookieJarFormatError(f"{os.fspath(file_path)!s} is not a cookie file")
+    return document
+
+
+def is_lamella_format(document: dict[Any, Any]) -> bool:
+    """Whether ``document`` is in the format earlier lamella-cookies wrote (else aiohttp's)."""
+    return document.get("format") == FORMAT
+
+
+def load(document: dict[Any, Any], where: str) -> list[Record]:
+    """Check a version-1 lamella ``document``; every cookie in it, in creation order.
+
+    Raises:
+        CookieJarFormatError: The document is not version-1 lamella cookie JSON.
+    """
     version = document.get("version")
     if version != VERSION:
         raise CookieJarFormatError(
@@ -188,6 +187,7 @@ def _record(item: object, index: int, where: str) -> Record:
         morsel["secure"] = True
     _set_attributes(morsel, attributes.items(), fail)
     return Record(
+        name=item["name"],
         morsel=morsel,
         domain=item["domain"],
         path=path,

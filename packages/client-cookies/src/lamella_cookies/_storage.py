@@ -6,6 +6,8 @@ store keeps three views of the same entries consistent:
 
 - ``by_domain``: domain -> ``(path, name)`` -> entry, what ``filter_cookies``
   walks (one bucket per domain of the request host);
+- ``view``: ``(domain, path)`` -> ``SimpleCookie``, what ``CookieJar.cookies``
+  shows (aiohttp's shape);
 - ``by_site``: registrable domain -> cookie key -> entry, and the byte totals
   per site, what the limits count;
 - an expiry heap of ``(when, token, key)``; entries replaced or removed stay
@@ -16,21 +18,31 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections.abc import Iterator
-from http.cookies import Morsel
+from http.cookies import Morsel, SimpleCookie
+from typing import Final
 
 from ._limits import CookieLimits, pick_victims
 
-__all__ = ["CookieKey", "CookieStore", "Entry"]
+__all__ = ["CookieKey", "CookieStore", "Entry", "log"]
 
 CookieKey = tuple[str, str, str]
-"""``(domain, path, name)``: a cookie's identity (RFC 6265 section 5.3, step 11)."""
+"""``(domain, path, name)``: a cookie's identity (RFC 6265 section 5.3, step 11).
+
+As in aiohttp, the path has no trailing ``/`` (``/a/`` and ``/a`` are one
+cookie) and the name is the one the cookie was stored under.
+"""
+
+log: Final = logging.getLogger("lamella.cookies")
 
 
 class Entry:
     """One stored cookie with the state RFC 6265 section 5.3 keeps beside it."""
 
     __slots__ = (
+        "name",
+        "jar_path",
         "morsel",
         "send",
         "domain",
@@ -42,12 +54,14 @@ class Entry:
         "last_access",
         "site",
         "size",
+        "wire",
         "token",
     )
 
     def __init__(
         self,
         *,
+        name: str,
         morsel: Morsel[str],
         send: Morsel[str],
         domain: str,
@@ -57,7 +71,10 @@ class Entry:
         expires: float | None,
         site: str,
         size: int,
+        wire: int,
     ) -> None:
+        self.name = name  # what it is stored under; its Morsel may have another key
+        self.jar_path = path.rstrip("/")  # the path in its identity
         self.morsel = morsel  # the Morsel users see, domain and path filled in
         self.send = send  # name, value and coded value only: what a request carries
         self.domain = domain  # "" for shared cookies (stored with no response URL)
@@ -66,17 +83,18 @@ class Entry:
         self.secure = secure
         self.expires = expires  # seconds since the epoch, or None for a session cookie
         self.site = site
-        self.size = size
+        self.size = size  # bytes of name and value, what the limits count
+        self.wire = wire  # bytes of "name=coded_value" in a Cookie header
         self.created = 0  # order of creation, kept when the cookie is replaced
         self.last_access = 0
         self.token = 0  # tells this entry's expiry heap items from stale ones
 
     @property
     def key(self) -> CookieKey:
-        return (self.domain, self.path, self.morsel.key)
+        return (self.domain, self.jar_path, self.name)
 
     def __repr__(self) -> str:
-        return f"<Entry {self.morsel.key}={self.morsel.coded_value} {self.domain}{self.path}>"
+        return f"<Entry {self.name}={self.morsel.coded_value} {self.domain}{self.path}>"
 
 
 class CookieStore:
@@ -86,6 +104,7 @@ class CookieStore:
         self.by_domain: dict[str, dict[tuple[str, str], Entry]] = {}
         self.by_site: dict[str, dict[CookieKey, Entry]] = {}
         self.site_bytes: dict[str, int] = {}
+        self.view: dict[tuple[str, str], SimpleCookie] = {}
         self._heap: list[tuple[float, int, CookieKey]] = []
         self._counter = itertools.count(1)
         self.count = 0
@@ -125,7 +144,11 @@ class CookieStore:
         return True
 
     def _insert(self, entry: Entry) -> None:
-        self.by_domain.setdefault(entry.domain, {})[(entry.path, entry.morsel.key)] = entry
+        self.by_domain.setdefault(entry.domain, {})[(entry.jar_path, entry.name)] = entry
+        view = self.view.get((entry.domain, entry.jar_path))
+        if view is None:
+            view = self.view[(entry.domain, entry.jar_path)] = SimpleCookie()
+        dict.__setitem__(view, entry.name, entry.morsel)
         self.by_site.setdefault(entry.site, {})[entry.key] = entry
         self.site_bytes[entry.site] = self.site_bytes.get(entry.site, 0) + entry.size
         self.count += 1
@@ -138,6 +161,10 @@ class CookieStore:
         del bucket[key[1:]]
         if not bucket:
             del self.by_domain[entry.domain]
+        view = self.view[(entry.domain, entry.jar_path)]
+        del view[entry.name]
+        if not view:
+            del self.view[(entry.domain, entry.jar_path)]
         site = self.by_site[entry.site]
         del site[key]
         if site:
@@ -166,30 +193,82 @@ class CookieStore:
         self.by_domain.clear()
         self.by_site.clear()
         self.site_bytes.clear()
+        self.view.clear()
         self._heap.clear()
         self.count = 0
 
+    def replace_with(self, other: CookieStore) -> None:
+        """Take ``other``'s cookies, keeping this store's ``view`` object (views stay live)."""
+        view = self.view
+        view.clear()
+        view.update(other.view)
+        self.__dict__.update(other.__dict__)
+        self.view = view
+
     def _make_room(self, entry: Entry, limits: CookieLimits, now: float) -> bool:
-        if self._over(entry, limits) == (0, 0, 0):
+        """Evict for a new cookie as aiohttp (and Firefox) do; False drops the newcomer."""
+        site = self.by_site.get(entry.site, {})
+        if len(site) >= limits.max_cookies_per_site:
+            if not self._trim_site(entry, limits, now):
+                return False
+        elif self.count >= limits.max_cookies:
+            self._trim_jar(limits, now)
+        over = self.site_bytes.get(entry.site, 0) + entry.size - limits.max_bytes_per_site
+        if over <= 0:
             return True
         self.expire(now)
-        site_count, site_size, jar_count = self._over(entry, limits)
+        over = self.site_bytes.get(entry.site, 0) + entry.size - limits.max_bytes_per_site
         site = self.by_site.get(entry.site, {})
-        victims = pick_victims(site.values(), count=site_count, size=site_size, secure=entry.secure)
+        victims = pick_victims(site.values(), size=over, secure=entry.secure)
         if victims is None:
             return False
-        chosen = {id(victim) for victim in victims}
-        others = (candidate for candidate in self if id(candidate) not in chosen)
-        more = pick_victims(others, count=jar_count - len(victims), size=0, secure=entry.secure)
-        if more is None:
-            return False
-        for victim in (*victims, *more):
+        for victim in victims:
             self.remove(victim)
         return True
 
-    def _over(self, entry: Entry, limits: CookieLimits) -> tuple[int, int, int]:
-        """By how much storing ``entry`` would exceed each limit (0 when within it)."""
-        site_count = len(self.by_site.get(entry.site, ())) + 1 - limits.max_cookies_per_site
-        site_size = self.site_bytes.get(entry.site, 0) + entry.size - limits.max_bytes_per_site
-        jar_count = self.count + 1 - limits.max_cookies
-        return (max(site_count, 0), max(site_size, 0), max(jar_count, 0))
+    def _trim_site(self, entry: Entry, limits: CookieLimits, now: float) -> bool:
+        """Trim a full site to its quota, leaving a place for ``entry``."""
+        self.expire(now)
+        site = self.by_site.get(entry.site, {})
+        count = len(site)
+        excess = count - limits.cookie_quota_per_site + 1
+        if excess <= 0:
+            return True
+        candidates = [victim for victim in site.values() if not victim.secure]
+        if not candidates:
+            if count < limits.max_cookies_per_site:
+                return True  # expiry made room
+            if not entry.secure:  # a non-Secure cookie never evicts a Secure one
+                log.debug(
+                    "Dropped cookie %r for %s: its domain is full of Secure cookies",
+                    entry.name,
+                    entry.site or entry.domain,
+                )
+                return False
+            candidates = list(site.values())
+        candidates.sort(key=_last_access)
+        evicted = candidates[:excess]
+        for victim in evicted:
+            self.remove(victim)
+        log.debug(
+            "Evicted %d cookie(s) for %s over the %d-cookie domain limit",
+            len(evicted),
+            entry.site or entry.domain,
+            limits.max_cookies_per_site,
+        )
+        return True
+
+    def _trim_jar(self, limits: CookieLimits, now: float) -> None:
+        """Trim a full jar to its quota, least recently used cookies first."""
+        self.expire(now)
+        # Down to the quota, and at least one place for the newcomer.
+        excess = max(self.count - limits.cookie_quota, self.count - limits.max_cookies + 1)
+        if excess <= 0:
+            return
+        for victim in sorted(self, key=_last_access)[:excess]:
+            self.remove(victim)
+        log.debug("Evicted %d cookie(s) over the %d-cookie total limit", excess, limits.max_cookies)
+
+
+def _last_access(entry: Entry) -> int:
+    return entry.last_access

@@ -67,7 +67,9 @@ def cookie_header(
         parsed.load(existing)
         pairs.update((name, morsel.coded_value) for name, morsel in parsed.items())
     if jar:
-        pairs.update((name, morsel.coded_value) for name, morsel in jar.items())
+        # A jar cookie goes under its Morsel's key, which can differ from the
+        # name it is stored under (aiohttp's jar stores Morsels as filed).
+        pairs.update((morsel.key, morsel.coded_value) for morsel in jar.values())
     if request:
         pairs.update(
             (name, morsel.coded_value) for name, morsel in request.items() if _applies(morsel, url)
