@@ -602,6 +602,12 @@ class TCPConnector(BaseConnector):
         """The protocol object of a new connection; subclasses may return a subclass."""
         return HTTP11Connection(loop)
 
+    def _may_share(self, req: ClientRequest) -> bool:
+        """True when ``req``'s new connection would offer (or speak) HTTP/2."""
+        if self._h2_factory is None or req.proxy is not None or "Upgrade" in req.headers:
+            return False
+        return req.is_ssl() or self._http2 == "prior-knowledge"
+
     def _tls_for(self, req: ClientRequest, *, http2: bool = False) -> TLSSettings:
         """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's.
 
