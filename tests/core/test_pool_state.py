@@ -250,11 +250,24 @@ def test_a_multiplexed_connection_that_refuses_new_streams_is_not_shared():
     assert state.assign("a", 0.0) is OPEN
 
 
-def test_a_closed_lease_retires_a_multiplexed_connection_once_the_others_end():
+def test_a_failed_stream_keeps_a_multiplexed_connection_that_is_still_available():
     state = pool()
     conn = FakeConnection("h2", max_exchanges=10)
     lend_new(state, "a", conn)
     assert state.assign("a", 0.0) is conn
+    state.release("a", conn, 0.0, close=True)  # one stream failed, the connection did not
+    assert state.assign("a", 0.0) is conn
+    state.release("a", conn, 0.0, close=False)
+    assert state.release("a", conn, 0.0, close=True) is True
+    assert state.effects() == ([], [])
+
+
+def test_a_failed_connection_retires_a_multiplexed_connection_once_the_others_end():
+    state = pool()
+    conn = FakeConnection("h2", max_exchanges=10)
+    lend_new(state, "a", conn)
+    assert state.assign("a", 0.0) is conn
+    conn.available = False  # e.g. a GOAWAY, a protocol error
     state.release("a", conn, 0.0, close=True)
     assert state.effects() == ([], [])  # the other stream still runs on it
     assert state.assign("a", 0.0) is OPEN  # but no new one starts there

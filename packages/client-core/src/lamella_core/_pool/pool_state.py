@@ -280,13 +280,18 @@ class PoolState(Generic[K, W]):
 
         With ``close`` (the request failed, or its body was left unread) the
         connection is never lent again: closed now, or once its other leases
-        end. Otherwise it is kept when it is idle and still available.
+        end. Otherwise it is kept when it is idle and still available. On a
+        multiplexed connection a failed request ended only its own stream:
+        ``close`` is ignored there while the connection is still available
+        (a connection-level failure makes it unavailable, which retires it).
         """
         leases = self._leases.get(conn)
         books = self._books.get(key)
         if leases is None or books is None:  # not lent (any more): never pool it
             self.to_close.append(conn)
             return False
+        if close and conn.max_exchanges > 1 and conn.is_available():
+            close = False
         books.leases -= 1
         kept = False
         if leases > 1:  # a multiplexed connection still carries other requests
