@@ -49,6 +49,9 @@ MAX_STREAMS = 256
 CONNECTION_WINDOW = 16 * 1024 * 1024
 #: The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).
 MAX_HEADER_LIST_SIZE = 256 * 1024
+#: PING and SETTINGS frames answered per second at most; a server sending more
+#: is flooding, and the connection is closed with ENHANCE_YOUR_CALM.
+MAX_CONTROL_FRAMES_PER_SECOND = 100
 
 
 class H2Connection(asyncio.Protocol, AbstractConnection):
@@ -81,6 +84,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._unacked = 0  # connection-level bytes received and not yet acknowledged
         self._paused_writing = False
         self._window_waiters: list[asyncio.Future[None]] = []
+        self._control_since = 0.0  # when the current second of control frames began
+        self._control_frames = 0  # PING and SETTINGS frames received in it
         self.scheme = b"https"
 
     def __repr__(self) -> str:
@@ -109,6 +114,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             self._lose(ClientOSError(None, f"HTTP/2 protocol error from the server: {exc}"))
             return
         for event in events:
+            if isinstance(event, _CONTROL_EVENTS) and not self._control_frame_allowed():
+                self._enhance_your_calm()
+                return
             self._dispatch(event)
         self.flush()
 
@@ -305,6 +313,35 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         elif isinstance(event, h2.events.ConnectionTerminated):
             self._on_goaway(event.last_stream_id or 0, event.error_code)
 
+    def _control_frame_allowed(self) -> bool:
+        """Count one PING or SETTINGS frame; False past the cap of this second."""
+        now = self._loop.time()
+        if now - self._control_since >= 1.0:
+            self._control_since = now
+            self._control_frames = 0
+        self._control_frames += 1
+        return self._control_frames <= MAX_CONTROL_FRAMES_PER_SECOND
+
+    def _enhance_your_calm(self) -> None:
+        """The server floods control frames: drop the answers h2 queued, close with
+        ``GOAWAY(ENHANCE_YOUR_CALM)`` and fail the streams in flight."""
+        self._h2.data_to_send()
+        try:
+            self._h2.close_connection(ErrorCodes.ENHANCE_YOUR_CALM)
+        except h2.exceptions.ProtocolError:
+            pass  # already closed on the h2 side
+        self.flush()
+        if self.transport is not None:
+            self.transport.close()
+        self._lose(
+            ClientOSError(
+                None,
+                "HTTP/2 server sent more than "
+                f"{MAX_CONTROL_FRAMES_PER_SECOND} PING/SETTINGS frames in a second "
+                "(connection closed with ENHANCE_YOUR_CALM)",
+            )
+        )
+
     def _on_goaway(self, last_stream_id: int, error_code: Any) -> None:
         """The server takes no new stream; those above ``last_stream_id`` were never
         processed and fail as stale (an idempotent request is sent again)."""
@@ -337,6 +374,10 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+
+#: The events of the frames h2 answers by itself, which a flood makes us write.
+_CONTROL_EVENTS = (h2.events.PingReceived, h2.events.RemoteSettingsChanged)
 
 
 def _code_name(code: Any) -> str:
