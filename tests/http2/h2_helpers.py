@@ -47,7 +47,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """The ASGI app: /, /echo, /set-cookie, /headers, /status/N, /redirect,
-    /large?size=N, and a WebSocket echo."""
+    /large?size=N, /trailers (a body then trailer fields), and a WebSocket echo."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -82,6 +82,13 @@ def make_app(server: H2Server) -> Callable[[Scope, Receive, Send], Awaitable[Non
         elif path == "/redirect":
             status, body = 302, b""
             headers.append((b"location", b"/"))
+        elif path == "/trailers":
+            start = {"type": "http.response.start", "status": 200, "headers": headers}
+            await send({**start, "trailers": True})
+            await send({"type": "http.response.body", "body": b"body", "more_body": False})
+            trailers = [(b"grpc-status", b"0"), (b"x-checksum", b"abc")]
+            await send({"type": "http.response.trailers", "headers": trailers})
+            return
         elif path == "/large":
             size = int(
                 dict(x.split("=") for x in scope["query_string"].decode().split("&"))["size"]

@@ -17,7 +17,11 @@ from h2_helpers import Behaviour, RawH2Server, respond
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
-from lamella_core.exceptions import ServerDisconnectedError, SocketTimeoutError
+from lamella_core.exceptions import (
+    ClientPayloadError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
 
 Start = Callable[[Behaviour], Awaitable[RawH2Server]]
 
@@ -96,3 +100,18 @@ async def test_goaway_retries_only_the_streams_above_its_last_stream_id(raw_h2: 
         bodies = await asyncio.gather(_get(session, server), _get(session, server))
     assert sorted(bodies) == [b"1 on connection 2", b"3 on the first connection"]
     assert server.connections == 2
+
+
+async def test_trailers_over_the_limits_fail_the_body(raw_h2: Start) -> None:
+    def big_trailers(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+        conn.send_headers(stream_id, [(":status", "200")])
+        conn.send_data(stream_id, b"body")
+        conn.send_headers(stream_id, [("x-trailer", "t" * 9000)], end_stream=True)
+        return True
+
+    server = await raw_h2(big_trailers)
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        async with session.get(server.url) as resp:
+            with pytest.raises(ClientPayloadError, match="trailers over max_field_size"):
+                await resp.read()
+            assert resp.trailers is None

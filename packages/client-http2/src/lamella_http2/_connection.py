@@ -295,6 +295,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         elif isinstance(event, h2.events.ResponseReceived):
             if exchange is not None:
                 exchange.on_head(event.headers)
+        elif isinstance(event, h2.events.TrailersReceived):
+            if exchange is not None:
+                exchange.on_trailers(event.headers)
         elif isinstance(event, h2.events.InformationalResponseReceived):
             if exchange is not None:
                 exchange.on_informational(event.headers)
