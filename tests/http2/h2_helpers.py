@@ -115,7 +115,8 @@ Behaviour = Callable[[h2.connection.H2Connection, int, int], bool | bytes]
 class RawH2Server:
     """An h2c server: every complete request goes to ``behaviour``.
 
-    ``goaways`` records the error code of every ``GOAWAY`` the client sent.
+    ``goaways`` records the error code of every ``GOAWAY`` the client sent,
+    ``closed`` counts the connections that ended.
     """
 
     def __init__(self, behaviour: Behaviour) -> None:
@@ -123,6 +124,7 @@ class RawH2Server:
         self.connections = 0
         self.max_streams = 100  # SETTINGS_MAX_CONCURRENT_STREAMS
         self.goaways: list[int] = []
+        self.closed = 0  # connections ended, by either side
         self.url = URL()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -155,6 +157,7 @@ class RawH2Server:
                 writer.write(conn.data_to_send())
                 await writer.drain()
         finally:
+            self.closed += 1
             writer.close()
 
 

@@ -14,6 +14,7 @@ import h2.connection
 import pytest
 from h2.errors import ErrorCodes
 from h2_helpers import Behaviour, RawH2Server, respond
+from state_checks import eventually
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
@@ -115,3 +116,16 @@ async def test_trailers_over_the_limits_fail_the_body(raw_h2: Start) -> None:
             with pytest.raises(ClientPayloadError, match="trailers over max_field_size"):
                 await resp.read()
             assert resp.trailers is None
+
+
+async def test_an_idle_connection_is_closed_after_keepalive_timeout(raw_h2: Start) -> None:
+    server = await raw_h2(lambda conn, sid, number: respond(conn, sid) or True)
+    connector = TCPConnector(http2="prior-knowledge", keepalive_timeout=0.2)
+    async with ClientSession(connector=connector) as session:
+        assert await _get(session, server) == b"ok"
+        assert connector.stats().total.idle == 1
+        await eventually(lambda: server.closed == 1)  # the pool closed it, not the server
+        assert connector.stats().total.idle == 0
+        assert ErrorCodes.NO_ERROR in server.goaways  # with a GOAWAY first
+        assert await _get(session, server) == b"ok"  # a new one serves the next request
+    assert server.connections == 2
