@@ -24,6 +24,7 @@ from lamella_core.exceptions import (
     SocketTimeoutError,
 )
 
+
 async def test_rst_stream_before_the_head_names_the_error_code(
     raw_h2: Callable[[Behaviour], Awaitable[RawH2Server]],
 ) -> None:

@@ -17,11 +17,11 @@ import pytest
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
 from h2_helpers import Behaviour, RawH2Server, respond
-from state_checks import eventually
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession
 from lamella_core.exceptions import ClientOSError
+from state_checks import eventually
 
 Start = Callable[[Behaviour], Awaitable[RawH2Server]]
 

@@ -14,7 +14,6 @@ import h2.connection
 import pytest
 from h2.errors import ErrorCodes
 from h2_helpers import Behaviour, RawH2Server, respond
-from state_checks import eventually
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
@@ -23,6 +22,7 @@ from lamella_core.exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
+from state_checks import eventually
 
 Start = Callable[[Behaviour], Awaitable[RawH2Server]]
 
@@ -86,7 +86,9 @@ async def test_a_cancelled_request_leaves_the_connection_serving(raw_h2: Start) 
 
 
 async def test_goaway_retries_only_the_streams_above_its_last_stream_id(raw_h2: Start) -> None:
-    def goaway_after_stream_3(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+    def goaway_after_stream_3(
+        conn: h2.connection.H2Connection, stream_id: int, number: int
+    ) -> bool:
         if number == 1 and stream_id == 5:  # streams 3 and 5 are both in flight
             respond(conn, 3, b"3 on the first connection")
             conn.close_connection(ErrorCodes.NO_ERROR, last_stream_id=3)

@@ -22,6 +22,7 @@ stream window plus the reader's buffer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -329,10 +330,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         """The server floods control frames: drop the answers h2 queued, close with
         ``GOAWAY(ENHANCE_YOUR_CALM)`` and fail the streams in flight."""
         self._h2.data_to_send()
-        try:
+        with contextlib.suppress(h2.exceptions.ProtocolError):  # closed on the h2 side already
             self._h2.close_connection(ErrorCodes.ENHANCE_YOUR_CALM)
-        except h2.exceptions.ProtocolError:
-            pass  # already closed on the h2 side
         self.flush()
         if self.transport is not None:
             self.transport.close()

@@ -392,7 +392,8 @@ class H2Exchange(AbstractExchange):
         fields = tuple((name, value) for name, value in headers if not name.startswith(b":"))
         breach = self._breach(fields)
         if breach is not None:
-            self._fail(None, ClientPayloadError(f"Response trailers over {breach[0]} ({breach[1]})"))
+            error = ClientPayloadError(f"Response trailers over {breach[0]} ({breach[1]})")
+            self._fail(None, error)
             return
         stream.raw_trailers = fields
 
