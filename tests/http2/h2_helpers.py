@@ -116,7 +116,8 @@ class RawH2Server:
     """An h2c server: every complete request goes to ``behaviour``.
 
     ``goaways`` records the error code of every ``GOAWAY`` the client sent,
-    ``closed`` counts the connections that ended.
+    ``closed`` counts the connections that ended, ``pings`` the PINGs received;
+    setting ``mute`` stops every answer, as a server that hung would.
     """
 
     def __init__(self, behaviour: Behaviour) -> None:
@@ -125,6 +126,8 @@ class RawH2Server:
         self.max_streams = 100  # SETTINGS_MAX_CONCURRENT_STREAMS
         self.goaways: list[int] = []
         self.closed = 0  # connections ended, by either side
+        self.pings = 0  # PING frames received
+        self.mute = False  # once set, nothing more is written (no PING answered)
         self.url = URL()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -146,6 +149,7 @@ class RawH2Server:
                 for event in events:
                     if isinstance(event, h2.events.ConnectionTerminated):
                         self.goaways.append(event.error_code or 0)
+                    self.pings += isinstance(event, h2.events.PingReceived)
                     if not isinstance(event, h2.events.StreamEnded):
                         continue
                     outcome = self.behaviour(conn, event.stream_id, number)
@@ -154,8 +158,10 @@ class RawH2Server:
                         return
                     if isinstance(outcome, bytes):
                         writer.write(outcome)
-                writer.write(conn.data_to_send())
-                await writer.drain()
+                pending = conn.data_to_send()
+                if not self.mute:
+                    writer.write(pending)
+                    await writer.drain()
         finally:
             self.closed += 1
             writer.close()

@@ -131,3 +131,35 @@ async def test_an_idle_connection_is_closed_after_keepalive_timeout(raw_h2: Star
         assert ErrorCodes.NO_ERROR in server.goaways  # with a GOAWAY first
         assert await _get(session, server) == b"ok"  # a new one serves the next request
     assert server.connections == 2
+
+
+async def test_an_idle_connection_pings_when_asked_and_closes_when_unanswered(
+    raw_h2: Start,
+) -> None:
+    server = await raw_h2(lambda conn, sid, number: respond(conn, sid) or True)
+    connector = TCPConnector(http2="prior-knowledge", http2_ping_interval=0.05)
+    async with ClientSession(connector=connector) as session:
+        assert await _get(session, server) == b"ok"
+        await eventually(lambda: server.pings >= 3)  # one per idle interval, each answered
+        assert connector.stats().total.idle == 1
+        assert await _get(session, server) == b"ok"  # still the first connection
+        assert server.connections == 1
+        server.mute = True  # a server that hung: the next PING goes unanswered
+        await eventually(lambda: server.closed == 1)
+        server.mute = False
+        assert await _get(session, server) == b"ok"  # on a new connection
+    assert server.connections == 2
+
+
+async def test_no_ping_by_default(raw_h2: Start) -> None:
+    server = await raw_h2(lambda conn, sid, number: respond(conn, sid) or True)
+    connector = TCPConnector(http2="prior-knowledge", keepalive_timeout=0.2)
+    async with ClientSession(connector=connector) as session:
+        assert await _get(session, server) == b"ok"
+        await eventually(lambda: server.closed == 1)  # idle until keep-alive ended it
+    assert server.pings == 0
+
+
+def test_http2_ping_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="http2_ping_interval"):
+        TCPConnector(http2=True, http2_ping_interval=0)

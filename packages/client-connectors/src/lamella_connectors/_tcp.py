@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import socket
 import ssl
@@ -122,9 +123,10 @@ def _check_ssl(value: Any) -> Any:
 
 
 def _http2_factory(
-    setting: HTTP2Setting,
+    setting: HTTP2Setting, ping_interval: float | None = None
 ) -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
-    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins.
+    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins,
+    with the connector's ``http2_ping_interval`` bound.
 
     Raises:
         ValueError: ``setting`` is not one of the accepted values.
@@ -134,12 +136,14 @@ def _http2_factory(
         return None
     if setting is not True and setting != "prior-knowledge":
         raise ValueError(f"http2 must be True, False or 'prior-knowledge', not {setting!r}")
-    factory: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = (
+    factory: Callable[..., AbstractConnection] | None = (
         get_plugin_manager().hook.lamella_http2_connection()
     )
     if factory is None:
         raise RuntimeError(_HTTP2_MISSING)
-    return factory
+    if ping_interval is None:
+        return factory
+    return functools.partial(factory, ping_interval=ping_interval)
 
 
 _H2_UNWANTED = (
@@ -248,6 +252,9 @@ class TCPConnector(BaseConnector):
             ``"prior-knowledge"`` also speaks h2c at once on plain http.
             Needs lamella-http2 (``RuntimeError`` naming it otherwise). Not
             used through HTTP(S) proxies. See docs/http2.md.
+        http2_ping_interval: seconds an HTTP/2 connection may stay idle
+            before it sends a ``PING``; one unanswered for as long closes it.
+            None (the default) sends no ``PING``.
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
@@ -279,8 +286,11 @@ class TCPConnector(BaseConnector):
         dns_cache_max_size: int = 1000,
         ssl_shutdown_timeout: float | None = _UNSET,
         http2: HTTP2Setting = False,
+        http2_ping_interval: float | None = None,
     ) -> None:
-        self._h2_factory = _http2_factory(http2)
+        if http2_ping_interval is not None and http2_ping_interval <= 0:
+            raise ValueError(f"http2_ping_interval must be positive, not {http2_ping_interval!r}")
+        self._h2_factory = _http2_factory(http2, http2_ping_interval)
         self._http2 = http2
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:

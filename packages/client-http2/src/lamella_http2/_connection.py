@@ -60,11 +60,18 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
 
     Built by the connector through the ``lamella_http2_connection`` hook and
     passed to the event loop as the socket's protocol; the connector awaits
-    :meth:`ready` (the server's first ``SETTINGS``) before lending it.
+    :meth:`ready` (the server's first ``SETTINGS``) before lending it. With
+    ``ping_interval`` an idle connection pings the server that often and
+    closes itself when a ``PING`` goes unanswered for as long.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, *, ping_interval: float | None = None
+    ) -> None:
         self._loop = loop
+        self._ping_interval = ping_interval  # idle seconds before a PING; None: never
+        self._ping_handle: asyncio.TimerHandle | None = None
+        self._awaiting_pong = False
         self.transport: asyncio.Transport | None = None
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
@@ -104,6 +111,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._h2.initiate_connection()
         self._h2.increment_flow_control_window(CONNECTION_WINDOW - 65535)
         self.flush()
+        self._arm_ping()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -202,6 +210,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             max_body_size=max_body_size,
         )
         self._live.add(exchange)
+        self._disarm_ping()
         return exchange
 
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
@@ -245,6 +254,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             self._streams.pop(exchange.stream_id, None)
         if self._goaway and not self._live and self.transport is not None:
             self.transport.close()
+        elif not self._live:
+            self._arm_ping()
 
     def flush(self) -> None:
         """Write what h2 has queued."""
@@ -312,10 +323,41 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             if not self._settings.done():
                 self._settings.set_result(None)
             self._wake_senders()
+        elif isinstance(event, h2.events.PingAckReceived):
+            if self._awaiting_pong:  # the server is alive: wait another interval
+                self._disarm_ping()
+                self._arm_ping()
         elif isinstance(event, h2.events.WindowUpdated):
             self._wake_senders()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self._on_goaway(event.last_stream_id or 0, event.error_code)
+
+    def _arm_ping(self) -> None:
+        """Idle now: send a ``PING`` after ``ping_interval`` unless a stream begins."""
+        interval = self._ping_interval
+        if interval is None or self._ping_handle is not None or self._live or not self._connected:
+            return
+        self._ping_handle = self._loop.call_later(interval, self._on_ping_timer)
+
+    def _disarm_ping(self) -> None:
+        self._awaiting_pong = False
+        if self._ping_handle is not None:
+            self._ping_handle.cancel()
+            self._ping_handle = None
+
+    def _on_ping_timer(self) -> None:
+        """Idle for an interval: ping; after an unanswered one, close the connection."""
+        self._ping_handle = None
+        if not self._connected or self._live:
+            return
+        if self._awaiting_pong:
+            self.close()  # the server stopped answering: the pool drops the connection
+            return
+        self._awaiting_pong = True
+        self._h2.ping(b"lamella\0")
+        self.flush()
+        assert self._ping_interval is not None
+        self._ping_handle = self._loop.call_later(self._ping_interval, self._on_ping_timer)
 
     def _control_frame_allowed(self) -> bool:
         """Count one PING or SETTINGS frame; False past the cap of this second."""
@@ -357,6 +399,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     def _lose(self, exc: BaseException | None) -> None:
         """The connection is gone: fail every exchange still in flight."""
         self._connected = False
+        self._disarm_ping()
         if not self._settings.done():
             self._settings.set_exception(
                 ClientOSError(None, "The HTTP/2 connection closed before the server's SETTINGS")
