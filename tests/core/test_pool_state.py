@@ -8,7 +8,7 @@ import pytest
 from yarl import URL
 
 from lamella_core import ClientRequest, ClientTimeout
-from lamella_core._pool.pool_state import OPEN, WAIT, PoolState
+from lamella_core._pool.pool_state import OPEN, PROBE, WAIT, PoolState
 from lamella_core.abc import AbstractConnection, AbstractExchange
 from lamella_core.connection import BaseConnector, PoolCounts
 
@@ -250,11 +250,24 @@ def test_a_multiplexed_connection_that_refuses_new_streams_is_not_shared():
     assert state.assign("a", 0.0) is OPEN
 
 
-def test_a_closed_lease_retires_a_multiplexed_connection_once_the_others_end():
+def test_a_failed_stream_keeps_a_multiplexed_connection_that_is_still_available():
     state = pool()
     conn = FakeConnection("h2", max_exchanges=10)
     lend_new(state, "a", conn)
     assert state.assign("a", 0.0) is conn
+    state.release("a", conn, 0.0, close=True)  # one stream failed, the connection did not
+    assert state.assign("a", 0.0) is conn
+    state.release("a", conn, 0.0, close=False)
+    assert state.release("a", conn, 0.0, close=True) is True
+    assert state.effects() == ([], [])
+
+
+def test_a_failed_connection_retires_a_multiplexed_connection_once_the_others_end():
+    state = pool()
+    conn = FakeConnection("h2", max_exchanges=10)
+    lend_new(state, "a", conn)
+    assert state.assign("a", 0.0) is conn
+    conn.available = False  # e.g. a GOAWAY, a protocol error
     state.release("a", conn, 0.0, close=True)
     assert state.effects() == ([], [])  # the other stream still runs on it
     assert state.assign("a", 0.0) is OPEN  # but no new one starts there
@@ -270,6 +283,54 @@ def test_a_multiplexed_connection_becomes_idle_when_its_last_lease_ends():
     assert state.release("a", conn, 0.0, close=False) is False
     assert state.release("a", conn, 0.0, close=False) is True
     assert state.stats().total == PoolCounts(idle=1)
+
+
+def test_shareable_requests_wait_for_a_probe_and_share_its_multiplexed_connection():
+    state = pool()
+    assert state.assign("a", 0.0, shareable=True) is PROBE
+    assert state.assign("a", 0.0, shareable=True) is WAIT
+    state.queue("a", "second")
+    state.queue("a", "third")
+    assert state.assign("b", 0.0, shareable=True) is PROBE  # other keys are not held up
+    assert state.assign("a", 0.0) is OPEN  # nor a request that could not share
+    conn = FakeConnection("h2", max_exchanges=2)
+    state.opened("a", conn, probe=True)
+    assert state.effects() == ([], ["second"])  # one stream to spare after the opener's
+    assert state.assign("a", 0.0, shareable=True) is conn
+    assert state.assign("a", 0.0, shareable=True) is PROBE  # full: probe another
+
+
+def test_a_single_exchange_probe_lets_its_waiters_open_their_own():
+    state = pool()
+    assert state.assign("a", 0.0, shareable=True) is PROBE
+    state.queue("a", "second")
+    state.queue("a", "third")
+    state.opened("a", FakeConnection("h1"), probe=True)
+    assert state.effects() == ([], ["second", "third"])
+    assert state.assign("a", 0.0, shareable=True) is OPEN  # no more probing for this key
+    assert state.assign("a", 0.0, shareable=True) is OPEN
+
+
+def test_a_failed_probe_hands_the_probing_on_to_one_waiter():
+    state = pool()
+    assert state.assign("a", 0.0, shareable=True) is PROBE
+    state.queue("a", "second")
+    state.queue("a", "third")
+    state.open_failed("a", probe=True)
+    assert state.effects() == ([], ["second"])
+    assert state.assign("a", 0.0, shareable=True) is PROBE
+
+
+def test_a_key_waiting_for_its_probe_does_not_swallow_another_keys_wake_up():
+    state = pool(limit=2)
+    lend_new(state, "c", FakeConnection("c"))
+    assert state.assign("a", 0.0, shareable=True) is PROBE
+    assert state.assign("a", 0.0, shareable=True) is WAIT
+    state.queue("a", "a-waiter")
+    assert state.assign("b", 0.0) is WAIT
+    state.queue("b", "b-waiter")
+    state.release("c", state.connections()[0], 0.0, close=True)
+    assert state.effects()[1] == ["b-waiter"]
 
 
 def test_expire_closes_old_and_dead_idle_connections_and_keeps_the_rest():

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from h2_helpers import H2Server, make_app
+from h2_helpers import Behaviour, H2Server, RawH2Server, make_app
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from yarl import URL
@@ -83,3 +83,22 @@ async def h2_server(
         stop.set()
         with contextlib.suppress(Exception):
             await task
+
+
+@pytest.fixture
+async def raw_h2() -> AsyncIterator[Callable[[Behaviour], Awaitable[RawH2Server]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(behaviour: Behaviour) -> RawH2Server:
+        raw = RawH2Server(behaviour)
+        server = await asyncio.start_server(raw.handle, "127.0.0.1", 0)
+        servers.append(server)
+        raw.url = URL.build(
+            scheme="http", host="127.0.0.1", port=server.sockets[0].getsockname()[1]
+        )
+        return raw
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()

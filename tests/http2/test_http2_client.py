@@ -260,3 +260,20 @@ async def test_cookies_auth_and_middlewares_over_h2(
     # hypercorn shows :authority as host; nothing connection-specific went out.
     assert not any(f.startswith(("connection:", "transfer-encoding:")) for f in fields)
     assert seen == ["GET 2", "GET 2"]
+
+
+async def test_trailers_are_exposed_once_the_body_is_read(
+    h2_server: Start, trusting: ssl.SSLContext
+) -> None:
+    server = await h2_server()
+    async with ClientSession(connector=TCPConnector(http2=True, ssl=trusting)) as session:
+        # hypercorn, as many servers, sends trailers only to a request asking for them.
+        async with session.get(server / "/trailers", headers={"TE": "trailers"}) as resp:
+            assert resp.trailers is None  # not yet read
+            assert await resp.read() == b"body"
+            assert resp.trailers is not None
+            assert resp.trailers["Grpc-Status"] == "0"
+            assert dict(resp.trailers) == {"grpc-status": "0", "x-checksum": "abc"}
+        async with session.get(server / "/") as resp:
+            await resp.read()
+            assert resp.trailers is None  # none sent

@@ -8,15 +8,12 @@ send GOAWAY mid-flight, drop the connection inside a body.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-import h2.config
 import h2.connection
-import h2.events
-import h2.settings
 import pytest
 from h2.errors import ErrorCodes
-from yarl import URL
+from h2_helpers import Behaviour, RawH2Server, respond
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
@@ -26,67 +23,6 @@ from lamella_core.exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-
-# (h2 connection, stream id of a complete request, connection number) -> False to
-# drop the socket once what the behaviour queued is written
-Behaviour = Callable[[h2.connection.H2Connection, int, int], bool]
-
-
-class RawH2Server:
-    """An h2c server: every complete request goes to ``behaviour``."""
-
-    def __init__(self, behaviour: Behaviour) -> None:
-        self.behaviour = behaviour
-        self.connections = 0
-        self.max_streams = 100  # SETTINGS_MAX_CONCURRENT_STREAMS
-        self.url = URL()
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        number = self.connections
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-        conn.local_settings = h2.settings.Settings(
-            client=False,
-            initial_values={h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.max_streams},
-        )
-        conn.initiate_connection()
-        writer.write(conn.data_to_send())
-        try:
-            while data := await reader.read(65536):
-                for event in conn.receive_data(data):
-                    ended = isinstance(event, h2.events.StreamEnded)
-                    if ended and not self.behaviour(conn, event.stream_id, number):
-                        writer.write(conn.data_to_send())
-                        writer.close()
-                        return
-                writer.write(conn.data_to_send())
-                await writer.drain()
-        finally:
-            writer.close()
-
-
-@pytest.fixture
-async def raw_h2() -> AsyncIterator[Callable[[Behaviour], Awaitable[RawH2Server]]]:
-    servers: list[asyncio.Server] = []
-
-    async def start(behaviour: Behaviour) -> RawH2Server:
-        raw = RawH2Server(behaviour)
-        server = await asyncio.start_server(raw.handle, "127.0.0.1", 0)
-        servers.append(server)
-        raw.url = URL.build(
-            scheme="http", host="127.0.0.1", port=server.sockets[0].getsockname()[1]
-        )
-        return raw
-
-    yield start
-    for server in servers:
-        server.close()
-        await server.wait_closed()
-
-
-def _respond(conn: h2.connection.H2Connection, stream_id: int, body: bytes = b"ok") -> None:
-    conn.send_headers(stream_id, [(":status", "200"), ("content-length", str(len(body)))])
-    conn.send_data(stream_id, body, end_stream=True)
 
 
 async def test_rst_stream_before_the_head_names_the_error_code(
@@ -111,7 +47,7 @@ async def test_rst_stream_inside_the_body_breaks_only_that_response(
             conn.send_data(stream_id, b"12345")
             conn.reset_stream(stream_id, ErrorCodes.CANCEL)
         else:
-            _respond(conn, stream_id)
+            respond(conn, stream_id)
         return True
 
     server = await raw_h2(reset_stream_3)
@@ -140,7 +76,7 @@ async def test_goaway_before_processing_retries_an_idempotent_request(
         if number == 1:
             conn.close_connection(ErrorCodes.NO_ERROR, last_stream_id=0)
             return True
-        _respond(conn, stream_id, b"second connection")
+        respond(conn, stream_id, b"second connection")
         return True
 
     server = await raw_h2(goaway_first)
@@ -201,7 +137,7 @@ async def test_requests_beyond_the_stream_limit_queue_for_the_connection(
 
     def answer(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
         streams_open.append(conn.open_inbound_streams)
-        _respond(conn, stream_id, str(stream_id).encode())
+        respond(conn, stream_id, str(stream_id).encode())
         return True
 
     server = await raw_h2(answer)
@@ -224,7 +160,7 @@ async def test_sock_read_times_out_one_stream(
 ) -> None:
     def silent_on_stream_3(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
         if stream_id != 3:
-            _respond(conn, stream_id)
+            respond(conn, stream_id)
         return True
 
     server = await raw_h2(silent_on_stream_3)

@@ -151,6 +151,9 @@ class TCPConnector(BaseConnector):
             ``"prior-knowledge"`` also speaks h2c at once on plain http.
             Needs lamella-http2 (``RuntimeError`` naming it otherwise). Not
             used through HTTP(S) proxies. See docs/http2.md.
+        http2_ping_interval: seconds an HTTP/2 connection may stay idle
+            before it sends a ``PING``; one unanswered for as long closes it.
+            None (the default) sends no ``PING``.
     """
 
     proxy_schemes: frozenset[str] = _PROXY_SCHEMES
@@ -182,8 +185,11 @@ class TCPConnector(BaseConnector):
         dns_cache_max_size: int = 1000,
         ssl_shutdown_timeout: float | None = _UNSET,
         http2: HTTP2Setting = False,
+        http2_ping_interval: float | None = None,
     ) -> None:
-        self._h2_factory = http2_factory(http2)
+        if http2_ping_interval is not None and http2_ping_interval <= 0:
+            raise ValueError(f"http2_ping_interval must be positive, not {http2_ping_interval!r}")
+        self._h2_factory = http2_factory(http2, http2_ping_interval)
         self._http2 = http2
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
@@ -519,6 +525,12 @@ class TCPConnector(BaseConnector):
     def _new_protocol(self, loop: asyncio.AbstractEventLoop) -> HTTP11Connection:
         """The protocol object of a new connection; subclasses may return a subclass."""
         return HTTP11Connection(loop)
+
+    def _may_share(self, req: ClientRequest) -> bool:
+        """True when ``req``'s new connection would offer (or speak) HTTP/2."""
+        if self._h2_factory is None or req.proxy is not None or "Upgrade" in req.headers:
+            return False
+        return req.is_ssl() or self._http2 == "prior-knowledge"
 
     def _tls_for(self, req: ClientRequest, *, http2: bool = False) -> TLSSettings:
         """The TLS settings of ``req``'s origin: the request's ``ssl=``, else the connector's.

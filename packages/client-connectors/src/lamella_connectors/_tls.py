@@ -12,6 +12,7 @@ HTTP/2 at once (h2c).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple, cast
@@ -86,9 +87,10 @@ def check_ssl(value: Any) -> Any:
 
 
 def http2_factory(
-    setting: HTTP2Setting,
+    setting: HTTP2Setting, ping_interval: float | None = None
 ) -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
-    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins.
+    """The HTTP/2 connection factory an ``http2=`` setting needs, from the plugins,
+    with the connector's ``http2_ping_interval`` bound.
 
     Raises:
         ValueError: ``setting`` is not one of the accepted values.
@@ -98,12 +100,14 @@ def http2_factory(
         return None
     if setting is not True and setting != "prior-knowledge":
         raise ValueError(f"http2 must be True, False or 'prior-knowledge', not {setting!r}")
-    factory: Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None = (
+    factory: Callable[..., AbstractConnection] | None = (
         get_plugin_manager().hook.lamella_http2_connection()
     )
     if factory is None:
         raise RuntimeError(_HTTP2_MISSING)
-    return factory
+    if ping_interval is None:
+        return factory
+    return functools.partial(factory, ping_interval=ping_interval)
 
 
 H2_UNWANTED = (

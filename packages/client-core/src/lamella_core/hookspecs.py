@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    import asyncio
-
     from yarl import URL
 
     from ._client.session import ClientSession
@@ -120,13 +118,15 @@ def lamella_proxy_connector(proxy_url: URL) -> Callable[..., Any] | None:
 
 
 @hookspec(firstresult=True)
-def lamella_http2_connection() -> Callable[[asyncio.AbstractEventLoop], AbstractConnection] | None:
+def lamella_http2_connection() -> Callable[..., AbstractConnection] | None:
     """Supply the connection class of HTTP/2, for connectors asked to speak it.
 
     Returns:
-        A factory ``factory(loop)`` returning a new, unconnected HTTP/2
-        connection that is also the ``asyncio.Protocol`` to connect with, or
-        None. The first non-None answer wins; with no answer
+        A factory ``factory(loop, *, ping_interval=None)`` returning a new,
+        unconnected HTTP/2 connection that is also the ``asyncio.Protocol``
+        to connect with (``ping_interval``: seconds of idleness after which
+        it sends a ``PING``, and closes itself when no answer comes within
+        as long; None sends none), or None. The first non-None answer wins; with no answer
         ``TCPConnector(http2=...)`` raises an error naming lamella-http2.
 
     Called once per connector that is asked for HTTP/2, when it is built;

@@ -22,6 +22,7 @@ stream window plus the reader's buffer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -49,6 +50,9 @@ MAX_STREAMS = 256
 CONNECTION_WINDOW = 16 * 1024 * 1024
 #: The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).
 MAX_HEADER_LIST_SIZE = 256 * 1024
+#: PING and SETTINGS frames answered per second at most; a server sending more
+#: is flooding, and the connection is closed with ENHANCE_YOUR_CALM.
+MAX_CONTROL_FRAMES_PER_SECOND = 100
 
 
 class H2Connection(asyncio.Protocol, AbstractConnection):
@@ -56,11 +60,18 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
 
     Built by the connector through the ``lamella_http2_connection`` hook and
     passed to the event loop as the socket's protocol; the connector awaits
-    :meth:`ready` (the server's first ``SETTINGS``) before lending it.
+    :meth:`ready` (the server's first ``SETTINGS``) before lending it. With
+    ``ping_interval`` an idle connection pings the server that often and
+    closes itself when a ``PING`` goes unanswered for as long.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, *, ping_interval: float | None = None
+    ) -> None:
         self._loop = loop
+        self._ping_interval = ping_interval  # idle seconds before a PING; None: never
+        self._ping_handle: asyncio.TimerHandle | None = None
+        self._awaiting_pong = False
         self.transport: asyncio.Transport | None = None
         config = h2.config.H2Configuration(client_side=True, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
@@ -81,6 +92,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._unacked = 0  # connection-level bytes received and not yet acknowledged
         self._paused_writing = False
         self._window_waiters: list[asyncio.Future[None]] = []
+        self._control_since = 0.0  # when the current second of control frames began
+        self._control_frames = 0  # PING and SETTINGS frames received in it
         self.scheme = b"https"
 
     def __repr__(self) -> str:
@@ -98,6 +111,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._h2.initiate_connection()
         self._h2.increment_flow_control_window(CONNECTION_WINDOW - 65535)
         self.flush()
+        self._arm_ping()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -109,6 +123,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             self._lose(ClientOSError(None, f"HTTP/2 protocol error from the server: {exc}"))
             return
         for event in events:
+            if isinstance(event, _CONTROL_EVENTS) and not self._control_frame_allowed():
+                self._enhance_your_calm()
+                return
             self._dispatch(event)
         self.flush()
 
@@ -193,6 +210,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             max_body_size=max_body_size,
         )
         self._live.add(exchange)
+        self._disarm_ping()
         return exchange
 
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
@@ -236,6 +254,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             self._streams.pop(exchange.stream_id, None)
         if self._goaway and not self._live and self.transport is not None:
             self.transport.close()
+        elif not self._live:
+            self._arm_ping()
 
     def flush(self) -> None:
         """Write what h2 has queued."""
@@ -287,6 +307,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         elif isinstance(event, h2.events.ResponseReceived):
             if exchange is not None:
                 exchange.on_head(event.headers)
+        elif isinstance(event, h2.events.TrailersReceived):
+            if exchange is not None:
+                exchange.on_trailers(event.headers)
         elif isinstance(event, h2.events.InformationalResponseReceived):
             if exchange is not None:
                 exchange.on_informational(event.headers)
@@ -300,10 +323,68 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             if not self._settings.done():
                 self._settings.set_result(None)
             self._wake_senders()
+        elif isinstance(event, h2.events.PingAckReceived):
+            if self._awaiting_pong:  # the server is alive: wait another interval
+                self._disarm_ping()
+                self._arm_ping()
         elif isinstance(event, h2.events.WindowUpdated):
             self._wake_senders()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self._on_goaway(event.last_stream_id or 0, event.error_code)
+
+    def _arm_ping(self) -> None:
+        """Idle now: send a ``PING`` after ``ping_interval`` unless a stream begins."""
+        interval = self._ping_interval
+        if interval is None or self._ping_handle is not None or self._live or not self._connected:
+            return
+        self._ping_handle = self._loop.call_later(interval, self._on_ping_timer)
+
+    def _disarm_ping(self) -> None:
+        self._awaiting_pong = False
+        if self._ping_handle is not None:
+            self._ping_handle.cancel()
+            self._ping_handle = None
+
+    def _on_ping_timer(self) -> None:
+        """Idle for an interval: ping; after an unanswered one, close the connection."""
+        self._ping_handle = None
+        if not self._connected or self._live:
+            return
+        if self._awaiting_pong:
+            self.close()  # the server stopped answering: the pool drops the connection
+            return
+        self._awaiting_pong = True
+        self._h2.ping(b"lamella\0")
+        self.flush()
+        assert self._ping_interval is not None
+        self._ping_handle = self._loop.call_later(self._ping_interval, self._on_ping_timer)
+
+    def _control_frame_allowed(self) -> bool:
+        """Count one PING or SETTINGS frame; False past the cap of this second."""
+        now = self._loop.time()
+        if now - self._control_since >= 1.0:
+            self._control_since = now
+            self._control_frames = 0
+        self._control_frames += 1
+        return self._control_frames <= MAX_CONTROL_FRAMES_PER_SECOND
+
+    def _enhance_your_calm(self) -> None:
+        """The server floods control frames: drop the answers h2 queued, close with
+        ``GOAWAY(ENHANCE_YOUR_CALM)`` and fail the streams in flight."""
+        self._h2.data_to_send()
+        with contextlib.suppress(h2.exceptions.ProtocolError):  # closed on the h2 side already
+            self._h2.close_connection(ErrorCodes.ENHANCE_YOUR_CALM)
+        self.flush()
+        if self.transport is not None:
+            self.transport.close()
+        self._lose(
+            ClientOSError(
+                None,
+                "HTTP/2 server sent more than "
+                f"{MAX_CONTROL_FRAMES_PER_SECOND} PING/SETTINGS frames in a second "
+                "(connection closed with ENHANCE_YOUR_CALM)",
+            )
+        )
 
     def _on_goaway(self, last_stream_id: int, error_code: Any) -> None:
         """The server takes no new stream; those above ``last_stream_id`` were never
@@ -318,6 +399,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     def _lose(self, exc: BaseException | None) -> None:
         """The connection is gone: fail every exchange still in flight."""
         self._connected = False
+        self._disarm_ping()
         if not self._settings.done():
             self._settings.set_exception(
                 ClientOSError(None, "The HTTP/2 connection closed before the server's SETTINGS")
@@ -337,6 +419,10 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+
+#: The events of the frames h2 answers by itself, which a flood makes us write.
+_CONTROL_EVENTS = (h2.events.PingReceived, h2.events.RemoteSettingsChanged)
 
 
 def _code_name(code: Any) -> str:

@@ -317,16 +317,11 @@ class H2Exchange(AbstractExchange):
     def on_head(self, headers: list[tuple[bytes, bytes]]) -> None:
         """The final response head."""
         self._received_frame()
-        max_field, max_headers = self._limits[1], self._limits[2]
         fields = tuple((name, value) for name, value in headers if not name.startswith(b":"))
-        if len(fields) > max_headers:
-            self._fail(HeadLimitSignal("max_headers", max_headers, len(fields)), None)
+        breach = self._breach(fields)
+        if breach is not None:
+            self._fail(HeadLimitSignal(*breach), None)
             return
-        for name, value in fields:
-            if len(name) + len(value) + 2 > max_field:
-                size = len(name) + len(value) + 2
-                self._fail(HeadLimitSignal("max_field_size", max_field, size), None)
-                return
         status = _status(headers)
         codings = tuple(value for name, value in fields if name == b"content-encoding")
         length = next((value for name, value in fields if name == b"content-length"), None)
@@ -388,6 +383,30 @@ class H2Exchange(AbstractExchange):
                 return
         if data:
             stream.feed_data(data)
+
+    def on_trailers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """The trailer fields, under the head's limits; ``on_end`` follows."""
+        stream = self._stream
+        if self._done or stream is None:
+            return
+        fields = tuple((name, value) for name, value in headers if not name.startswith(b":"))
+        breach = self._breach(fields)
+        if breach is not None:
+            error = ClientPayloadError(f"Response trailers over {breach[0]} ({breach[1]})")
+            self._fail(None, error)
+            return
+        stream.raw_trailers = fields
+
+    def _breach(self, fields: tuple[tuple[bytes, bytes], ...]) -> tuple[str, int, int] | None:
+        """The first head limit ``fields`` exceed: (its name, the limit, the size), or None."""
+        max_field, max_headers = self._limits[1], self._limits[2]
+        if len(fields) > max_headers:
+            return ("max_headers", max_headers, len(fields))
+        for name, value in fields:
+            size = len(name) + len(value) + 2
+            if size > max_field:
+                return ("max_field_size", max_field, size)
+        return None
 
     def on_end(self) -> None:
         """The server ended its side: the response is complete."""

@@ -6,7 +6,6 @@ cheap: the hook body imports the connection module only when asked.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from lamella_core import hookimpl
@@ -16,7 +15,7 @@ __all__ = ["lamella_http2_connection"]
 
 
 @hookimpl
-def lamella_http2_connection() -> Callable[[asyncio.AbstractEventLoop], AbstractConnection]:
+def lamella_http2_connection() -> Callable[..., AbstractConnection]:
     """``H2Connection`` is what a connector opens when a server speaks HTTP/2."""
     from ._connection import H2Connection
 

@@ -123,6 +123,24 @@ class ClientResponse:
     # --- head ------------------------------------------------------------------
 
     @property
+    def trailers(self) -> CIMultiDictProxy[str] | None:
+        """The trailer fields sent after the body, once it has been read to its end.
+
+        None when the server sent none, or while the body is unread. A
+        lamella addition (aiohttp has no trailers API), filled over HTTP/2;
+        HTTP/1.1 chunked trailers are still dropped, as aiohttp drops them.
+        """
+        raw = self.content.raw_trailers
+        if raw is None:
+            return None
+        return CIMultiDictProxy(
+            CIMultiDict(
+                (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
+                for name, value in raw
+            )
+        )
+
+    @property
     def headers(self) -> CIMultiDictProxy[str]:
         """The response headers, case-insensitive."""
         headers = self._headers

@@ -295,6 +295,7 @@ class Sender:
         conn = await connector.connect(req, options.traces, options.timeout)
         protocol = conn.protocol
         assert protocol is not None
+        exchange = None
         try:
             exchange = protocol.begin(
                 req.method,
@@ -313,6 +314,8 @@ class Sender:
                 exchange, req, head_bytes, options.deadline, options.traces, tracker
             )
         except BaseException as exc:
+            if exchange is not None:
+                exchange.close()  # on a multiplexed connection, its stream alone ends
             conn.close()
             _raise_exchange_error(exc, req, history)
         resp = self._response_class(

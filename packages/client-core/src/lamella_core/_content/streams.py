@@ -95,6 +95,7 @@ class StreamReader:
         "_protocol",
         "_size",
         "_waiter",
+        "raw_trailers",
         "total_bytes",
         "total_compressed_bytes",
     )
@@ -127,6 +128,8 @@ class StreamReader:
         self._eof_callbacks: list[Callable[[], None]] = []
         self.total_bytes = 0
         self.total_compressed_bytes: int | None = None
+        #: Trailer fields, set by a protocol that received them (HTTP/2) before EOF.
+        self.raw_trailers: tuple[tuple[bytes, bytes], ...] | None = None
 
     def __repr__(self) -> str:
         info = [type(self).__name__, f"{self._size} bytes"]

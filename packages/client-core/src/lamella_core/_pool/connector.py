@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from lamella_core.abc import AbstractConnection
 from lamella_core.exceptions import ConnectionTimeoutError
 
-from .pool_state import OPEN, WAIT, PoolState, PoolStats
+from .pool_state import OPEN, PROBE, WAIT, PoolState, PoolStats
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -284,10 +284,10 @@ class BaseConnector:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
         state = self._state
-        step = state.assign(key, time.monotonic())
-        if state.to_close:
+        step = state.assign(key, time.monotonic(), shareable=self._may_share(req))
+        if state.to_close or state.to_wake:
             self._carry_out()
-        if step is OPEN or step is WAIT:
+        if step is OPEN or step is PROBE or step is WAIT:
             return await self._connect_slowly(key, step, req, traces, timeout)
         conn = Connection(self, key, step, self._get_loop())
         if traces:
@@ -335,6 +335,15 @@ class BaseConnector:
         """Open a new connection for ``req``; subclasses implement it."""
         raise NotImplementedError
 
+    def _may_share(self, req: ClientRequest) -> bool:
+        """True when the connection opened for ``req`` may be multiplexed (HTTP/2 offered).
+
+        Such requests to one key wait for the outcome of one being opened
+        rather than each open their own; False here, ``TCPConnector``
+        answers from its ``http2=`` setting.
+        """
+        return False
+
     def _adopt_settings(self, pool: BaseConnector) -> None:
         """Take what applies of ``pool``'s settings, before opening connections for it.
 
@@ -377,7 +386,7 @@ class BaseConnector:
     async def _connect_slowly(
         self,
         key: ConnectionKey,
-        step: Literal[_Step.OPEN, _Step.WAIT],
+        step: Literal[_Step.OPEN, _Step.PROBE, _Step.WAIT],
         req: ClientRequest,
         traces: list[Any],
         timeout: ClientTimeout,
@@ -391,13 +400,14 @@ class BaseConnector:
         try:
             async with asyncio.timeout_at(when):
                 if step is WAIT:
-                    found = await self._wait_for_connection(key, traces)
-                    if found is not None:
+                    found = await self._wait_for_connection(key, traces, self._may_share(req))
+                    if found is not OPEN and found is not PROBE:
                         conn = Connection(self, key, found, loop)
                         if traces:
                             await self._traced_reuse(conn, traces)
                         return conn
-                protocol = await self._open(key, req, traces, timeout)
+                    step = found
+                protocol = await self._open(key, req, traces, timeout, probe=step is PROBE)
         except TimeoutError as exc:
             if isinstance(exc, ConnectionTimeoutError):
                 raise
@@ -405,28 +415,26 @@ class BaseConnector:
         return Connection(self, key, protocol, loop)
 
     async def _wait_for_connection(
-        self, key: ConnectionKey, traces: list[Any]
-    ) -> AbstractConnection | None:
-        """Wait until the state assigns a connection (returned) or a slot (None)."""
+        self, key: ConnectionKey, traces: list[Any], shareable: bool
+    ) -> AbstractConnection | Literal[_Step.OPEN, _Step.PROBE]:
+        """Wait until the state assigns a connection or a slot (``OPEN``, ``PROBE``)."""
         state = self._state
         while True:
             for trace in traces:
                 await trace.send_connection_queued_start()
             await self._wait_for_slot(key)
-            step = state.assign(key, time.monotonic())
+            step = state.assign(key, time.monotonic(), shareable=shareable)
             self._carry_out()
             try:
                 for trace in traces:
                     await trace.send_connection_queued_end()
             except BaseException:
-                if step is OPEN:
-                    state.open_failed(key)
+                if step is OPEN or step is PROBE:
+                    state.open_failed(key, probe=step is PROBE)
                     self._carry_out()
                 elif step is not WAIT:
                     self._give_back(key, step, close=False)
                 raise
-            if step is OPEN:
-                return None
             if step is not WAIT:
                 return step
 
@@ -450,7 +458,13 @@ class BaseConnector:
             raise RuntimeError("Connector is closed.")
 
     async def _open(
-        self, key: ConnectionKey, req: ClientRequest, traces: list[Any], timeout: ClientTimeout
+        self,
+        key: ConnectionKey,
+        req: ClientRequest,
+        traces: list[Any],
+        timeout: ClientTimeout,
+        *,
+        probe: bool = False,
     ) -> AbstractConnection:
         """Open a connection for the slot ``assign`` reserved, and count it as lent."""
         protocol = None
@@ -467,10 +481,11 @@ class BaseConnector:
         except BaseException:
             if protocol is not None:
                 protocol.close()
-            self._state.open_failed(key)
+            self._state.open_failed(key, probe=probe)
             self._carry_out()
             raise
-        self._state.opened(key, protocol)
+        self._state.opened(key, protocol, probe=probe)
+        self._carry_out()
         return protocol
 
     def _give_back(self, key: ConnectionKey, protocol: AbstractConnection, *, close: bool) -> None:

@@ -19,6 +19,14 @@ or being opened across keys and ``limit_per_host`` those of one key; idle
 connections count against neither. A connection whose ``max_exchanges`` is
 above 1 (a multiplexed protocol) stays assignable while lent, until it
 carries that many leases.
+
+A request that may share a connection (``assign(..., shareable=True)``,
+HTTP/2 offered in ALPN) opens a *probe* (``PROBE``): until it is known
+whether the new connection multiplexes, further shareable requests of its
+key wait rather than open their own, so a first burst to a new origin
+shares one connection. A multiplexed outcome wakes them to share it (up to
+its capacity); a single-exchange one marks the key so that its later
+requests open their own connections without waiting again.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from typing import Generic, Literal, TypeVar
 
 from lamella_core.abc import AbstractConnection
 
-__all__ = ["OPEN", "WAIT", "PoolCounts", "PoolState", "PoolStats"]
+__all__ = ["OPEN", "PROBE", "WAIT", "PoolCounts", "PoolState", "PoolStats"]
 
 K = TypeVar("K", bound=Hashable)
 W = TypeVar("W")
@@ -39,11 +47,15 @@ W = TypeVar("W")
 
 class _Step(Enum):
     OPEN = "open"
+    PROBE = "probe"
     WAIT = "wait"
 
 
 OPEN: Literal[_Step.OPEN] = _Step.OPEN
 """``assign``'s answer when a slot was reserved: open a connection, then report it."""
+PROBE: Literal[_Step.PROBE] = _Step.PROBE
+"""``assign``'s answer when a slot was reserved for a connection that may multiplex:
+open it, then report it; shareable requests of the key wait for the outcome."""
 WAIT: Literal[_Step.WAIT] = _Step.WAIT
 """``assign``'s answer when the limits are reached: queue, and ask again when woken."""
 
@@ -90,13 +102,15 @@ class PoolStats(Generic[K]):
 class _Books(Generic[W]):
     """What the pool holds for one key."""
 
-    __slots__ = ("idle", "leases", "lent", "opening", "shared", "waiters")
+    __slots__ = ("idle", "leases", "lent", "opening", "probing", "shared", "single", "waiters")
 
     def __init__(self) -> None:
         self.idle: list[tuple[AbstractConnection, float]] = []  # newest last
         self.lent = 0  # connections carrying at least one lease
         self.leases = 0  # leases over them
         self.opening = 0  # slots reserved for connections being opened
+        self.probing = 0  # of them, those that may turn out multiplexed
+        self.single = False  # a probe gave a single-exchange connection: probe no more
         self.shared: list[AbstractConnection] = []  # lent, multiplexed, below capacity
         self.waiters: deque[W] = deque()
 
@@ -167,13 +181,17 @@ class PoolState(Generic[K, W]):
 
     # --- lending --------------------------------------------------------------
 
-    def assign(self, key: K, now: float) -> AbstractConnection | Literal[_Step.OPEN, _Step.WAIT]:
-        """Decide for one request of ``key``: a connection to use, ``OPEN`` or ``WAIT``.
+    def assign(
+        self, key: K, now: float, *, shareable: bool = False
+    ) -> AbstractConnection | Literal[_Step.OPEN, _Step.PROBE, _Step.WAIT]:
+        """Decide for one request of ``key``: a connection to use, ``OPEN``, ``PROBE`` or ``WAIT``.
 
         A returned connection is counted as lent at once; an idle one past
         keep-alive or no longer available is put in ``to_close`` on the way.
-        ``OPEN`` reserves a slot: report the outcome with :meth:`opened` or
-        :meth:`open_failed`.
+        ``OPEN`` and ``PROBE`` reserve a slot: report the outcome with
+        :meth:`opened` or :meth:`open_failed`. ``shareable`` says the request
+        could share a multiplexed connection: it waits for a probe of its
+        key in flight, or opens one (``PROBE``).
         """
         books = self._books.get(key)
         if books is not None:
@@ -186,6 +204,10 @@ class PoolState(Generic[K, W]):
                 if conn.is_available():
                     self._add_lease(books, conn)
                     return conn
+            if shareable and books.probing and not books.single:
+                if self._waiting:
+                    self._wake()  # whatever woke this request may serve another
+                return WAIT
         if not self._has_room(books):
             if books is not None and books.empty():
                 del self._books[key]
@@ -194,6 +216,9 @@ class PoolState(Generic[K, W]):
             books = self._books[key] = _Books()
         books.opening += 1
         self._opening += 1
+        if shareable and not books.single:
+            books.probing += 1
+            return PROBE
         return OPEN
 
     def _take_idle(self, books: _Books[W], now: float) -> AbstractConnection | None:
@@ -219,18 +244,31 @@ class PoolState(Generic[K, W]):
             if leases >= capacity:
                 _discard(books.shared, conn)
 
-    def opened(self, key: K, conn: AbstractConnection) -> None:
-        """The connection opened for a slot ``assign`` reserved; it is lent now."""
+    def opened(self, key: K, conn: AbstractConnection, *, probe: bool = False) -> None:
+        """The connection opened for a slot ``assign`` reserved; it is lent now.
+
+        After a probe (``PROBE``) the waiters of ``key`` are woken: as many
+        as the connection has room for when it multiplexes, all otherwise.
+        """
         books = self._books[key]
         books.opening -= 1
         self._opening -= 1
         self._add_lease(books, conn)
+        if probe:
+            books.probing -= 1
+            spare = conn.max_exchanges - 1
+            if spare <= 0:
+                books.single = True
+                spare = len(books.waiters)
+            self._wake_key(key, books, spare)
 
-    def open_failed(self, key: K) -> None:
+    def open_failed(self, key: K, *, probe: bool = False) -> None:
         """Opening for a reserved slot failed or was cancelled: free the slot."""
         books = self._books[key]
         books.opening -= 1
         self._opening -= 1
+        if probe:
+            books.probing -= 1
         if books.empty():
             del self._books[key]
         self._wake()
@@ -242,13 +280,18 @@ class PoolState(Generic[K, W]):
 
         With ``close`` (the request failed, or its body was left unread) the
         connection is never lent again: closed now, or once its other leases
-        end. Otherwise it is kept when it is idle and still available.
+        end. Otherwise it is kept when it is idle and still available. On a
+        multiplexed connection a failed request ended only its own stream:
+        ``close`` is ignored there while the connection is still available
+        (a connection-level failure makes it unavailable, which retires it).
         """
         leases = self._leases.get(conn)
         books = self._books.get(key)
         if leases is None or books is None:  # not lent (any more): never pool it
             self.to_close.append(conn)
             return False
+        if close and conn.max_exchanges > 1 and conn.is_available():
+            close = False
         books.leases -= 1
         kept = False
         if leases > 1:  # a multiplexed connection still carries other requests
@@ -334,10 +377,22 @@ class PoolState(Generic[K, W]):
             and books.lent + books.opening >= self._limit_per_host
         )
 
+    def _wake_key(self, key: K, books: _Books[W], count: int) -> None:
+        """Wake up to ``count`` waiters of ``key``, first queued first."""
+        waiters = books.waiters
+        while waiters and count > 0:
+            self.to_wake.append(waiters.popleft())
+            count -= 1
+        if not waiters and key in self._waiting:
+            del self._waiting[key]
+
     def _wake(self) -> None:
-        """Wake the first waiter (FIFO per key, keys in order) that could now proceed."""
+        """Wake the first waiter (FIFO per key, keys in order) that could now proceed.
+
+        Keys waiting for a probe's outcome are passed over: the probe wakes them.
+        """
         for key, books in self._waiting.items():
-            if books.idle or books.shared or self._has_room(books):
+            if books.idle or books.shared or (not books.probing and self._has_room(books)):
                 self.to_wake.append(books.waiters.popleft())
                 if not books.waiters:
                     del self._waiting[key]
