@@ -335,11 +335,13 @@ class Sender:
         # The parser noted Set-Cookie, so a response without cookies never
         # builds its header mapping here.
         if head.set_cookie and self._uses_cookies:
-            # Each field on its own: a SimpleCookie would keep one cookie per name.
-            self._cookie_jar.update_cookies_from_headers(
-                resp.headers.getall("Set-Cookie"), resp.url
-            )
+            self._store_cookies(resp)
         return resp
+
+    def _store_cookies(self, resp: ClientResponse) -> None:
+        """Give the jar the response's ``Set-Cookie`` fields, each on its own
+        (a ``SimpleCookie`` would keep one cookie per name)."""
+        self._cookie_jar.update_cookies_from_headers(resp.headers.getall("Set-Cookie"), resp.url)
 
     def _connector_for(self, proxy: URL | None) -> BaseConnector:
         """The session's connector, routing ``proxy`` through a plugin's if it must.
