@@ -13,7 +13,10 @@ the thread never ran in this process (a child forked before it finished).
 from __future__ import annotations
 
 import threading
-from importlib.metadata import EntryPoints
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoints
 
 __all__ = ["ENTRY_POINT_GROUP", "entry_points"]
 
