@@ -62,7 +62,12 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 
 ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
-_READ_BUFFER_SIZE = 256 * 1024
+# 64 KiB, not more: each read becomes one bytes object per body piece, and
+# uvloop reads up to 32 times per wake-up before the reader runs. With
+# 256 KiB reads the pieces freed together crossed glibc's heap-trim
+# threshold, so the heap shrank and grew again every wake-up: one page
+# fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
+_READ_BUFFER_SIZE = 64 * 1024
 _local = threading.local()
 
 
