@@ -62,12 +62,14 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 
 ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
-# 64 KiB, not more: each read becomes one bytes object per body piece, and
-# uvloop reads up to 32 times per wake-up before the reader runs. With
-# 256 KiB reads the pieces freed together crossed glibc's heap-trim
-# threshold, so the heap shrank and grew again every wake-up: one page
+_READ_BUFFER_SIZE = 256 * 1024
+# A loop that hints a read size gets that much, up to 64 KiB: uvloop hints
+# libuv's 64 KiB and reads up to 32 times per wake-up before the reader
+# runs, and 256 KiB pieces buffered and freed together crossed glibc's
+# heap-trim threshold, so the heap shrank and grew every wake-up: a page
 # fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
-_READ_BUFFER_SIZE = 64 * 1024
+# asyncio's loop hints -1 and reads once per wake-up: it gets 256 KiB.
+_HINTED_READ_SIZE = 64 * 1024
 _local = threading.local()
 
 
@@ -106,6 +108,7 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
         self._loop = loop
         self.transport: asyncio.Transport | None = None
         self._buffer = _receive_buffer()
+        self._hinted_buffer = self._buffer[:_HINTED_READ_SIZE]
         self._parser: ResponseParser | None = None
         self._limits = _DEFAULT_LIMITS
         self._state = _IDLE
@@ -154,6 +157,8 @@ class HTTP11Connection(asyncio.BufferedProtocol, AbstractConnection, AbstractExc
 
     def get_buffer(self, sizehint: int) -> memoryview:
         # The loop reads into the shared buffer on every call: no allocation.
+        if 0 < sizehint <= _HINTED_READ_SIZE:
+            return self._hinted_buffer
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
