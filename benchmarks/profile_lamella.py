@@ -39,7 +39,7 @@ def child(tool: str, workload: str, port: int, n: int) -> None:
     import client
 
     async def main() -> str:
-        closer, op = client.lamella_ops(port, CONCURRENCY[workload])
+        closer, op = client.lamella_ops(port, CONCURRENCY[workload], "")  # no upload workload
         c = CONCURRENCY[workload]
         await client._spread(op, workload, max(2 * c, 1), c)
         if tool == "pyinstrument":

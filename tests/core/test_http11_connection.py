@@ -107,6 +107,17 @@ async def test_it_is_both_connection_and_exchange_and_begin_returns_itself():
     assert not conn.is_available()
 
 
+async def test_a_loop_that_hints_a_read_size_gets_reads_of_that_size():
+    # uvloop hints 64 KiB; asyncio's loop hints -1 and gets the whole buffer.
+    conn, _ = connected()
+    assert len(conn.get_buffer(-1)) == 256 * 1024
+    assert len(conn.get_buffer(65536)) == 65536
+    assert len(conn.get_buffer(1024)) == 65536
+    assert len(conn.get_buffer(100_000)) == 256 * 1024
+    feed(conn, b"x")  # idle: bytes nobody asked for, read through the hinted view
+    assert not conn.is_available()
+
+
 async def test_a_keep_alive_exchange_ends_idle_and_available():
     conn, transport = connected()
     exchange = conn.begin("GET", limits=LIMITS)

@@ -8,7 +8,7 @@ lamella-cookies and lamella-websocket extend it through the hooks in
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import _discovery  # noqa: F401  (starts finding the plugins, off the event loop)
+from . import _discovery
 from ._client.auth import BasicAuth, encode_basic_auth
 from ._client.middlewares import ClientHandlerType, ClientMiddlewareType
 from ._client.oneshot import request
@@ -332,3 +332,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
+
+
+# Last, so that the thread does not slow down the imports above (see _discovery).
+_discovery.start()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import netrc
 import os
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yarl import URL
+
+if TYPE_CHECKING:
+    import netrc
 
 __all__ = ["BasicAuth", "NetrcCredentials", "encode_basic_auth", "netrc_auth"]
 
@@ -135,6 +137,8 @@ def _read_netrc() -> netrc.netrc | None:
     file = Path(path) if path else Path.home() / ".netrc"
     if not file.is_file():
         return None
+    import netrc  # with shlex, only for sessions that read a netrc file
+
     try:
         return netrc.netrc(str(file))
     except (netrc.NetrcParseError, OSError):

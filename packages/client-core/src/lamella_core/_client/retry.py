@@ -43,7 +43,6 @@ import asyncio
 import random as random_module
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any, Final, Literal, Protocol
 
 from lamella_core._http import IDEMPOTENT_METHODS
@@ -111,6 +110,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return float(value)
     if not value:
         return None
+    from email.utils import parsedate_to_datetime  # only for a date, not delay-seconds
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

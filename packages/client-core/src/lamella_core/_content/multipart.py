@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -56,7 +55,10 @@ class MultipartWriter(Payload):
     __slots__ = ("_boundary", "_parts", "_form")
 
     def __init__(self, subtype: str = "mixed", boundary: str | None = None) -> None:
-        boundary = uuid.uuid4().hex if boundary is None else boundary
+        if boundary is None:
+            import uuid  # only when lamella picks the boundary
+
+            boundary = uuid.uuid4().hex
         try:
             self._boundary = boundary.encode("ascii")
         except UnicodeEncodeError:

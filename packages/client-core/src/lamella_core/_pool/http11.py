@@ -65,6 +65,15 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
 _READ_BUFFER_SIZE = 256 * 1024
+# A loop that hints a read size gets that much, up to 64 KiB: uvloop hints
+# libuv's 64 KiB and reads up to 32 times per wake-up before the reader
+# runs, and 256 KiB pieces buffered and freed together crossed glibc's
+# heap-trim threshold, so the heap shrank and grew every wake-up: a page
+# fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
+# asyncio's loop hints -1 and reads once per wake-up: it gets 256 KiB. The
+# body stream pauses reading above two reads' worth, so at most a few
+# pieces are buffered (and freed) at a time.
+_HINTED_READ_SIZE = 64 * 1024
 _local = threading.local()
 
 
@@ -99,6 +108,8 @@ class HTTP11Connection(
         self._loop = loop
         self.transport: asyncio.Transport | None = None
         self._buffer = _receive_buffer()
+        self._hinted_buffer = self._buffer[:_HINTED_READ_SIZE]
+        self._read_size = _READ_BUFFER_SIZE  # the size of the reads the loop makes
         self._parser: ResponseParser | None = None
         self._limits = _DEFAULT_LIMITS
         self._state = IDLE
@@ -139,6 +150,9 @@ class HTTP11Connection(
 
     def get_buffer(self, sizehint: int) -> memoryview:
         # The loop reads into the thread's shared buffer on every call: no allocation.
+        if 0 < sizehint <= _HINTED_READ_SIZE:
+            self._read_size = _HINTED_READ_SIZE
+            return self._hinted_buffer
         return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -439,7 +453,7 @@ class HTTP11Connection(
         # Pausing waits for more than a whole socket read, or every read
         # would pause and resume the transport.
         stream = self._stream = StreamReader(
-            self, self._read_bufsize, loop=self._loop, pause_above=2 * _READ_BUFFER_SIZE
+            self, self._read_bufsize, loop=self._loop, pause_above=2 * self._read_size
         )
         if head.chunked:
             stream.begin_http_chunk_receiving()
