@@ -13,6 +13,17 @@ Two things:
 - every test's outcome, and the one line that says why it failed, is
   written to the JSON file named by ``LAMELLA_COMPAT_RESULTS`` for run.py.
 
+A server handler that builds its body from a client name the shim gives
+lamella's (``web.Response(body=aiohttp.JsonPayload(data))``) hands
+``aiohttp.web`` one of lamella's in-memory payloads: aiohttp's payload
+registry is taught to send its bytes, as the handler meant aiohttp's own.
+
+aiohttp's pytest plugin runs a coroutine test that has no ``loop`` fixture
+in a loop of its own, which it tears down only when the test passes; the
+loop of a failed one (a test listed as failing) would be reported as
+"unclosed event loop" in whichever test next collects garbage. The plugin
+tears that loop down in every case.
+
 After each test, what a failed test's traceback kept alive is freed, so
 that a finaliser's "Exception ignored" fails the test that made the object
 rather than the next test on the same worker.
@@ -28,12 +39,15 @@ run).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
+import aiohttp.payload
 import aiohttp.test_utils
 import aiohttp_compat_shim
 import pytest
@@ -44,6 +58,39 @@ from lamella_core.plugins import get_plugin_manager
 
 aiohttp.test_utils.ClientSession = lamella.ClientSession  # type: ignore[misc]
 aiohttp.test_utils.aiohttp = aiohttp_compat_shim.module("")  # type: ignore[attr-defined]
+
+
+def _server_payload(value: lamella.Payload, *args: Any, **kwargs: Any) -> aiohttp.payload.Payload:
+    """aiohttp's payload for one of lamella's in-memory payloads a server handler built."""
+    if value.data is None:
+        raise aiohttp.payload.LookupError(f"a streamed {type(value).__name__} in a server handler")
+    kwargs.setdefault("content_type", value.content_type)
+    return aiohttp.payload.BytesPayload(value.data, *args, **kwargs)
+
+
+aiohttp.payload.PAYLOAD_REGISTRY.register(_server_payload, lamella.Payload)
+
+
+@contextlib.contextmanager
+def _passthrough_loop_context(
+    loop: asyncio.AbstractEventLoop | None, fast: bool = False
+) -> Iterator[asyncio.AbstractEventLoop]:
+    """aiohttp's helper of that name, tearing its own loop down also when the test fails."""
+    if loop:
+        yield loop
+        return
+    loop = aiohttp.test_utils.setup_test_loop()
+    try:
+        yield loop
+    finally:
+        aiohttp.test_utils.teardown_test_loop(loop, fast=fast)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # aiohttp's conftest has loaded its plugin by now (imported earlier, its
+    # asserts would not be rewritten).
+    sys.modules["aiohttp.pytest_plugin"]._passthrough_loop_context = _passthrough_loop_context
+
 
 _outcomes: dict[str, dict[str, Any]] = {}
 

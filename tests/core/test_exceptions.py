@@ -32,6 +32,7 @@ LAMELLA_ONLY = {
     "RequestFramingError",
     "DecompressionLimitExceeded",
     "RedirectLimitExceeded",
+    "RedirectBodyConsumed",
     "ResponseHeadTooLarge",
     "ResponseHeadTimeoutError",
     "TooManyContentCodings",

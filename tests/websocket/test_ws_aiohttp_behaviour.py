@@ -55,8 +55,18 @@ async def peer() -> AsyncIterator[Peer]:
         state.done.set()
         return ws
 
+    async def reserved_bits(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        assert request.transport is not None
+        request.transport.write(b"\xc1\x00")  # FIN, RSV1 and TEXT: no extension sets RSV1
+        async for _ in ws:
+            pass
+        return ws
+
     app = web.Application()
     app.router.add_get("/closing", closing)
+    app.router.add_get("/reserved-bits", reserved_bits)
     app.router.add_get("/silent", silent)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -140,6 +150,16 @@ async def test_ping_and_pong_after_the_servers_close(peer: Peer) -> None:
             with pytest.raises(ClientConnectionResetError, match="closing transport"):
                 await control()
         assert ws.close_code == 4000
+
+
+@pytest.mark.asyncio
+async def test_a_broken_frame_is_reported_in_aiohttp_s_words(peer: Peer) -> None:
+    async with ClientSession() as session:
+        async with session.ws_connect(peer.url / "reserved-bits") as ws:
+            msg = await ws.receive()
+            assert msg.type is WSMsgType.ERROR
+            assert str(msg.data) == "Received frame with non-zero reserved bits"
+            assert msg.data.code == WSCloseCode.PROTOCOL_ERROR
 
 
 @pytest.mark.asyncio

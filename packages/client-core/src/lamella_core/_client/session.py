@@ -107,10 +107,11 @@ class ClientSession(Defaults, Sender):
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
         warn_auth_arguments(auth, proxy_auth)
         self._base_url = None if base_url is None else URL(base_url)
-        if self._base_url is not None and not (
-            self._base_url.is_absolute() and self._base_url.path.endswith("/")
-        ):
-            raise ValueError("base_url must be absolute and its path must end with '/'")
+        if self._base_url is not None:
+            if not self._base_url.is_absolute():
+                raise ValueError("base_url must be an absolute URL")
+            if not self._base_url.path.endswith("/"):
+                raise ValueError("base_url must have a trailing '/'")
         self._set_classes(request_class, response_class, ws_response_class)
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
@@ -416,29 +417,34 @@ class ClientSession(Defaults, Sender):
 
         ``settings`` are the per-request options that :meth:`_options` reads.
         """
-        if self.closed:
-            raise RuntimeError("Session is closed")
-        if data is not None and json is not None:
-            raise ValueError("data and json parameters can not be used at the same time")
-        warn_auth_arguments(auth, settings.get("proxy_auth"))
-        url = self._build_url(str_or_url, params)
-        if auth is not None and url.raw_user is not None:
-            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-        merged = self._merge_headers(headers)
-        if self._netrc is not None:
-            await self._netrc.load()  # once per session, in a thread
-        if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
-            auth = await self._implicit_auth(url, merged)
-        if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
-            raise ValueError(
-                "Cannot combine AUTHORIZATION header with AUTH argument"
-                " or credentials encoded in URL"
-            )
-        options = self._options(**settings)  # first: a misspelt argument opens no body
-        tracker = options.upload_tracker
+        tracker = settings.get("upload_tracker")
         if tracker is not None:
             tracker._bind()
-        body = self._body_for(data, json, encoding, compress, merged)
+        try:
+            if self.closed:
+                raise RuntimeError("Session is closed")
+            if data is not None and json is not None:
+                raise ValueError("data and json parameters can not be used at the same time")
+            warn_auth_arguments(auth, settings.get("proxy_auth"))
+            url = self._build_url(str_or_url, params)
+            if auth is not None and url.raw_user is not None:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+            merged = self._merge_headers(headers)
+            if self._netrc is not None:
+                await self._netrc.load()  # once per session, in a thread
+            if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
+                auth = await self._implicit_auth(url, merged)
+            if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
+                raise ValueError(
+                    "Cannot combine AUTHORIZATION header with AUTH argument"
+                    " or credentials encoded in URL"
+                )
+            options = self._options(**settings)  # first: a misspelt argument opens no body
+            body = self._body_for(data, json, encoding, compress, merged)
+        except BaseException:
+            if tracker is not None:
+                tracker._finalize()  # settled also when the request fails before it is sent
+            raise
         check = self._raise_for_status if raise_for_status is None else raise_for_status
         resp: ClientResponse | None = None
         started: list[Trace] = []  # the traces that saw the start see how it ended
