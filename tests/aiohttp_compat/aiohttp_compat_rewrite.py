@@ -81,7 +81,7 @@ def _replacement(node: ast.Import | ast.ImportFrom) -> str | None:
 
 def _message_type_equality(source: str) -> str:
     """``is``/``is not`` before ``[aiohttp.]WSMsgType.`` made ``==``/``!=``, in code only."""
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)]
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, int, str]] = []
     for i, token in enumerate(tokens):

@@ -460,9 +460,11 @@ class ClientSession(Defaults, Sender):
             elif check:
                 await check(resp)
             for trace in options.traces:
-                # The final hop's request, as aiohttp reports it after redirects.
+                # The final hop's method and URL, as aiohttp reports them after
+                # redirects, and the headers the request was made with (not
+                # the ones lamella added), as aiohttp's.
                 info = resp.request_info
-                await trace.send_request_end(info.method, info.url, info.headers, resp)
+                await trace.send_request_end(info.method, info.url, merged, resp)
         except BaseException as exc:
             if options.response is not None:
                 options.response.close()  # never leave its connection lent out
