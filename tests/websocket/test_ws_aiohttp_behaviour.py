@@ -160,6 +160,9 @@ async def test_a_broken_frame_is_reported_in_aiohttp_s_words(peer: Peer) -> None
             assert msg.type is WSMsgType.ERROR
             assert str(msg.data) == "Received frame with non-zero reserved bits"
             assert msg.data.code == WSCloseCode.PROTOCOL_ERROR
+            # Closed with 1002, and, as in aiohttp, exception() is not that error.
+            assert ws.close_code == WSCloseCode.PROTOCOL_ERROR
+            assert ws.exception() is None
 
 
 @pytest.mark.asyncio

@@ -386,8 +386,9 @@ class ClientWebSocketResponse:
                 return WS_CLOSED_MESSAGE
             else:
                 assert isinstance(item, WebSocketError)
+                # As in aiohttp, the ERROR message carries the protocol error;
+                # exception() stays for what broke the connection itself.
                 self._close_code = item.code
-                self._exception = item
                 await self.close(code=item.code)
                 return WSMessage(WSMsgType.ERROR, item, None)
             kind = msg.type
