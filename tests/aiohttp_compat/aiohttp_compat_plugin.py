@@ -13,12 +13,20 @@ Two things:
 - every test's outcome, and the one line that says why it failed, is
   written to the JSON file named by ``LAMELLA_COMPAT_RESULTS`` for run.py.
 
+A server handler that builds its body from a client name the shim gives
+lamella's (``web.Response(body=aiohttp.JsonPayload(data))``) hands
+``aiohttp.web`` one of lamella's in-memory payloads: aiohttp's payload
+registry is taught to send its bytes, as the handler meant aiohttp's own.
+
+aiohttp's pytest plugin runs a coroutine test that has no ``loop`` fixture
+in a loop of its own, which it tears down only when the test passes; the
+loop of a failed one (a test listed as failing) would be reported as
+"unclosed event loop" in whichever test next collects garbage. The plugin
+tears that loop down in every case.
+
 After each test, what a failed test's traceback kept alive is freed, so
 that a finaliser's "Exception ignored" fails the test that made the object
-rather than the next test on the same worker. For the same reason the loop
-aiohttp's pytest plugin makes for an ``async def`` test is closed when the
-test fails too (aiohttp's ``_passthrough_loop_context`` closes it only after
-a pass, and the unclosed loop's ``ResourceWarning`` then failed a later test).
+rather than the next test on the same worker.
 
 Before any test, each process makes one ``ClientSession`` inside a running
 loop under the blocking-I/O detector: the first session of a process loads
@@ -39,6 +47,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp.payload
 import aiohttp.test_utils
 import aiohttp_compat_shim
 import pytest
@@ -51,11 +60,22 @@ aiohttp.test_utils.ClientSession = lamella.ClientSession  # type: ignore[misc]
 aiohttp.test_utils.aiohttp = aiohttp_compat_shim.module("")  # type: ignore[attr-defined]
 
 
+def _server_payload(value: lamella.Payload, *args: Any, **kwargs: Any) -> aiohttp.payload.Payload:
+    """aiohttp's payload for one of lamella's in-memory payloads a server handler built."""
+    if value.data is None:
+        raise aiohttp.payload.LookupError(f"a streamed {type(value).__name__} in a server handler")
+    kwargs.setdefault("content_type", value.content_type)
+    return aiohttp.payload.BytesPayload(value.data, *args, **kwargs)
+
+
+aiohttp.payload.PAYLOAD_REGISTRY.register(_server_payload, lamella.Payload)
+
+
 @contextlib.contextmanager
-def _closing_loop_context(
+def _passthrough_loop_context(
     loop: asyncio.AbstractEventLoop | None, fast: bool = False
 ) -> Iterator[asyncio.AbstractEventLoop]:
-    """aiohttp's ``_passthrough_loop_context``, closing its own loop whatever the outcome."""
+    """aiohttp's helper of that name, tearing its own loop down also when the test fails."""
     if loop:
         yield loop
         return
@@ -66,17 +86,18 @@ def _closing_loop_context(
         aiohttp.test_utils.teardown_test_loop(loop, fast=fast)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # aiohttp's conftest has loaded its plugin by now (imported earlier, its
+    # asserts would not be rewritten).
+    sys.modules["aiohttp.pytest_plugin"]._passthrough_loop_context = _passthrough_loop_context
+
+
 _outcomes: dict[str, dict[str, Any]] = {}
 
 FIRST_SESSION = "lamella::the first ClientSession() of a process, in a running loop"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # aiohttp's conftest has loaded its pytest plugin by now (importing it
-    # here, earlier, would keep pytest from rewriting its asserts).
-    aiohttp_plugin = sys.modules.get("aiohttp.pytest_plugin")
-    if aiohttp_plugin is not None:
-        aiohttp_plugin._passthrough_loop_context = _closing_loop_context  # type: ignore[attr-defined]
     # blockbuster is the compat env's (aiohttp's suite needs it), so it is
     # imported here, where the job runs, not by everything importing this.
     from blockbuster import BlockingError, blockbuster_ctx

@@ -9,6 +9,13 @@ tracebacks point at aiohttp's line numbers. Strings such as
 ``mock.patch("aiohttp.connector...")`` are left alone: they patch aiohttp's
 internals, which is what such a test is about.
 
+One comparison is rewritten too: ``x is WSMsgType.TEXT`` (and ``is not``)
+becomes ``==`` (``!=``). The name is lamella's, but a server handler's
+messages come from ``aiohttp.web`` and carry aiohttp's enum, which no
+identity check with lamella's can match; both are ``IntEnum``s of the RFC
+6455 opcodes, so equality still checks the type of every message, on
+either side.
+
 The conftest is not rewritten (its fixtures build aiohttp's internals),
 except that aiohttp's blocking-I/O detector is told to watch lamella's
 packages as well as aiohttp's (:func:`rewrite_conftest`).
@@ -17,6 +24,8 @@ packages as well as aiohttp's (:func:`rewrite_conftest`).
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 __all__ = ["LAMELLA_PACKAGES", "rewrite_conftest", "rewrite_imports"]
 
@@ -70,8 +79,29 @@ def _replacement(node: ast.Import | ast.ImportFrom) -> str | None:
     return "; ".join([_SHIM, *statements])
 
 
+def _message_type_equality(source: str) -> str:
+    """``is``/``is not`` before ``[aiohttp.]WSMsgType.`` made ``==``/``!=``, in code only."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type != tokenize.NAME or token.string != "is":
+            continue
+        negated = tokens[i + 1].string == "not"
+        rest = [t.string for t in tokens[i + 1 + negated : i + 5 + negated]]
+        if rest[:2] == ["WSMsgType", "."] or rest == ["aiohttp", ".", "WSMsgType", "."]:
+            end = tokens[i + negated].end
+            assert end[0] == token.start[0]  # `is not` on one line
+            edits.append((token.start[0] - 1, token.start[1], end[1], "!=" if negated else "=="))
+    for row, start, end, text in sorted(edits, reverse=True):
+        lines[row] = lines[row][:start] + text + lines[row][end:]
+    return "".join(lines)
+
+
 def rewrite_imports(source: str) -> str:
-    """``source`` with its aiohttp imports resolved through the shim."""
+    """``source`` with its aiohttp imports resolved through the shim, and its
+    identity checks of ``WSMsgType`` members made equality checks."""
+    source = _message_type_equality(source)
     lines = source.splitlines(keepends=True)
     edits: list[tuple[int, int, int, str]] = []
     for node in ast.walk(ast.parse(source)):

@@ -94,6 +94,25 @@ def test_line_numbers_and_indentation_are_kept() -> None:
     assert _run(source)["f"]() is lamella.ClientSession  # type: ignore[operator]
 
 
+def test_message_type_identity_becomes_equality() -> None:
+    source = (
+        "ok = msg.type is WSMsgType.TEXT and other.type is not aiohttp.WSMsgType.CLOSE\n"
+        "this is WSMsgTypes.X\n"
+        'text = f"{x} is not WSMsgType.BINARY"\n'
+    )
+    assert rewrite_imports(source) == (
+        "ok = msg.type == WSMsgType.TEXT and other.type != aiohttp.WSMsgType.CLOSE\n"
+        "this is WSMsgTypes.X\n"
+        'text = f"{x} is not WSMsgType.BINARY"\n'
+    )
+    # aiohttp.web's message types now match lamella's names, and the reverse.
+    ns = _run(
+        "from aiohttp import WSMsgType\nfrom aiohttp import web\n"
+        "ok = web.WSMsgType.TEXT is WSMsgType.TEXT\n"
+    )
+    assert ns["ok"] is True
+
+
 def test_other_imports_and_strings_are_left_alone() -> None:
     source = 'import os\nfrom . import x\nfrom yarl import URL\nTARGET = "aiohttp.connector.X"\n'
     assert rewrite_imports(source) == source

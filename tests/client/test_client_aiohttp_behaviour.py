@@ -54,6 +54,10 @@ async def _chunks(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _missing(request: web.Request) -> web.Response:
+    return web.Response(status=404, body=b"no such thing")
+
+
 async def _location(request: web.Request) -> web.Response:
     status = int(request.query.get("status", "302"))
     return web.Response(status=status, headers={"Location": request.query["to"]})
@@ -78,6 +82,7 @@ async def app_url() -> AsyncIterator[URL]:
     app.router.add_get("/no-body", _no_body)
     app.router.add_get("/compressed", _compressed)
     app.router.add_get("/chunks", _chunks)
+    app.router.add_get("/missing", _missing)
     app.router.add_route("*", "/location", _location)
     app.router.add_route("*", "/{tail:.*}", _echo)
     async with serve(app) as url:
@@ -165,14 +170,20 @@ async def test_streamed_post_redirected_as_get_without_body(app_url: URL, status
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("status", [307, 308])
-async def test_streamed_post_cannot_follow_a_redirect_that_repeats_the_body(
-    app_url: URL, status: int
+@pytest.mark.parametrize(
+    ("method", "status"), [("POST", 307), ("POST", 308), ("PUT", 301), ("PUT", 302)]
+)
+async def test_streamed_body_cannot_follow_a_redirect_that_repeats_it(
+    app_url: URL, method: str, status: int
 ) -> None:
     async with lamella.ClientSession() as session:
         target = (app_url / "location").with_query(status=status, to="/after")
-        with pytest.raises(lamella.RedirectClientError, match="streamed"):
-            await session.post(target, data=_one_piece())
+        with pytest.raises(lamella.RedirectBodyConsumed) as info:
+            await session.request(method, target, data=_one_piece())
+    # Both lamella's redirect error and the ClientPayloadError aiohttp raises, with its words.
+    assert isinstance(info.value, lamella.RedirectClientError)
+    assert isinstance(info.value, lamella.ClientPayloadError)
+    assert "Cannot follow redirect with a consumed request body" in str(info.value)
 
 
 @pytest.mark.asyncio
@@ -192,11 +203,29 @@ async def test_same_scheme_location_without_authority_is_relative(
 @pytest.mark.asyncio
 async def test_other_scheme_location_without_authority_is_refused(app_url: URL) -> None:
     async with lamella.ClientSession() as session:
-        with pytest.raises(lamella.InvalidUrlRedirectClientError):
+        with pytest.raises(
+            lamella.InvalidUrlRedirectClientError, match="Invalid redirect URL origin"
+        ):
             await session.get((app_url / "location").with_query(to="https:/ok"))
 
 
 # --- responses and their streams ---------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_raise_for_status_inside_async_with_leaves_the_body_readable(app_url: URL) -> None:
+    async with lamella.ClientSession() as session:
+        async with session.get(app_url / "missing") as response:
+            with pytest.raises(lamella.ClientResponseError, match="404"):
+                response.raise_for_status()
+            assert await response.read() == b"no such thing"
+        assert response.closed
+        # Outside a block it releases the response: the body is gone.
+        response = await session.get(app_url / "missing")
+        with pytest.raises(lamella.ClientResponseError):
+            response.raise_for_status()
+        with pytest.raises(lamella.ClientConnectionError):
+            await response.read()
 
 
 @pytest.mark.asyncio

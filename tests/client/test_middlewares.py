@@ -97,7 +97,19 @@ async def peer() -> AsyncIterator[Peer]:
         response.set_cookie("flavour", "oat")
         return response
 
+    async def body(request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "body": (await request.read()).decode(),
+                "framing": [
+                    request.headers.get(n) for n in ("Content-Length", "Transfer-Encoding")
+                ],
+                "content_type": request.headers.get("Content-Type"),
+            }
+        )
+
     app = web.Application(middlewares=[record])
+    app.router.add_post("/body", body)
     app.router.add_route("*", "/headers", echo_headers)
     app.router.add_get("/flaky", flaky)
     app.router.add_get("/protected", protected)
@@ -248,6 +260,41 @@ async def test_signing_recipe(peer: Peer) -> None:
     async with ClientSession() as session:  # unsigned: refused
         async with session.post(peer / "signed", data=b"pay 10") as resp:
             assert resp.status == 403
+
+
+async def _stream() -> AsyncIterator[bytes]:
+    yield b"streamed "
+    yield b"body"
+
+
+@pytest.mark.parametrize(
+    ("new", "expected", "framing"),
+    [
+        (b"short", "short", ["5", None]),
+        (b"a much much longer body", "a much much longer body", ["23", None]),
+        ("text now", "text now", ["8", None]),
+        (_stream, "streamed body", [None, "chunked"]),
+        (None, "", ["0", None]),
+    ],
+)
+async def test_update_body_replaces_the_body_and_its_framing(
+    peer: Peer, tmp_path: Any, new: Any, expected: str, framing: list[str | None]
+) -> None:
+    old_file = (tmp_path / "old.bin").open("wb+")
+    old_file.write(b"the original body, from a file")
+    old_file.seek(0)
+
+    async def replace(req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        await req.update_body(new() if callable(new) else new)
+        assert old_file.closed  # the body it replaced was closed
+        return await handler(req)
+
+    async with ClientSession(middlewares=(replace,)) as session:
+        async with session.post(peer / "body", data=old_file) as resp:
+            got = await resp.json()
+    assert (got["body"], got["framing"]) == (expected, framing)
+    # The Content-Type of the original body stays.
+    assert got["content_type"] == "application/octet-stream"
 
 
 # --- the calling convention, order and scope -----------------------------------------

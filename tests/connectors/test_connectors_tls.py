@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import pickle
 import ssl
 
 import pytest
@@ -25,6 +26,23 @@ async def test_verification_is_on_by_default(tls_server):
             await session.get(tls_server / "hello")
     assert isinstance(info.value, ClientSSLError)
     assert isinstance(info.value.certificate_error, ssl.SSLCertVerificationError)
+
+
+async def test_certificate_error_carries_the_ssl_error_and_pickles(tls_server):
+    async with ClientSession(connector=TCPConnector()) as session:
+        with pytest.raises(ClientConnectorCertificateError) as info:
+            await session.get(tls_server / "hello")
+    err = info.value
+    cause = err.certificate_error
+    # As aiohttp's: the ssl error is the os_error, ssl is whether TLS was used.
+    assert err.os_error is cause
+    assert (err.errno, err.strerror) == (cause.errno, cause.strerror)
+    assert (err.host, err.port, err.ssl) == ("127.0.0.1", tls_server.port, True)
+    assert str(err).startswith(f"Cannot connect to host 127.0.0.1:{tls_server.port} ssl:True [")
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is ClientConnectorCertificateError
+    assert (copy.host, copy.port, copy.ssl, copy.errno) == (err.host, err.port, True, err.errno)
+    assert copy.certificate_error.args == cause.args
 
 
 async def test_a_trusted_certificate_passes(tls_server, trusting):
@@ -80,6 +98,28 @@ async def test_a_different_fingerprint_raises_mismatch(tls_server):
     assert info.value.expected == expected
     assert info.value.got == await certificate_digest(tls_server)
     assert (info.value.host, info.value.port) == ("127.0.0.1", tls_server.port)
+
+
+async def test_fingerprint_check_alone_names_the_peer(tls_server, plain_server):
+    # aiohttp's one-argument check(transport): host and port come from the socket.
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    _, writer = await asyncio.open_connection("127.0.0.1", tls_server.port, ssl=context)
+    try:
+        Fingerprint(await certificate_digest(tls_server)).check(writer.transport)
+        with pytest.raises(ServerFingerprintMismatch) as info:
+            Fingerprint(hashlib.sha256(b"another").digest()).check(writer.transport)
+        assert (info.value.host, info.value.port) == ("127.0.0.1", tls_server.port)
+        assert writer.transport.is_closing()  # aborted: nothing more for that server
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    _, plain = await asyncio.open_connection("127.0.0.1", plain_server.port)
+    try:
+        assert Fingerprint(hashlib.sha256(b"x").digest()).check(plain.transport) is None
+    finally:
+        plain.close()
+        await plain.wait_closed()
 
 
 @pytest.mark.parametrize("algorithm", ["md5", "sha1"])

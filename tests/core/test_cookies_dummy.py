@@ -8,9 +8,10 @@ from collections.abc import Iterator, Mapping
 from http.cookies import BaseCookie, Morsel, SimpleCookie
 
 import pytest
+from aiohttp import web
 from yarl import URL
 
-from lamella_core import abc
+from lamella_core import ClientSession, abc
 from lamella_core._cookies import DummyCookieJar
 from lamella_core.abc import (
     AbstractCookieJar,
@@ -19,6 +20,7 @@ from lamella_core.abc import (
     LooseCookies,
     ResolveResult,
 )
+from web_peers import serve
 
 
 def test_dummy_jar_is_empty_and_stays_empty() -> None:
@@ -121,6 +123,40 @@ def test_update_cookies_from_headers_default_parses_each_field() -> None:
     assert jar.origins == [url]
     jar.update_cookies_from_headers([], url)
     assert jar.origins == [url]
+
+
+class RecordingJar(MemoryJar):
+    """A MemoryJar that keeps what each ``update_cookies`` call was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[object] = []
+
+    def update_cookies(self, cookies: LooseCookies, response_url: URL = URL()) -> None:  # noqa: B008
+        self.calls.append(cookies)
+        super().update_cookies(cookies, response_url)
+
+
+async def test_a_custom_jar_gets_name_morsel_pairs_of_a_response() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        response = web.Response()  # set_cookie() would keep only one "id"
+        response.headers.add("Set-Cookie", "id=root; Path=/")
+        response.headers.add("Set-Cookie", "id=api; Path=/api")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    jar = RecordingJar()
+    async with serve(app) as url, ClientSession(cookie_jar=jar) as session:
+        async with session.get(url) as resp:
+            assert resp.status == 200
+    # As from aiohttp: a list of (name, Morsel), both cookies of one name kept.
+    [pairs] = jar.calls
+    assert isinstance(pairs, list)
+    assert [(name, m.value, m["path"]) for name, m in pairs] == [
+        ("id", "root", "/"),
+        ("id", "api", "/api"),
+    ]
 
 
 def test_abstract_resolver_contract() -> None:

@@ -78,6 +78,19 @@ def test_rfc7616_section_3_9_2_with_errata_4897() -> None:
     assert userhash == "793263caabb707a56211940d90411ea4a575adeccb7e360aeb624ed06ece9b0b"
 
 
+@pytest.mark.parametrize(
+    ("login", "password", "message"),
+    [
+        (None, "pass", "None is not allowed as login value"),
+        ("user", None, "None is not allowed as password value"),
+        ("user:name", "pass", 'A ":" is not allowed in username'),
+    ],
+)
+def test_unusable_credentials_are_refused_at_once(login: Any, password: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DigestAuthMiddleware(login, password)
+
+
 def test_unknown_algorithm_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported"):
         digest_response(algorithm="SHA-1", **_MUFASA)
@@ -365,6 +378,16 @@ async def test_preemptive_stays_within_the_protection_space(start_server: Any) -
     sent_at_once = [a is not None for a in _answers(server)]
     # api/a challenged; api/b and other/v2/c answered at once; public challenged.
     assert sent_at_once == [False, True, True, True, False, True]
+
+
+async def test_a_domain_of_only_a_quote_means_the_whole_origin(start_server: Any) -> None:
+    server = await start_server(domain='\\"')  # the header says domain="\""
+    async with ClientSession(middlewares=(DigestAuthMiddleware("Mufasa", "Circle of Life"),)) as s:
+        for path in ("a", "b/c"):
+            async with s.get(server / path) as resp:
+                assert resp.status == 200
+    # a challenged, then answered; b/c answered at once.
+    assert [a is not None for a in _answers(server)] == [False, True, True]
 
 
 async def test_credentials_never_go_to_another_origin(start_server: Any) -> None:

@@ -33,6 +33,7 @@ LAMELLA_ONLY = {
     "RequestFramingError",
     "DecompressionLimitExceeded",
     "RedirectLimitExceeded",
+    "RedirectBodyConsumed",
     "ResponseHeadTooLarge",
     "ResponseHeadTimeoutError",
     "TooManyContentCodings",

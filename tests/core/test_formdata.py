@@ -198,6 +198,17 @@ def test_bad_arguments_raise() -> None:
         bad()
 
 
+@pytest.mark.parametrize("bad", ["\r", "\n", "a\r\nX-Evil: 1", "a\x00b"])
+@pytest.mark.parametrize("where", ["name", "filename"])
+def test_cr_lf_and_nul_in_a_name_or_filename_are_refused(where: str, bad: str) -> None:
+    # They would end the part's header block: aiohttp 3.14 raises ValueError too.
+    form = FormData()
+    kwargs = {"name": bad} if where == "name" else {"name": "a", "filename": bad}
+    with pytest.raises(ValueError, match=f"{where} must not contain CR, LF or NUL"):
+        form.add_field(value="1", **kwargs)
+    assert form().data == b""  # nothing was added
+
+
 def test_quote_fields_false_escapes_with_backslashes() -> None:
     form = FormData(quote_fields=False)
     form.add_field("a", "1", filename='x"y.txt')
@@ -214,6 +225,17 @@ def test_text_fields_use_the_form_charset_in_parts() -> None:
 
 
 # --- against a real server -----------------------------------------------------------
+
+
+async def test_text_file_is_encoded_in_the_charset_its_content_type_names(form_server) -> None:
+    text = io.TextIOWrapper(io.BytesIO("日本".encode()), encoding="utf-8")
+    form = FormData()
+    form.add_field("doc", text, filename="doc.txt", content_type="text/plain; charset=shift-jis")
+    got = await _post(form_server, form)
+    shift_jis = "日本".encode("shift-jis")
+    assert got["fields"] == [
+        ["doc", _file_info(shift_jis, "doc.txt", "text/plain; charset=shift-jis")]
+    ]
 
 
 async def test_server_reads_an_urlencoded_form(form_server) -> None:

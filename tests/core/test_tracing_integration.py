@@ -120,11 +120,14 @@ async def test_trace_configs_are_frozen_by_the_session():
 
 async def test_request_end_reports_the_final_hop_and_failed_checks_report_exceptions(http_server):
     config, events = recorder()
-    async with ClientSession(trace_configs=[config]) as session:
-        async with session.get(http_server / "redirect/1") as resp:
+    async with ClientSession(trace_configs=[config], headers={"X-Session": "1"}) as session:
+        async with session.get(http_server / "redirect/1", headers={"X-Mine": "2"}) as resp:
             await resp.read()
+        start = next(p for n, _, p in events if n == "on_request_start")
         end = next(p for n, _, p in events if n == "on_request_end")
         assert end.url.path == "/redirect/0"
+        # As in aiohttp: the headers the request was made with, not those lamella added.
+        assert dict(end.headers) == dict(start.headers) == {"X-Session": "1", "X-Mine": "2"}
         events.clear()
         with pytest.raises(Exception, match="404"):
             await session.get(http_server / "status/404", raise_for_status=True)

@@ -310,6 +310,57 @@ async def test_a_tracker_follows_one_request(http_server) -> None:
             await session.get(http_server / "hello", upload_tracker=tracker)
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"data": b"x", "json": {"a": 1}},
+        {"json": {"a": object()}},
+        {"url": "ftp://127.0.0.1/"},
+        {"proxy": "http://[invalid"},
+        {"closed": True},
+    ],
+    ids=["data-and-json", "unserializable-json", "ftp", "bad-proxy", "closed-session"],
+)
+@bounded
+async def test_a_request_refused_before_it_is_sent_settles_the_tracker(
+    http_server, refused: dict[str, object]
+) -> None:
+    tracker = UploadTracker()
+    kwargs = dict(refused)
+    url = kwargs.pop("url", http_server / "echo")
+    session = ClientSession()
+    if kwargs.pop("closed", False):
+        await session.close()
+    try:
+        with pytest.raises((TypeError, ValueError, RuntimeError, lamella.ClientError)):
+            await session.post(url, upload_tracker=tracker, **kwargs)  # type: ignore[arg-type]
+    finally:
+        await session.close()
+    # As in aiohttp: the future does not stay pending for a request that never started.
+    assert tracker.attempts == 0
+    assert isinstance(tracker.upload_complete.exception(), UploadAbortedError)
+
+
+@bounded
+async def test_a_failing_body_iterator_raises_a_connection_error(serve) -> None:
+    async def read_all(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up on the body
+
+    async def failing() -> AsyncIterator[bytes]:
+        yield PIECE
+        raise ValueError("boom")
+
+    url = await serve(read_all)
+    tracker = UploadTracker()
+    async with ClientSession() as session:
+        with pytest.raises(lamella.ClientConnectionError) as info:
+            await session.post(url, data=failing(), upload_tracker=tracker)
+    # aiohttp's error for a body that failed, caused by what the body raised.
+    assert isinstance(info.value.__cause__, ValueError)
+    assert tracker.attempts == 1
+    assert tracker.upload_complete.exception() is info.value
+
+
 @bounded
 async def test_progress_is_what_the_kernel_took(serve) -> None:
     release = asyncio.Event()

@@ -51,6 +51,7 @@ LAMELLA_ONLY = {
     "ResponseHeadTimeoutError": "a ClientLimits violation (max_head_time: a dripping head)",
     "RetryPolicy": "the interface of retry policies",
     "RedirectLimitExceeded": "a ClientLimits violation (a TooManyRedirects)",
+    "RedirectBodyConsumed": "a streamed body a redirect would repeat (also aiohttp's ClientPayloadError)",
     "ResponseHeadTooLarge": "a ClientLimits violation on the head (a ClientResponseError)",
     "TooManyContentCodings": "a ClientLimits violation (chained codings)",
     "WebSocketMessageTooLarge": "a ClientLimits violation (max_ws_message_size)",

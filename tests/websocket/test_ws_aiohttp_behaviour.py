@@ -55,8 +55,27 @@ async def peer() -> AsyncIterator[Peer]:
         state.done.set()
         return ws
 
+    async def reserved_bits(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        assert request.transport is not None
+        request.transport.write(b"\xc1\x00")  # FIN, RSV1 and TEXT: no extension sets RSV1
+        async for _ in ws:
+            pass
+        return ws
+
+    async def answer_then_close(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive_bytes()
+        await ws.send_str("late")
+        await ws.receive()  # the client's close
+        return ws
+
     app = web.Application()
+    app.router.add_get("/answer-then-close", answer_then_close)
     app.router.add_get("/closing", closing)
+    app.router.add_get("/reserved-bits", reserved_bits)
     app.router.add_get("/silent", silent)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -140,6 +159,34 @@ async def test_ping_and_pong_after_the_servers_close(peer: Peer) -> None:
             with pytest.raises(ClientConnectionResetError, match="closing transport"):
                 await control()
         assert ws.close_code == 4000
+
+
+@pytest.mark.asyncio
+async def test_a_broken_frame_is_reported_in_aiohttp_s_words(peer: Peer) -> None:
+    async with ClientSession() as session:
+        async with session.ws_connect(peer.url / "reserved-bits") as ws:
+            msg = await ws.receive()
+            assert msg.type is WSMsgType.ERROR
+            assert str(msg.data) == "Received frame with non-zero reserved bits"
+            assert msg.data.code == WSCloseCode.PROTOCOL_ERROR
+            # Closed with 1002, and, as in aiohttp, exception() is not that error.
+            assert ws.close_code == WSCloseCode.PROTOCOL_ERROR
+            assert ws.exception() is None
+
+
+@pytest.mark.asyncio
+async def test_a_receive_waiting_while_other_tasks_close_returns_closed(peer: Peer) -> None:
+    async with ClientSession() as session:
+        ws = await session.ws_connect(peer.url / "answer-then-close")
+        await ws.send_bytes(b"ask")
+        closers = [asyncio.create_task(ws.close()) for _ in range(2)]
+        # As in aiohttp: the server's "late" answer comes after the close
+        # frame went out, and is dropped.
+        assert (await ws.receive()).type is WSMsgType.CLOSED
+        # One close() did the closing handshake, at once: the server answered it.
+        assert sorted(await asyncio.gather(*closers)) == [False, True]
+        assert ws.close_code == WSCloseCode.OK
+        assert (await ws.receive()).type is WSMsgType.CLOSED
 
 
 @pytest.mark.asyncio

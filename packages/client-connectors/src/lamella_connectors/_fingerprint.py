@@ -53,8 +53,14 @@ class Fingerprint:
         """The expected digest."""
         return self._fingerprint
 
-    def check(self, transport: asyncio.Transport, host: str, port: int) -> None:
+    def check(
+        self, transport: asyncio.Transport, host: str | None = None, port: int | None = None
+    ) -> None:
         """Raise unless the peer certificate of ``transport`` has the expected digest.
+
+        ``host`` and ``port`` name the server in the error; aiohttp's
+        one-argument call takes them from the socket's peer address (which,
+        through a proxy tunnel, is the proxy's).
 
         Raises:
             ServerFingerprintMismatch: the digests differ (the transport is aborted:
@@ -66,5 +72,7 @@ class Fingerprint:
         der = ssl_object.getpeercert(binary_form=True)
         got = hashlib.sha256(der or b"").digest()
         if got != self._fingerprint:
+            if host is None or port is None:
+                host, port, *_ = transport.get_extra_info("peername") or ("", 0)
             transport.abort()
             raise ServerFingerprintMismatch(self._fingerprint, got, host, port)

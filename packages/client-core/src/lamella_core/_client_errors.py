@@ -42,6 +42,7 @@ __all__ = [
     "InvalidUrlRedirectClientError",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
+    "RedirectBodyConsumed",
     "RedirectClientError",
     "RequestFramingError",
     "ServerConnectionError",
@@ -248,15 +249,20 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
     """The server's certificate failed verification."""
 
     def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
-        self._conn_key = connection_key
+        os_error = certificate_error if isinstance(certificate_error, OSError) else OSError()
+        super().__init__(connection_key, os_error)
         self._certificate_error = certificate_error
-        self._os_error = OSError(0, str(certificate_error))
-        Exception.__init__(self, connection_key, certificate_error)
+        self.args = (connection_key, certificate_error)
 
     @property
     def certificate_error(self) -> Exception:
         """The verification error raised by the ``ssl`` module."""
         return self._certificate_error
+
+    @property
+    def ssl(self) -> bool:
+        """Whether the connection was a TLS one (aiohttp's meaning here, not the setting)."""
+        return self._conn_key.is_ssl
 
     def __str__(self) -> str:
         return (
@@ -322,6 +328,11 @@ class UploadAbortedError(ClientError):
 
 class RedirectClientError(ClientError):
     """A redirect could not be followed."""
+
+
+class RedirectBodyConsumed(RedirectClientError, ClientPayloadError):
+    """A redirect would have to send a streamed request body again; also the
+    ``ClientPayloadError`` aiohttp raises there."""
 
 
 class RequestFramingError(ClientError, ValueError):

@@ -155,16 +155,18 @@ class AbstractCookieJar(Sized, _CookieIterable):
         """Store the cookies of raw ``Set-Cookie`` field values.
 
         Each value is parsed on its own, so one malformed field drops only
-        itself. Jars with a stricter RFC 6265 parser override this.
+        itself, and ``update_cookies`` gets a list of ``(name, Morsel)``
+        pairs, as from aiohttp: cookies of one name for several paths or
+        domains all reach it. Jars with a stricter RFC 6265 parser override this.
         """
-        parsed: SimpleCookie = SimpleCookie()
+        parsed: list[tuple[str, str | BaseCookie[str] | Morsel[Any]]] = []
         for header in headers:
             cookie: SimpleCookie = SimpleCookie()
             try:
                 cookie.load(header)
             except CookieError:
                 continue
-            parsed.update(cookie)
+            parsed.extend(cookie.items())
         if parsed:
             self.update_cookies(parsed, response_url)
 

@@ -37,6 +37,7 @@ error that users already catch (``OSError``, ``asyncio.TimeoutError``,
     │   ├── TooManyContentCodings, WebSocketMessageTooLarge
     │   └── MultipartLimitExceeded
     ├── RedirectClientError
+    │   └── RedirectBodyConsumed (+ ClientPayloadError)
     ├── RequestFramingError (+ ValueError)
     ├── NonHttpUrlClientError
     │   └── NonHttpUrlRedirectClientError (+ RedirectClientError)
@@ -77,6 +78,7 @@ from ._client_errors import (
     InvalidUrlRedirectClientError,
     NonHttpUrlClientError,
     NonHttpUrlRedirectClientError,
+    RedirectBodyConsumed,
     RedirectClientError,
     RequestFramingError,
     ServerConnectionError,
@@ -127,6 +129,7 @@ __all__ = [
     "MultipartLimitExceeded",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
+    "RedirectBodyConsumed",
     "RedirectClientError",
     "RedirectLimitExceeded",
     "RequestFramingError",

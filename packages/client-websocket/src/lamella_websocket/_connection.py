@@ -125,7 +125,8 @@ class WebSocketConnection(asyncio.BufferedProtocol):
         self._messages: deque[WSMessage | WebSocketError] = deque()
         self._buffered = 0
         self._reading_paused = False
-        self._waiter: asyncio.Future[None] | None = None
+        # Tasks waiting in read(): a receive() and a close() of another task may both.
+        self._waiters: list[asyncio.Future[None]] = []
         # Received bytes not consumed yet: the start of a frame, ``_need``
         # bytes long at least (its header, or all of a fast frame).
         self._pending: list[bytes] = []
@@ -403,11 +404,12 @@ class WebSocketConnection(asyncio.BufferedProtocol):
         when it is returned.
         """
         while (item := self.read_nowait()) is None:
-            waiter = self._waiter = self._loop.create_future()
+            waiter = self._loop.create_future()
+            self._waiters.append(waiter)
             try:
                 await waiter
             finally:
-                self._waiter = None
+                self._waiters.remove(waiter)
         return item
 
     def push_front(self, message: WSMessage) -> None:
@@ -430,9 +432,9 @@ class WebSocketConnection(asyncio.BufferedProtocol):
                     self.transport.pause_reading()
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _on_frame(self, frame: Frame) -> None:
         opcode = frame.opcode

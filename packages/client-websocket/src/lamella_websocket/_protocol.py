@@ -21,6 +21,14 @@ __all__ = ["EOF", "ClientProtocol", "error_for"]
 
 _PING = Opcode.PING
 
+# websockets' words for a broken frame, and aiohttp's for the same fault,
+# which code written for aiohttp may compare against.
+_AIOHTTP_WORDS = {
+    "reserved bits must be 0": "Received frame with non-zero reserved bits",
+    "fragmented control frame": "Received fragmented control frame",
+    "control frame too long": "Control frame payload cannot be larger than 125 bytes",
+}
+
 
 class _Eof:
     """What :meth:`WebSocketConnection.read` returns once the socket is gone."""
@@ -59,4 +67,5 @@ def error_for(exc: Exception, close_sent: Close | None) -> WebSocketError:
         seen = (exc.size or 0) + (exc.current_size or 0)
         return WebSocketMessageTooBig(exc.max_size, max(seen, exc.max_size + 1))
     code = close_sent.code if close_sent is not None else 1006
-    return WebSocketError(code, str(exc) or type(exc).__name__)
+    text = str(exc) or type(exc).__name__
+    return WebSocketError(code, _AIOHTTP_WORDS.get(text, text))

@@ -376,8 +376,14 @@ class ClientWebSocketResponse:
                     if close_wait is not None and not close_wait.done():
                         close_wait.set_result(None)
             if type(item) is WSMessage:
+                if self.closed and (item.type is _TEXT or item.type is _BINARY):
+                    # Another task closed the WebSocket while this one waited:
+                    # data after our close frame is dropped, as close() drops it.
+                    return WS_CLOSED_MESSAGE
                 msg = item
             elif item is EOF:
+                if self.closed and self.close_code is not None:
+                    return WS_CLOSED_MESSAGE  # another task's close() saw the handshake end
                 # The connection ended without a closing handshake.
                 self._set_closed()
                 self._close_code = _ABNORMAL
@@ -386,8 +392,9 @@ class ClientWebSocketResponse:
                 return WS_CLOSED_MESSAGE
             else:
                 assert isinstance(item, WebSocketError)
+                # As in aiohttp, the ERROR message carries the protocol error;
+                # exception() stays for what broke the connection itself.
                 self._close_code = item.code
-                self._exception = item
                 await self.close(code=item.code)
                 return WSMessage(WSMsgType.ERROR, item, None)
             kind = msg.type

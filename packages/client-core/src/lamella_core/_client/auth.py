@@ -21,7 +21,22 @@ from yarl import URL
 if TYPE_CHECKING:
     import netrc
 
-__all__ = ["BasicAuth", "NetrcCredentials", "encode_basic_auth", "netrc_auth"]
+__all__ = ["BasicAuth", "NetrcCredentials", "check_credentials", "encode_basic_auth", "netrc_auth"]
+
+
+def check_credentials(login: str, password: str, colon_message: str) -> None:
+    """Refuse a None login or password, and a login with a colon (``colon_message``),
+    which would run into what follows it in ``login:password`` or ``login:realm``.
+
+    Raises:
+        ValueError: one of those.
+    """
+    if login is None:
+        raise ValueError("None is not allowed as login value")
+    if password is None:
+        raise ValueError("None is not allowed as password value")
+    if ":" in login:
+        raise ValueError(colon_message)
 
 
 class _Credentials(NamedTuple):
@@ -53,12 +68,7 @@ class BasicAuth(_Credentials):
         Raises:
             ValueError: ``login`` or ``password`` is None, or ``login`` has a colon.
         """
-        if login is None:
-            raise ValueError("None is not allowed as login value")
-        if password is None:
-            raise ValueError("None is not allowed as password value")
-        if ":" in login:
-            raise ValueError('A ":" is not allowed in login (RFC 7617 section 2)')
+        check_credentials(login, password, 'A ":" is not allowed in login (RFC 7617 section 2)')
         warnings.warn(
             "BasicAuth is deprecated and will be removed in aiohttp 4.0; "
             "use lamella.encode_basic_auth() with headers={'Authorization': ...} instead",

@@ -71,12 +71,19 @@ class AwaitableContext(Coroutine[Any, Any, _T]):
 
 
 class RequestContextManager(AwaitableContext["ClientResponse"]):
-    """Await it for the response, or ``async with`` it to release the response on exit."""
+    """Await it for the response, or ``async with`` it to release the response on exit.
+
+    The block enters and exits the response too, so that inside it
+    ``raise_for_status()`` leaves the body readable, as in aiohttp.
+    """
 
     __slots__ = ()
 
+    async def __aenter__(self) -> ClientResponse:
+        return await (await super().__aenter__()).__aenter__()
+
     async def _exit(self, value: ClientResponse) -> None:
-        value.release()
+        await value.__aexit__(None, None, None)
 
 
 async def _closing_on_failure(
@@ -90,7 +97,7 @@ async def _closing_on_failure(
         raise
 
 
-class SessionRequestContextManager(AwaitableContext["ClientResponse"]):
+class SessionRequestContextManager(RequestContextManager):
     """Like :class:`RequestContextManager`, and closes its own session afterwards."""
 
     __slots__ = ("_close",)
@@ -104,5 +111,5 @@ class SessionRequestContextManager(AwaitableContext["ClientResponse"]):
         self._close = close_session
 
     async def _exit(self, value: ClientResponse) -> None:
-        value.release()
+        await super()._exit(value)
         await self._close()

@@ -29,6 +29,7 @@ from yarl import URL
 
 from lamella_core.exceptions import ClientError
 
+from .auth import check_credentials
 from .middlewares import ClientHandlerType
 from .request import ClientRequest
 from .response import ClientResponse
@@ -144,9 +145,14 @@ class DigestAuthMiddleware:
         password: the password.
         preemptive: once a challenge is known, send its answer with later
             requests to the same protection space without waiting for a 401.
+
+    Raises:
+        ValueError: ``login`` or ``password`` is None, or ``login`` holds a
+            ":" (it would run into the realm in the hashed ``user:realm:password``).
     """
 
     def __init__(self, login: str, password: str, preemptive: bool = True) -> None:
+        check_credentials(login, password, 'A ":" is not allowed in username')
         self._login = login
         self._password = password
         self._preemptive = preemptive
@@ -271,10 +277,14 @@ def _protection_space(domain: str | None, url: URL) -> tuple[str, ...]:
     """The path prefixes of ``domain`` on ``url``'s origin; the whole origin when none.
 
     URIs of ``domain`` on other origins are dropped: the credentials stay on one.
+    Stray quotes around a URI are ignored, and so is an entry that is nothing else.
     """
     origin = url.origin()
     prefixes = []
     for uri in (domain or "").split():
+        uri = uri.strip('"')
+        if not uri:
+            continue
         target = url.join(URL(uri))
         if target.origin() == origin:
             prefixes.append(target.path)

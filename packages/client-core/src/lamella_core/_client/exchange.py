@@ -24,7 +24,7 @@ from lamella_core._content.payloads import Payload
 from lamella_core._content.streams import StreamReader
 from lamella_core._wire import ResponseHead
 from lamella_core.abc import AbstractExchange
-from lamella_core.exceptions import RequestFramingError
+from lamella_core.exceptions import ClientConnectionError, ClientError, RequestFramingError
 
 from .request import ClientRequest
 
@@ -221,7 +221,7 @@ async def _write_request(
             and await protocol.sendfile(*source)
         ):
             return True
-        chunks = body.chunks()
+        chunks = _failing_as_connection_errors(body.chunks(), req)
         if not req.chunked:  # a stream of unknown size, sent with the caller's Content-Length
             chunks = _exactly(chunks, int(req.headers["Content-Length"]))
         if traces:
@@ -250,6 +250,23 @@ async def _exactly(chunks: AsyncIterator[bytes], length: int) -> AsyncIterator[b
         yield chunk
     if left:
         raise RequestFramingError(f"The body is shorter than its Content-Length of {length}")
+
+
+async def _failing_as_connection_errors(
+    chunks: AsyncIterator[bytes], req: ClientRequest
+) -> AsyncIterator[bytes]:
+    """Pass a streamed body's ``chunks`` on; what its iterator raises (other
+    than an ``OSError`` or a lamella error) becomes the ``ClientConnectionError``
+    aiohttp raises there, caused by it, so ``except ClientError`` catches it."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except (ClientError, OSError):
+        raise
+    except Exception as exc:
+        raise ClientConnectionError(
+            f"Failed to send bytes into the underlying connection for {req.url}: {exc!r}"
+        ) from exc
 
 
 async def _tracked(chunks: AsyncIterator[bytes], tracker: UploadTracker) -> AsyncIterator[bytes]:

@@ -16,7 +16,7 @@ from lamella_core._content.payloads import Payload
 from lamella_core.exceptions import (
     InvalidUrlRedirectClientError,
     NonHttpUrlRedirectClientError,
-    RedirectClientError,
+    RedirectBodyConsumed,
 )
 
 from .auth import BasicAuth
@@ -66,7 +66,7 @@ def redirect_target(base: URL, location: str, *, requote: bool = True) -> URL:
     if new_url.scheme not in _FOLLOWED_SCHEMES:
         raise NonHttpUrlRedirectClientError(new_url, "redirects only go to http or https")
     if not new_url.raw_host:
-        raise InvalidUrlRedirectClientError(new_url, "the redirect target has no host")
+        raise InvalidUrlRedirectClientError(new_url, "Invalid redirect URL origin: it has no host")
     if not target.raw_fragment and base.raw_fragment:
         new_url = new_url.with_fragment(base.raw_fragment)
     return new_url
@@ -95,7 +95,7 @@ def next_request(
     same to POST (what browsers do); 307 and 308 repeat the method and body.
 
     Raises:
-        RedirectClientError: the body must be repeated but was streamed.
+        RedirectBodyConsumed: the body must be repeated but was streamed.
     """
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method, body = "GET", None
@@ -103,9 +103,10 @@ def next_request(
         for name in _BODY_HEADERS:
             headers.popall(name, None)
     elif body is not None and not body.reusable:
-        raise RedirectClientError(
-            f"Cannot follow a {status} redirect to {new_url}: the request body was streamed "
-            "and cannot be sent again; pass bytes or a seekable file, or allow_redirects=False"
+        raise RedirectBodyConsumed(
+            f"Cannot follow redirect with a consumed request body: a {status} to {new_url} "
+            "repeats the body, which was streamed; pass bytes or a seekable file, or "
+            "allow_redirects=False"
         )
     if new_url.origin() != old_url.origin():
         # Another origin (host, port or scheme, so https -> http too): no credentials.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from lamella_core._content.bodies import request_body
 from lamella_core._content.payloads import Payload
 from lamella_core._http import HttpVersion, HttpVersion10, HttpVersion11
 from lamella_core._pool.connector import ConnectionKey
@@ -248,6 +249,26 @@ class ClientRequest:
             fields = (self.url, self.method, CIMultiDictProxy(self.headers), self.original_url)
             info = self._request_info = tuple.__new__(RequestInfo, fields)
         return info
+
+    async def update_body(self, body: Any) -> None:
+        """Replace the body, as a middleware may: aiohttp's method of that name.
+
+        ``body`` is anything ``data=`` takes (a payload is used as it is), or
+        None for no body. The old body is closed, and Content-Length and
+        Transfer-Encoding are framed anew for the new one; a Content-Type
+        already set is kept.
+        """
+        new = body if body is None or isinstance(body, Payload) else request_body(body)
+        old, self.body = self.body, new
+        if old is not None and old is not new:
+            await old.close()
+        for name in ("Content-Length", "Transfer-Encoding"):
+            self.headers.popall(name, None)
+        self.chunked = _is_chunked(new, self.headers, None)
+        if new is not None:
+            self._frame_body(self.headers, ())
+        elif self.method in ("POST", "PUT", "PATCH"):
+            self.headers["Content-Length"] = "0"
 
     def head_bytes(self) -> bytes:
         """The request line and headers, ready for the socket.

@@ -99,6 +99,7 @@ class ClientResponse:
         self._content_type: tuple[str, dict[str, str]] | None = None
         self._body: bytes | None = None
         self._released = False  # the caller let go: reads raise from now on
+        self._in_context = False  # inside ``async with``: its exit releases
         # A status or method that never has a body: aiohttp gives those its
         # shared empty stream, which releasing does not break.
         self._bodyless = head.status in (204, 304) or method == "HEAD"
@@ -343,9 +344,14 @@ class ClientResponse:
     # --- lifecycle -------------------------------------------------------------
 
     def raise_for_status(self) -> None:
-        """Raise ``ClientResponseError`` for a status of 400 or above."""
+        """Raise ``ClientResponseError`` for a status of 400 or above.
+
+        The response is released first, unless an ``async with`` block holds
+        it: there the body can still be read, and the block's exit releases it.
+        """
         if self.status >= 400:
-            self.release()
+            if not self._in_context:
+                self.release()
             raise ClientResponseError(
                 self.request_info,
                 self.history,
@@ -454,6 +460,7 @@ class ClientResponse:
             future.set_result(None)
 
     async def __aenter__(self) -> ClientResponse:
+        self._in_context = True
         return self
 
     async def __aexit__(
@@ -462,6 +469,7 @@ class ClientResponse:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._in_context = False
         self.release()
 
 

@@ -107,10 +107,11 @@ class ClientSession(Defaults, Sender):
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
         warn_auth_arguments(auth, proxy_auth)
         self._base_url = None if base_url is None else URL(base_url)
-        if self._base_url is not None and not (
-            self._base_url.is_absolute() and self._base_url.path.endswith("/")
-        ):
-            raise ValueError("base_url must be absolute and its path must end with '/'")
+        if self._base_url is not None:
+            if not self._base_url.is_absolute():
+                raise ValueError("base_url must be an absolute URL")
+            if not self._base_url.path.endswith("/"):
+                raise ValueError("base_url must have a trailing '/'")
         self._set_classes(request_class, response_class, ws_response_class)
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
@@ -416,17 +417,22 @@ class ClientSession(Defaults, Sender):
 
         ``settings`` are the per-request options that :meth:`_options` reads.
         """
-        if self.closed:
-            raise RuntimeError("Session is closed")
-        if data is not None and json is not None:
-            raise ValueError("data and json parameters can not be used at the same time")
-        warn_auth_arguments(auth, settings.get("proxy_auth"))
-        url, merged, auth = await self._target(str_or_url, params, headers, auth)
-        options = self._options(**settings)  # first: a misspelt argument opens no body
-        tracker = options.upload_tracker
+        tracker = settings.get("upload_tracker")
         if tracker is not None:
             tracker._bind()
-        body = self._body_for(data, json, encoding, compress, merged)
+        try:
+            if self.closed:
+                raise RuntimeError("Session is closed")
+            if data is not None and json is not None:
+                raise ValueError("data and json parameters can not be used at the same time")
+            warn_auth_arguments(auth, settings.get("proxy_auth"))
+            url, merged, auth = await self._target(str_or_url, params, headers, auth)
+            options = self._options(**settings)  # first: a misspelt argument opens no body
+            body = self._body_for(data, json, encoding, compress, merged)
+        except BaseException:
+            if tracker is not None:
+                tracker._finalize()  # settled also when the request fails before it is sent
+            raise
         check = self._raise_for_status if raise_for_status is None else raise_for_status
         resp: ClientResponse | None = None
         started: list[Trace] = []  # the traces that saw the start see how it ended
@@ -442,9 +448,11 @@ class ClientSession(Defaults, Sender):
             elif check:
                 await check(resp)
             for trace in options.traces:
-                # The final hop's request, as aiohttp reports it after redirects.
+                # The final hop's method and URL, as aiohttp reports them after
+                # redirects, and the headers the request was made with (not
+                # the ones lamella added), as aiohttp's.
                 info = resp.request_info
-                await trace.send_request_end(info.method, info.url, info.headers, resp)
+                await trace.send_request_end(info.method, info.url, merged, resp)
         except BaseException as exc:
             if options.response is not None:
                 options.response.close()  # never leave its connection lent out

@@ -18,7 +18,15 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .payloads import CHUNK_SIZE, OCTETS, Payload, as_bytes, guess_filename, guess_type
+from .payloads import (
+    CHUNK_SIZE,
+    OCTETS,
+    Payload,
+    as_bytes,
+    charset_of,
+    guess_filename,
+    guess_type,
+)
 
 __all__ = ["BufferedReaderPayload", "BytesIOPayload", "IOBasePayload", "IOPayload", "TextIOPayload"]
 
@@ -45,7 +53,14 @@ class IOPayload(Payload):
         if kwargs.get("filename") is None:
             kwargs["filename"] = guess_filename(value)
         text = isinstance(value, io.TextIOBase)
-        encoding = kwargs.get("encoding") or getattr(value, "encoding", None) or "utf-8"
+        # A charset the given Content-Type names wins over the file's own
+        # encoding, so the bytes sent are the ones the header declares.
+        encoding = (
+            kwargs.get("encoding")
+            or (charset_of(kwargs.get("content_type")) if text else None)
+            or getattr(value, "encoding", None)
+            or "utf-8"
+        )
         if text:
             kwargs["encoding"] = encoding
         if kwargs.get("content_type") is None and not guess_type(kwargs["filename"]):

@@ -87,7 +87,8 @@ class FormData:
         Raises:
             TypeError: ``filename``, ``content_type`` or
                 ``content_transfer_encoding`` is not a str.
-            ValueError: ``content_type`` holds CR, LF or NUL.
+            ValueError: ``name``, ``filename`` or ``content_type`` holds CR,
+                LF or NUL (they go into the part's headers).
         """
         if isinstance(value, io.IOBase):
             self._is_multipart = True
@@ -97,19 +98,20 @@ class FormData:
             and content_transfer_encoding is None
         ):
             filename = name
+        _check_header_value("name", name)
         options = {"name": name}
         if filename is not None and not isinstance(filename, str):
             raise TypeError(f"filename must be an instance of str. Got: {filename!r}")
         if filename is None and isinstance(value, io.IOBase):
             filename = guess_filename(value, name)
         if filename is not None:
+            _check_header_value("filename", filename)
             options["filename"] = filename
             self._is_multipart = True
         if content_type is not None:
             if not isinstance(content_type, str):
                 raise TypeError(f"content_type must be an instance of str. Got: {content_type!r}")
-            if _BAD_HEADER.search(content_type):
-                raise ValueError(f"content_type must not contain CR, LF or NUL: {content_type!r}")
+            _check_header_value("content_type", content_type)
             self._is_multipart = True
         if content_transfer_encoding is not None:
             if not isinstance(content_transfer_encoding, str):
@@ -189,3 +191,9 @@ class FormData:
         if content_type is not None:
             part.content_type = content_type
         return part
+
+
+def _check_header_value(what: str, value: str) -> None:
+    """Refuse a value that would split or end the part's header block."""
+    if _BAD_HEADER.search(value):
+        raise ValueError(f"{what} must not contain CR, LF or NUL: {value!r}")

@@ -289,13 +289,7 @@ class StringPayload(BytesPayload):
         **kwargs: Any,
     ) -> None:
         if encoding is None:
-            encoding = "utf-8"
-            if content_type is not None:
-                # A charset named in the given Content-Type is the one to encode with.
-                for param in content_type.split(";")[1:]:
-                    key, _, charset = param.strip().partition("=")
-                    if key.lower() == "charset" and charset:
-                        encoding = charset.strip('"')
+            encoding = charset_of(content_type) or "utf-8"
         if content_type is None:
             content_type = f"text/plain; charset={encoding}"
         super().__init__(
@@ -399,6 +393,15 @@ def guess_filename(obj: Any, default: str | None = None) -> str | None:
     if name and isinstance(name, str) and name[0] != "<" and name[-1] != ">":
         return os.path.basename(name)
     return default
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type names: the one text given with that type is encoded in."""
+    for param in (content_type or "").split(";")[1:]:
+        key, _, charset = param.strip().partition("=")
+        if key.lower() == "charset" and charset:
+            return charset.strip('"')
+    return None
 
 
 def guess_type(filename: str | None) -> str | None:
