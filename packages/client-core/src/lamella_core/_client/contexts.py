@@ -79,11 +79,20 @@ class RequestContextManager(AwaitableContext["ClientResponse"]):
 
     __slots__ = ()
 
+    # Written out rather than through the base class's methods: one coroutine
+    # less on the way in and on the way out of every ``async with``.
     async def __aenter__(self) -> ClientResponse:
-        return await (await super().__aenter__()).__aenter__()
+        value = self._value = await self._coro
+        return await value.__aenter__()
 
-    async def _exit(self, value: ClientResponse) -> None:
-        await value.__aexit__(None, None, None)
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._value is not None
+        await self._value.__aexit__(exc_type, exc, tb)
 
 
 async def _closing_on_failure(
@@ -110,6 +119,13 @@ class SessionRequestContextManager(RequestContextManager):
         super().__init__(_closing_on_failure(coro, close_session))
         self._close = close_session
 
-    async def _exit(self, value: ClientResponse) -> None:
-        await super()._exit(value)
-        await self._close()
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc, tb)
+        finally:
+            await self._close()

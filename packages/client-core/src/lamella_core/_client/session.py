@@ -398,6 +398,15 @@ class ClientSession(Defaults, Sender):
 
     # --- the send path: the top rung (helpers in defaults.py, the rest in send.py) -----
 
+    def _check_arguments(self, data: Any, json: Any, auth: Any, proxy_auth: Any) -> None:
+        """Refuse a request on a closed session or with both bodies; warn of
+        deprecated credentials, at the caller's line."""
+        if self.closed:
+            raise RuntimeError("Session is closed")
+        if data is not None and json is not None:
+            raise ValueError("data and json parameters can not be used at the same time")
+        warn_auth_arguments(auth, proxy_auth, stacklevel=4)
+
     async def _request(
         self,
         method: str,
@@ -417,15 +426,10 @@ class ClientSession(Defaults, Sender):
 
         ``settings`` are the per-request options that :meth:`_options` reads.
         """
-        tracker = settings.get("upload_tracker")
-        if tracker is not None:
+        if (tracker := settings.get("upload_tracker")) is not None:
             tracker._bind()
         try:
-            if self.closed:
-                raise RuntimeError("Session is closed")
-            if data is not None and json is not None:
-                raise ValueError("data and json parameters can not be used at the same time")
-            warn_auth_arguments(auth, settings.get("proxy_auth"))
+            self._check_arguments(data, json, auth, settings.get("proxy_auth"))
             url, merged, auth = await self._target(str_or_url, params, headers, auth)
             options = self._options(**settings)  # first: a misspelt argument opens no body
             body = self._body_for(data, json, encoding, compress, merged)
@@ -448,9 +452,7 @@ class ClientSession(Defaults, Sender):
             elif check:
                 await check(resp)
             for trace in options.traces:
-                # The final hop's method and URL, as aiohttp reports them after
-                # redirects, and the headers the request was made with (not
-                # the ones lamella added), as aiohttp's.
+                # As aiohttp: the final hop's method and URL, the caller's headers.
                 info = resp.request_info
                 await trace.send_request_end(info.method, info.url, merged, resp)
         except BaseException as exc:
