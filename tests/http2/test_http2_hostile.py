@@ -26,24 +26,21 @@ from state_checks import eventually
 Start = Callable[[Behaviour], Awaitable[RawH2Server]]
 
 
-async def test_a_ping_flood_is_answered_with_enhance_your_calm(raw_h2: Start) -> None:
+def _pings(conn: h2.connection.H2Connection, i: int) -> None:
+    conn.ping(i.to_bytes(8, "big"))
+
+
+def _settings(conn: h2.connection.H2Connection, i: int) -> None:
+    conn.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: 100 + i})
+
+
+@pytest.mark.parametrize("frame", [_pings, _settings], ids=["PING", "SETTINGS"])
+async def test_a_flood_is_answered_with_enhance_your_calm(
+    raw_h2: Start, frame: Callable[[h2.connection.H2Connection, int], None]
+) -> None:
     def flood(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
         for i in range(500):
-            conn.ping(i.to_bytes(8, "big"))
-        respond(conn, stream_id)
-        return True
-
-    server = await raw_h2(flood)
-    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
-        with pytest.raises(ClientOSError, match="ENHANCE_YOUR_CALM"):
-            await session.get(server.url)
-    await eventually(lambda: ErrorCodes.ENHANCE_YOUR_CALM in server.goaways)
-
-
-async def test_a_settings_flood_is_answered_with_enhance_your_calm(raw_h2: Start) -> None:
-    def flood(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
-        for i in range(500):
-            conn.update_settings({SettingCodes.MAX_CONCURRENT_STREAMS: 100 + i})
+            frame(conn, i)
         respond(conn, stream_id)
         return True
 

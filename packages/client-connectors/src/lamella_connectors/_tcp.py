@@ -190,6 +190,7 @@ class TCPConnector(BaseConnector):
         if http2_ping_interval is not None and http2_ping_interval <= 0:
             raise ValueError(f"http2_ping_interval must be positive, not {http2_ping_interval!r}")
         self._h2_factory = http2_factory(http2, http2_ping_interval)
+        self._may_multiplex = self._h2_factory is not None
         self._http2 = http2
         pool: dict[str, Any] = {}
         if keepalive_timeout is not _UNSET:
@@ -317,6 +318,7 @@ class TCPConnector(BaseConnector):
         self._guard = pool._guard
         self._http2 = pool._http2
         self._h2_factory = pool._h2_factory
+        self._may_multiplex = pool._may_multiplex
 
     # --- opening connections ----------------------------------------------------------
 
@@ -528,7 +530,7 @@ class TCPConnector(BaseConnector):
 
     def _may_share(self, req: ClientRequest) -> bool:
         """True when ``req``'s new connection would offer (or speak) HTTP/2."""
-        if self._h2_factory is None or req.proxy is not None or "Upgrade" in req.headers:
+        if req.proxy is not None or "Upgrade" in req.headers:  # _may_multiplex: h2 is on
             return False
         return req.is_ssl() or self._http2 == "prior-knowledge"
 

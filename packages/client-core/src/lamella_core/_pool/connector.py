@@ -206,6 +206,9 @@ class BaseConnector:
     #: Proxy URL schemes this connector speaks itself; for others the session
     #: asks the ``lamella_proxy_connector`` hook.
     proxy_schemes: frozenset[str] = frozenset()
+    #: True when some connections this connector opens may be multiplexed,
+    #: so a lend asks :meth:`_may_share`; an HTTP/1.1-only pool skips the call.
+    _may_multiplex: bool = False
 
     # --- public API ------------------------------------------------------------
 
@@ -284,7 +287,8 @@ class BaseConnector:
             raise RuntimeError("Connector is closed.")
         key = req.connection_key
         state = self._state
-        step = state.assign(key, time.monotonic(), shareable=self._may_share(req))
+        shareable = self._may_multiplex and self._may_share(req)
+        step = state.assign(key, time.monotonic(), shareable=shareable)
         if state.to_close or state.to_wake:
             self._carry_out()
         if step is OPEN or step is PROBE or step is WAIT:
@@ -400,7 +404,8 @@ class BaseConnector:
         try:
             async with asyncio.timeout_at(when):
                 if step is WAIT:
-                    found = await self._wait_for_connection(key, traces, self._may_share(req))
+                    shareable = self._may_multiplex and self._may_share(req)
+                    found = await self._wait_for_connection(key, traces, shareable)
                     if found is not OPEN and found is not PROBE:
                         conn = Connection(self, key, found, loop)
                         if traces:
