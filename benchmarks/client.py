@@ -492,7 +492,13 @@ def main() -> None:
             result = runner.run(_run_cookies(client, int(n)))
         else:
             result = runner.run(_run(client, workload, int(port), int(n), int(concurrency), upload))
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    sys.stderr.flush()
+    # The measurement is written: leave without finalising the interpreter.
+    # The Rust-based clients' runtime threads outlive it and can abort the
+    # process while it finalises (PyGILState_Release), which would turn a
+    # finished measurement into a failed one.
+    os._exit(0)
 
 
 if __name__ == "__main__":

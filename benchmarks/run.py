@@ -204,7 +204,9 @@ def measure(
     env = _client_env(client, client.pythonpath or pythonpath)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
-        raise RuntimeError(f"{client.name} {workload.name} failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{client.name} {workload.name} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
