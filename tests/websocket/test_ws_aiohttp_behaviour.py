@@ -72,8 +72,20 @@ async def peer() -> AsyncIterator[Peer]:
         await ws.receive()  # the client's close
         return ws
 
+    async def echo(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(protocols=("chat",))
+        await ws.prepare(request)
+        state.offers.append(request.headers.get("Sec-WebSocket-Protocol"))
+        async for msg in ws:
+            if msg.type is ServerMsgType.TEXT:
+                await ws.send_str(msg.data)
+            elif msg.type is ServerMsgType.BINARY:
+                await ws.send_bytes(msg.data)
+        return ws
+
     app = web.Application()
     app.router.add_get("/answer-then-close", answer_then_close)
+    app.router.add_get("/echo", echo)
     app.router.add_get("/closing", closing)
     app.router.add_get("/reserved-bits", reserved_bits)
     app.router.add_get("/silent", silent)
@@ -98,6 +110,27 @@ async def test_no_compression_is_offered_unless_asked(peer: Peer) -> None:
     assert peer.offers[0] is None
     assert peer.offers[1] is not None
     assert peer.offers[1].startswith("permessage-deflate")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("compress", [0, 15])
+async def test_messages_and_the_protocol_offer_have_aiohttps_shape(
+    peer: Peer, compress: int
+) -> None:
+    # As aiohttp: data messages carry "" as their extra, and the offered
+    # subprotocols go out joined by a bare comma.
+    async with ClientSession() as session:
+        async with session.ws_connect(
+            peer.url / "echo", protocols=("x", "chat"), compress=compress
+        ) as ws:
+            assert ws.protocol == "chat"
+            await ws.send_str("hi")
+            text = await ws.receive()
+            await ws.send_bytes(b"\x00\x01")
+            binary = await ws.receive()
+    assert (text.type, text.data, text.extra) == (WSMsgType.TEXT, "hi", "")
+    assert (binary.type, binary.data, binary.extra) == (WSMsgType.BINARY, b"\x00\x01", "")
+    assert peer.offers == ["x,chat"]
 
 
 @pytest.mark.asyncio

@@ -32,7 +32,7 @@ def test_offer_headers() -> None:
     assert headers["Sec-WebSocket-Version"] == "13"
     assert headers["Sec-WebSocket-Key"] == offer.key
     assert len(offer.key) == 24
-    assert headers["Sec-WebSocket-Protocol"] == "a, b"
+    assert headers["Sec-WebSocket-Protocol"] == "a,b"  # joined as aiohttp joins them
     assert headers["Origin"] == "https://origin.test"
     assert headers["Sec-WebSocket-Extensions"] == (
         "permessage-deflate; server_max_window_bits=10; client_max_window_bits"

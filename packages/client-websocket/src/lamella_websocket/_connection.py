@@ -461,12 +461,12 @@ class WebSocketConnection(asyncio.BufferedProtocol):
     def _deliver_fast(self, first: int, data: bytes) -> None:
         """Queue the payload of a final TEXT or BINARY frame read without the Protocol."""
         if first == _FIN_BINARY:
-            message = WSMessage(_MSG_BINARY, data, None)
+            message = WSMessage(_MSG_BINARY, data, "")
         elif not self._decode_text:
-            message = WSMessage(_MSG_TEXT, data, None)
+            message = WSMessage(_MSG_TEXT, data, "")
         else:
             try:
-                message = WSMessage(_MSG_TEXT, data.decode("utf-8"), None)
+                message = WSMessage(_MSG_TEXT, data.decode("utf-8"), "")
             except UnicodeDecodeError as exc:
                 self._fail_utf8(exc)
                 return
@@ -474,17 +474,17 @@ class WebSocketConnection(asyncio.BufferedProtocol):
 
     def _deliver(self, opcode: Opcode, data: bytes) -> None:
         if opcode is _BINARY:
-            self._push(WSMessage(WSMsgType.BINARY, data, None), len(data))
+            self._push(WSMessage(WSMsgType.BINARY, data, ""), len(data))
             return
         if not self._decode_text:
-            self._push(WSMessage(WSMsgType.TEXT, data, None), len(data))
+            self._push(WSMessage(WSMsgType.TEXT, data, ""), len(data))
             return
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             self._fail_utf8(exc)
             return
-        self._push(WSMessage(WSMsgType.TEXT, text, None), len(text))
+        self._push(WSMessage(WSMsgType.TEXT, text, ""), len(text))
 
     def _fail_utf8(self, exc: UnicodeDecodeError) -> None:
         # RFC 6455 section 8.1: invalid UTF-8 fails the connection with 1007.

@@ -85,7 +85,7 @@ def make_offer(
     out["Sec-WebSocket-Key"] = key
     offered = tuple(protocols)
     if offered:
-        out["Sec-WebSocket-Protocol"] = ", ".join(offered)
+        out["Sec-WebSocket-Protocol"] = ",".join(offered)
     if origin is not None:
         out["Origin"] = origin
     deflate = None
