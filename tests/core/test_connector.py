@@ -249,6 +249,43 @@ async def test_stale_reused_connection_is_retried_for_idempotent_requests(raw_se
     assert server.connections == 2
 
 
+async def test_a_connection_closed_between_lend_and_write_is_resent_whatever_the_method(
+    raw_server,
+):
+    # The server's FIN arrives after the pool lent the kept-alive connection
+    # and before the request is written: nothing went out, so even a POST is
+    # sent again, on a new connection (aiohttp raises ServerDisconnectedError).
+    cue = asyncio.Event()
+    body_may_go = asyncio.Event()
+
+    async def answer_then_close_on_cue(reader, writer):
+        writer.write(OK[:-2])
+        await body_may_go.wait()
+        writer.write(OK[-2:])
+        await writer.drain()
+        await cue.wait()
+        writer.close()
+
+    server = await raw_server([answer_then_close_on_cue, OK])
+    first: list[object] = []
+
+    async def on_reuse(*args: object) -> None:
+        cue.set()
+        await eventually(first[0].has_expired)
+
+    config = TraceConfig()
+    config.on_connection_reuseconn.append(on_reuse)
+    async with ClientSession(trace_configs=[config]) as session:
+        async with session.get(server.url) as resp:
+            first.append(resp.connection.protocol)
+            body_may_go.set()
+            await resp.read()
+        async with session.post(server.url, data=b"x") as resp:
+            assert await resp.read() == b"ok"
+    assert server.connections == 2
+    assert [r.split(b" ", 1)[0] for r in server.requests] == [b"GET", b"POST"]
+
+
 async def test_post_on_a_dropped_connection_is_not_retried(raw_server):
     async def drop(reader, writer):
         writer.close()

@@ -66,8 +66,10 @@ class ClientError(Exception):
     """Base class for every error lamella raises."""
 
     #: False when the request certainly never reached the server (it failed
-    #: while a connection was being opened), so even a POST may be sent
-    #: again; ``RetryPolicy`` reads it. The connect-phase errors say False.
+    #: while a connection was being opened, or a kept-alive connection was
+    #: found closed before any byte of it was written), so even a POST may be
+    #: sent again; the session and ``RetryPolicy`` read it. The connect-phase
+    #: errors say False.
     request_sent: bool = True
 
 

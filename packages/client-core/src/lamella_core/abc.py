@@ -318,7 +318,7 @@ class AbstractConnection(ABC):
         method: str,
         *,
         limits: HeadLimits,
-        read_bufsize: int = 2**16,
+        read_bufsize: int = 2**18,
         sock_read: float | None = None,
         deadline: float | None = None,
         make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,

@@ -360,10 +360,11 @@ class Sender:
 
 
 def _retryable(req: ClientRequest, exc: ClientConnectionError) -> bool:
-    """A reused connection died before any response byte: safe to send again."""
+    """A reused connection died before any response byte: safe to send again
+    when the method is idempotent or nothing of the request was written."""
     return (
         exc.stale_connection
-        and req.method in IDEMPOTENT_METHODS
+        and (not exc.request_sent or req.method in IDEMPOTENT_METHODS)
         and (req.body is None or req.body.reusable)
     )
 

@@ -88,7 +88,7 @@ class ClientSession(Defaults, Sender):
         proxy: str | URL | None = None,
         proxy_auth: BasicAuth | None = None,
         requote_redirect_url: bool = True,
-        read_bufsize: int = 2**16,
+        read_bufsize: int = 2**18,
         max_line_size: int | None = None,
         max_field_size: int | None = None,
         max_headers: int | None = None,

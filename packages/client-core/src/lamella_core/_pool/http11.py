@@ -122,7 +122,7 @@ class HTTP11Connection(
         self._continue_waiter: asyncio.Future[bool] | None = None
         self._stream: StreamReader | None = None
         self._decoder: ContentDecoder | None = None
-        self._read_bufsize = 2**16
+        self._read_bufsize = 2**18
         self._got_bytes = False
         self._init_timers()
         self._make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None
@@ -256,7 +256,7 @@ class HTTP11Connection(
         method: str,
         *,
         limits: ParserLimits = _DEFAULT_LIMITS,
-        read_bufsize: int = 2**16,
+        read_bufsize: int = 2**18,
         sock_read: float | None = None,
         deadline: float | None = None,
         make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None = None,
@@ -328,6 +328,14 @@ class HTTP11Connection(
     def _open_transport(self) -> asyncio.Transport:
         transport = self.transport
         if transport is None or not self._connected or transport.is_closing():
+            if self.output_size == 0 and self.requests_sent > 1:
+                # The server closed a kept-alive connection between two
+                # requests and nothing of this one went out: as aiohttp says
+                # it, and safe to send again on a new connection.
+                lost = ServerDisconnectedError()
+                lost.stale_connection = True
+                lost.request_sent = False
+                raise lost
             raise ClientConnectionResetError("Cannot write to closing transport")
         return transport
 
