@@ -357,6 +357,18 @@ async def test_same_origin_redirect_keeps_credentials(http_server):
     assert got["headers"]["Authorization"] == BasicAuth("u", "p").encode()
 
 
+async def test_same_origin_redirect_keeps_the_urls_credentials(http_server):
+    # As aiohttp: credentials written in the URL are the request's auth, kept
+    # within the origin and dropped when a redirect leaves it.
+    start = http_server.url.with_user("u").with_password("p") / "redirect-to"
+    elsewhere = http_server.url.with_host("localhost") / "echo"
+    async with ClientSession() as session:
+        same = await echo(session, start, params={"url": "/echo"})
+        other = await echo(session, start, params={"url": str(elsewhere)})
+    assert same["headers"]["Authorization"] == BasicAuth("u", "p").encode()
+    assert "Authorization" not in other["headers"]
+
+
 @pytest.mark.parametrize(
     ("location", "error"),
     [

@@ -228,6 +228,9 @@ class Defaults:
                 "Cannot combine AUTHORIZATION header with AUTH argument"
                 " or credentials encoded in URL"
             )
+        if auth is None and url.raw_user is not None:
+            # The URL's credentials go on to a redirect within its origin, as in aiohttp.
+            auth = BasicAuth.from_url(url)
         return url, merged, auth
 
     async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
