@@ -50,6 +50,25 @@ async def test_skip_auto_headers(http_server):
     assert "Accept-Encoding" not in got["headers"]
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "GET"])
+async def test_a_request_without_a_body_is_framed_as_aiohttp_frames_it(raw_server, method):
+    # POST, PUT and PATCH say Content-Length: 0 and, as aiohttp, type the
+    # empty upload application/octet-stream; other methods send neither
+    # (RFC 9110 section 8.6: no Content-Length where no content is expected).
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    server = await raw_server([ok, ok])
+    async with ClientSession() as session:
+        async with session.request(method, server.url):
+            pass
+        async with session.request(method, server.url, skip_auto_headers=["Content-Type"]):
+            pass
+    typed, untyped = (request.lower() for request in server.requests)
+    uploads = method in ("POST", "PUT", "PATCH")
+    assert (b"content-length: 0\r\n" in typed) is uploads
+    assert (b"content-type: application/octet-stream\r\n" in typed) is uploads
+    assert b"content-type" not in untyped
+
+
 async def test_auth_and_url_credentials(http_server):
     async with ClientSession() as session:
         got = await echo(session, http_server / "echo", auth=BasicAuth("user", "pass"))

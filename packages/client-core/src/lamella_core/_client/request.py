@@ -16,7 +16,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from lamella_core._content.bodies import request_body
-from lamella_core._content.payloads import Payload
+from lamella_core._content.payloads import OCTETS, Payload
 from lamella_core._http import HttpVersion, HttpVersion10, HttpVersion11
 from lamella_core._pool.connector import ConnectionKey
 from lamella_core._version import __version__
@@ -336,10 +336,15 @@ class ClientRequest:
                 headers["Connection"] = "keep-alive"
         if self.body is not None:
             self._frame_body(headers, skip_ci)
+        elif self.method in ("POST", "PUT", "PATCH"):
+            if "Content-Length" in headers:
+                _check_given_length(headers, 0)
+            else:
+                headers["Content-Length"] = "0"
+            if "Content-Type" not in headers and "content-type" not in skip_ci:
+                headers["Content-Type"] = OCTETS  # as aiohttp types an empty upload
         elif "Content-Length" in headers:
             _check_given_length(headers, 0)
-        elif self.method in ("POST", "PUT", "PATCH"):
-            headers["Content-Length"] = "0"
         if self.expect100:
             headers["Expect"] = "100-continue"
         return headers
