@@ -135,6 +135,20 @@ async def test_request_end_reports_the_final_hop_and_failed_checks_report_except
         assert names(events)[-1] == "on_request_exception"
 
 
+async def test_request_exception_reports_the_hop_that_failed(http_server):
+    # As aiohttp: the method and URL of the hop a redirect led to.
+    config, events = recorder()
+    refused = "http://127.0.0.1:1/gone"
+    async with ClientSession(trace_configs=[config]) as session:
+        with pytest.raises(ClientConnectorError):
+            await session.post(
+                http_server / "redirect-to", params={"url": refused, "code": "303"}, data=b"x"
+            )
+    failed = events[-1][2]
+    assert names(events)[-1] == "on_request_exception"
+    assert (failed.method, str(failed.url)) == ("GET", refused)
+
+
 def retry_recorder() -> tuple[TraceConfig, list[object]]:
     """A config recording the parameters of every ``on_request_retry``."""
     seen: list[object] = []

@@ -17,6 +17,8 @@ from lamella_core._pool.http11 import ParserLimits
 from lamella_core._timeouts import ClientTimeout
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from lamella_core.tracing import Trace
 
     from .middlewares import ClientMiddlewareType
@@ -34,7 +36,8 @@ class RequestOptions:
     ``response`` is the latest response made, holding its connection until
     the caller has it: if anything raises before then (the cookie jar, a
     trace callback, ``raise_for_status``), ``_request`` closes it, so no
-    failure point can leave a connection lent out.
+    failure point can leave a connection lent out. ``hop`` is the method and
+    URL a redirect led to, which ``on_request_exception`` reports as aiohttp's does.
     """
 
     timeout: ClientTimeout
@@ -52,6 +55,7 @@ class RequestOptions:
     middlewares: tuple[ClientMiddlewareType, ...]  # () on the hot path: none to run
     response: ClientResponse | None = None
     upload_tracker: UploadTracker | None = None
+    hop: tuple[str, URL] | None = None  # method and URL after the latest redirect
 
 
 _UNBOUNDED = 2**62

@@ -119,6 +119,7 @@ class Sender:
             method, url, body, headers, auth = self._next_hop(
                 resp, location, history, options, (method, url, body, headers, auth)
             )
+            options.hop = (method, url)
 
     def _next_hop(
         self,

@@ -458,8 +458,9 @@ class ClientSession(Defaults, Sender):
         except BaseException as exc:
             if options.response is not None:
                 options.response.close()  # never leave its connection lent out
+            failed = options.hop or (method, url)  # as aiohttp: the hop that failed
             for trace in started:
-                await trace.send_request_exception(method, url, merged, exc)
+                await trace.send_request_exception(*failed, merged, exc)
             raise
         finally:
             if tracker is not None:
