@@ -102,6 +102,40 @@ async def test_the_response_class_is_returned_and_kept_in_history(server: URL) -
             assert type(resp) is ClientResponse
 
 
+class ContextTrackingResponse(ClientResponse):
+    """Records entering and leaving ``async with``, as a subclass may."""
+
+    events: ClassVar[list[str]] = []
+
+    async def __aenter__(self) -> ContextTrackingResponse:
+        ContextTrackingResponse.events.append("enter")
+        await super().__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        ContextTrackingResponse.events.append(f"exit {exc_info[0].__name__}")  # type: ignore[attr-defined]
+        await super().__aexit__(*exc_info)  # type: ignore[arg-type]
+
+
+async def test_a_response_class_s_own_context_methods_are_called(server: URL) -> None:
+    # The request's context manager enters lamella's own response without its
+    # coroutines; a subclass's overrides must still run, with the exception.
+    ContextTrackingResponse.events.clear()
+    seen: list[ClientResponse] = []
+
+    async def fail_inside(session: ClientSession) -> None:
+        async with session.get(server / "headers") as resp:
+            seen.append(resp)
+            assert ContextTrackingResponse.events == ["enter"]
+            raise KeyError
+
+    async with ClientSession(response_class=ContextTrackingResponse) as session:
+        with pytest.raises(KeyError):
+            await fail_inside(session)
+    assert ContextTrackingResponse.events == ["enter", "exit KeyError"]
+    assert seen[0].closed
+
+
 async def test_the_ws_response_class_is_used_by_ws_connect(server: URL) -> None:
     CountingWebSocket.sent = 0
     async with ClientSession(ws_response_class=CountingWebSocket) as session:

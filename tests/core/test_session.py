@@ -364,3 +364,30 @@ async def test_set_cookie_is_ignored_by_the_dummy_jar(http_server):
             headers = CIMultiDict((await resp.json())["headers"])
             assert "Cookie" not in headers
         assert len(session.cookie_jar) == 0
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"timeout": ClientTimeout(total=None, sock_read=3), "auto_decompress": False},
+        {"read_bufsize": 1024, "limits": None},
+    ],
+)
+@pytest.mark.parametrize("allow_redirects", [True, False])
+async def test_the_options_of_a_request_without_settings_are_the_general_ones(
+    settings, allow_redirects
+):
+    # _request takes a shortcut (_plain_options) when a request sets nothing
+    # but allow_redirects: it must decide what the general _options decides.
+    async def middleware(req, handler):
+        return await handler(req)
+
+    async with ClientSession(middlewares=(middleware,), **settings) as session:
+        plain = session._plain_options({"allow_redirects": allow_redirects})
+        general = session._options(allow_redirects=allow_redirects)
+    assert (plain.deadline is None) == (general.deadline is None)
+    plain.deadline = general.deadline = None
+    plain.req_kwargs.pop("deadline")
+    general.req_kwargs.pop("deadline")
+    assert plain == general

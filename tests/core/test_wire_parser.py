@@ -124,6 +124,26 @@ def test_parser_is_reused_across_keep_alive_responses(cls: type[ResponseParser])
         assert parser.leftover == b""
 
 
+def test_a_repeated_head_parses_as_a_fresh_parser_would(cls: type[ResponseParser]) -> None:
+    # A parser keeps what its last head parsed to: a repeat must not skip the
+    # informational count, the method's framing or the refusal of a bad head.
+    parser = cls(max_informational=2)
+    hint = b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+    parser.start("GET")
+    assert parser.feed(hint + hint) == [Informational(103, ((b"Link", b"</a>"),))] * 2
+    with pytest.raises(WireError):
+        parser.feed(hint)
+    bad = b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"
+    for _ in range(2):
+        parser.start("GET")
+        with pytest.raises(WireError):
+            parser.feed(bad)
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n"
+    for method, events in (("GET", 3), ("HEAD", 2), ("GET", 3)):
+        parser.start(method)
+        assert len(parser.feed(ok + b"x")) == events
+
+
 def test_memoryview_of_a_reused_buffer(cls: type[ResponseParser]) -> None:
     buffer = bytearray(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc")
     parser = cls()

@@ -37,6 +37,7 @@ SEND_PATH = {
     ],
     f"{CORE}/_wire/framing.py": [
         "ResponseParserBase._on_head",
+        "ResponseParserBase._parse_head",
         "ResponseParserBase._read_fields",
         "ResponseParserBase._final_head",
     ],

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from .response import ClientResponse
+from .response import ClientResponse
 
 __all__ = ["AwaitableContext", "RequestContextManager", "SessionRequestContextManager"]
 
 
 _T = TypeVar("_T")
+_RESPONSE_AENTER = ClientResponse.__aenter__
+_RESPONSE_AEXIT = ClientResponse.__aexit__
 
 
 class AwaitableContext(Coroutine[Any, Any, _T]):
@@ -79,10 +80,13 @@ class RequestContextManager(AwaitableContext["ClientResponse"]):
 
     __slots__ = ()
 
-    # Written out rather than through the base class's methods: one coroutine
-    # less on the way in and on the way out of every ``async with``.
+    # Written out rather than through the base class's methods, and entering
+    # and leaving the response without its coroutines unless a subclass
+    # overrides them: two coroutines less each way of every ``async with``.
     async def __aenter__(self) -> ClientResponse:
         value = self._value = await self._coro
+        if type(value).__aenter__ is _RESPONSE_AENTER:
+            return value._enter()
         return await value.__aenter__()
 
     async def __aexit__(
@@ -91,8 +95,12 @@ class RequestContextManager(AwaitableContext["ClientResponse"]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._value is not None
-        await self._value.__aexit__(exc_type, exc, tb)
+        value = self._value
+        assert value is not None
+        if type(value).__aexit__ is _RESPONSE_AEXIT:
+            value._exit()
+        else:
+            await value.__aexit__(exc_type, exc, tb)
 
 
 async def _closing_on_failure(

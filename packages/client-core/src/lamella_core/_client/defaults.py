@@ -139,6 +139,33 @@ class Defaults:
             upload_tracker=upload_tracker,
         )
 
+    def _plain_options(self, settings: dict[str, Any]) -> RequestOptions:
+        """:meth:`_options` for a request whose ``settings`` set none but ``allow_redirects``:
+        the session's settings, passed in order, without parsing sixteen keywords.
+        Called before the body is opened, as :meth:`_options` is (a misspelt
+        argument opens no body)."""
+        allow_redirects = settings.get("allow_redirects", True)
+        timeout = self._timeout
+        deadline = (
+            None if timeout.total is None else asyncio.get_running_loop().time() + timeout.total
+        )
+        limits = self._client_limits
+        return RequestOptions(
+            timeout,
+            deadline,
+            limits,
+            self._parser_limits,
+            self._read_bufsize,
+            True,
+            self._make_decoder if self._auto_decompress else None,
+            None,
+            {**self._default_request_kwargs(), "deadline": deadline},
+            self._make_traces(None) if self._trace_configs else _NO_TRACES,
+            self._retry,
+            (limits.max_redirects or sys.maxsize) if allow_redirects else None,
+            self._middlewares,
+        )
+
     def _limits_for(
         self,
         limits: ClientLimits | None,
@@ -206,10 +233,12 @@ class Defaults:
             kept.append(self._request_kwargs())
         return kept[0]
 
-    async def _target(
+    def _target(
         self, str_or_url: str | URL, params: Any, headers: Any, auth: BasicAuth | None
     ) -> tuple[URL, CIMultiDict[str], BasicAuth | None]:
         """The request's URL, its headers merged with the session's, and its credentials.
+
+        With ``trust_env``, the netrc file has been loaded (``_netrc.load()``) first.
 
         Raises:
             ValueError: credentials given twice (``auth``, in the URL, an
@@ -219,10 +248,8 @@ class Defaults:
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         merged = self._merge_headers(headers)
-        if self._netrc is not None:
-            await self._netrc.load()  # once per session, in a thread
         if auth is None and url.raw_user is None and (self._default_auth or self._trust_env):
-            auth = await self._implicit_auth(url, merged)
+            auth = self._implicit_auth(url, merged)
         if (auth is not None or url.raw_user is not None) and "Authorization" in merged:
             raise ValueError(
                 "Cannot combine AUTHORIZATION header with AUTH argument"
@@ -233,7 +260,7 @@ class Defaults:
             auth = BasicAuth.from_url(url)
         return url, merged, auth
 
-    async def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
+    def _implicit_auth(self, url: URL, headers: CIMultiDict[str]) -> BasicAuth | None:
         """Credentials for a request that brings none: the session's ``auth``, within
         ``base_url``'s origin only, else with ``trust_env`` the netrc entry for the host."""
         if self._default_auth is not None and (

@@ -34,9 +34,26 @@ if TYPE_CHECKING:
 
     from .upload import UploadTracker
 
-__all__ = ["close_body", "send_request", "write_request"]
+__all__ = ["close_body", "send_request", "write_at_once", "write_request"]
 
 _ONE_WRITE_LIMIT = 65536
+
+
+def write_at_once(
+    protocol: AbstractExchange,
+    req: ClientRequest,
+    head: bytes,
+    traces: list[Trace],
+    tracker: UploadTracker | None,
+) -> bool:
+    """Write an untraced, untracked request with no body or a body in memory
+    (no ``expect100``) at once; False, having written nothing, for every other.
+
+    After True, unless ``protocol.writing_paused``, only the response head is
+    left to await (``protocol.head_future``): the caller awaits it itself, one
+    coroutine fewer a request; else it calls :func:`send_request` ``written``.
+    """
+    return not traces and tracker is None and _written_at_once(protocol, req, head)
 
 
 async def send_request(
@@ -46,8 +63,10 @@ async def send_request(
     deadline: float | None,
     traces: list[Trace],
     tracker: UploadTracker | None = None,
+    *,
+    written: bool = False,
 ) -> tuple[ResponseHead, StreamReader, asyncio.Task[None] | None]:
-    """Send ``req`` and wait for the response head.
+    """Send ``req`` (``written``: :func:`write_at_once` did) and wait for the response head.
 
     Returns the head, the body stream and, when the head came before the
     body was all written, the task still writing it (else None).
@@ -56,9 +75,8 @@ async def send_request(
         Exception: what writing the body raised, when it failed before any
             response head arrived; the caller closes the connection.
     """
-    if not traces and tracker is None and _written_at_once(protocol, req, head):
+    if written or write_at_once(protocol, req, head, traces, tracker):
         if not protocol.writing_paused:
-            # What read_head() awaits, awaited here: one coroutine fewer a request.
             response_head, stream = await protocol.head_future
             return response_head, stream, None
         upload: Coroutine[Any, Any, None] = protocol.drain()

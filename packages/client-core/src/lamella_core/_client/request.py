@@ -118,6 +118,9 @@ class ClientRequest:
         "_request_info",
         "_session",
     )
+    proxy: URL | None
+    proxy_auth: BasicAuth | None
+    proxy_headers: CIMultiDict[str] | None
 
     def __init__(
         self,
@@ -152,7 +155,10 @@ class ClientRequest:
         self.ssl = ssl
         self.server_hostname = server_hostname
         is_ssl = url.scheme in _SSL_SCHEMES
-        headers = self._set_proxy(proxy, proxy_auth, proxy_headers, headers, is_ssl)
+        if proxy is None and proxy_auth is None and proxy_headers is None:
+            self.proxy = self.proxy_auth = self.proxy_headers = None  # most requests
+        else:
+            headers = self._set_proxy(proxy, proxy_auth, proxy_headers, headers, is_ssl)
         # The ssl= setting secures the origin, or else an https proxy (absolute-form).
         uses_tls = is_ssl or (self.proxy is not None and self.proxy.scheme == "https")
         self.connection_key = ConnectionKey(

@@ -460,8 +460,7 @@ class ClientResponse:
             future.set_result(None)
 
     async def __aenter__(self) -> ClientResponse:
-        self._in_context = True
-        return self
+        return self._enter()
 
     async def __aexit__(
         self,
@@ -469,6 +468,16 @@ class ClientResponse:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._exit()
+
+    def _enter(self) -> ClientResponse:
+        """What entering ``async with`` does; the request's context manager calls
+        it without a coroutine when a subclass has not overridden ``__aenter__``."""
+        self._in_context = True
+        return self
+
+    def _exit(self) -> None:
+        """What leaving ``async with`` does (see :meth:`_enter`)."""
         self._in_context = False
         self.release()
 

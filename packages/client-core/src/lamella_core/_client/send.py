@@ -10,7 +10,8 @@ each of these attempts; ``_send_again`` is the second) ->
 head, build the response). A request with neither a retry policy nor
 middlewares skips the middle rungs: ``_send_handling_redirects`` makes the
 first attempt itself, one coroutine fewer a request. Writing the bytes is
-one call, ``send_request`` in ``exchange``; the connection is lent by the
+one call, ``write_at_once`` in ``exchange`` (``send_request`` for what
+cannot go at once); the connection is lent by the
 connector, or taken from its idle pool without awaiting.
 
 ``Sender`` is a mixin of ``ClientSession``: the rungs read the session's
@@ -43,7 +44,7 @@ from lamella_core.exceptions import (
 
 from .auth import BasicAuth
 from .cookie_header import cookie_header
-from .exchange import send_request
+from .exchange import send_request, write_at_once
 from .middlewares import ClientMiddlewareType, chain
 from .options import RequestOptions, deadline_passed
 from .redirects import REDIRECT_STATUSES, next_request, redirect_target
@@ -53,6 +54,11 @@ from .session_plugins import SessionPlugins
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from lamella_core._content.streams import StreamReader
+    from lamella_core._pool.connector import Connection
+    from lamella_core._wire import ResponseHead
+    from lamella_core.abc import AbstractExchange
 
     from .auth import NetrcCredentials
     from .retry import RetryPolicy
@@ -311,14 +317,40 @@ class Sender:
                 keep_alive=req.keep_alive,
                 max_head_time=options.limits.max_head_time,
             )
-            head, stream, upload = await send_request(
-                exchange, req, head_bytes, options.deadline, options.traces, tracker
-            )
+            written = write_at_once(exchange, req, head_bytes, options.traces, tracker)
+            if written and not exchange.writing_paused:
+                # What send_request would await, awaited here: one coroutine fewer.
+                head, stream = await exchange.head_future
+                upload = None
+            else:
+                head, stream, upload = await send_request(
+                    exchange,
+                    req,
+                    head_bytes,
+                    options.deadline,
+                    options.traces,
+                    tracker,
+                    written=written,
+                )
         except BaseException as exc:
             if exchange is not None:
                 exchange.close()  # on a multiplexed connection, its stream alone ends
             conn.close()
             _raise_exchange_error(exc, req, history)
+        return self._new_response(req, options, history, conn, exchange, head, stream, upload)
+
+    def _new_response(
+        self,
+        req: ClientRequest,
+        options: RequestOptions,
+        history: list[ClientResponse],
+        conn: Connection,
+        exchange: AbstractExchange,
+        head: ResponseHead,
+        stream: StreamReader,
+        upload: asyncio.Task[None] | None,
+    ) -> ClientResponse:
+        """The response to ``req``, whose head has come; its cookies go to the jar."""
         resp = self._response_class(
             req.method,
             req.url,

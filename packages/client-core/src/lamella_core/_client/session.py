@@ -420,18 +420,18 @@ class ClientSession(Defaults, Sender):
         compress: bool | str | None = None,
         encoding: str = "utf-8",
         raise_for_status: _RaiseForStatus | None = None,
-        **settings: Any,
+        **settings: Any,  # the per-request options that _options reads
     ) -> ClientResponse:
-        """Merge the session's defaults into one request, send it, check its status.
-
-        ``settings`` are the per-request options that :meth:`_options` reads.
-        """
+        """Merge the session's defaults into one request, send it, check its status."""
         if (tracker := settings.get("upload_tracker")) is not None:
             tracker._bind()
         try:
             self._check_arguments(data, json, auth, settings.get("proxy_auth"))
-            url, merged, auth = await self._target(str_or_url, params, headers, auth)
-            options = self._options(**settings)  # first: a misspelt argument opens no body
+            if self._netrc is not None:
+                await self._netrc.load()  # once per session, in a thread
+            url, merged, auth = self._target(str_or_url, params, headers, auth)
+            plain = not settings or (len(settings) == 1 and "allow_redirects" in settings)
+            options = self._plain_options(settings) if plain else self._options(**settings)
             body = self._body_for(data, json, encoding, compress, merged)
         except BaseException:
             if tracker is not None:

@@ -498,10 +498,12 @@ class BaseConnector:
         if self._closed:
             protocol.close()
             return
-        kept = self._state.release(key, protocol, time.monotonic(), close=close)
+        state = self._state
+        kept = state.release(key, protocol, time.monotonic(), close=close)
         if kept and self._cleanup_handle is None:
             self._schedule_cleanup()
-        self._carry_out()
+        if state.to_close or state.to_wake:
+            self._carry_out()
 
     def _detach(self, key: ConnectionKey, protocol: AbstractConnection) -> None:
         """End a lease and forget the connection without closing it."""

@@ -65,14 +65,12 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
 _READ_BUFFER_SIZE = 256 * 1024
-# A loop that hints a read size gets that much, up to 64 KiB: uvloop hints
-# libuv's 64 KiB and reads up to 32 times per wake-up before the reader
-# runs, and 256 KiB pieces buffered and freed together crossed glibc's
-# heap-trim threshold, so the heap shrank and grew every wake-up: a page
-# fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
-# asyncio's loop hints -1 and reads once per wake-up: it gets 256 KiB. The
-# body stream pauses reading above two reads' worth, so at most a few
-# pieces are buffered (and freed) at a time.
+# A loop that hints a read size gets that much, up to 64 KiB: uvloop hints libuv's 64 KiB
+# and reads up to 32 times per wake-up before the reader runs, and 256 KiB pieces buffered
+# and freed together crossed glibc's heap-trim threshold, so the heap shrank and grew every
+# wake-up: a page fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
+# asyncio's loop hints -1 and reads once per wake-up: it gets 256 KiB. The body stream
+# pauses reading above two reads' worth, so at most a few pieces are buffered at a time.
 _HINTED_READ_SIZE = 64 * 1024
 _local = threading.local()
 
@@ -173,7 +171,15 @@ class HTTP11Connection(
             self._fail(exc)
             return
         for event in events:
-            self._dispatch(event)
+            cls = type(event)  # the usual three here, one call fewer each
+            if cls is Body:
+                self._on_body(event.data)  # type: ignore[union-attr]
+            elif cls is ResponseHead:
+                self._on_head(event)  # type: ignore[arg-type]
+            elif cls is ResponseEnd:
+                self._on_end()
+            else:  # ChunkEnd, Informational
+                self._dispatch(event)
             if self._state == IDLE:
                 break  # the exchange ended early (read_until_eof=False)
         if (

@@ -91,6 +91,8 @@ class ResponseParserBase:
         "_max_head",
         "_max_informational",
         "_informational",
+        "_last_head",
+        "_last_parsed",
         "_method",
         "_pending",
         "_remaining",
@@ -115,6 +117,9 @@ class ResponseParserBase:
         self._max_headers = max_headers
         self._max_head = max_header_bytes
         self._max_informational = max_informational
+        # The last head read and what it parsed to (see _parse_head).
+        self._last_head = b""
+        self._last_parsed: tuple[tuple[int, int], int, str, RawHeaders, Framing] | None = None
         self.start("GET")
 
     def __repr__(self) -> str:
@@ -271,6 +276,31 @@ class ResponseParserBase:
 
     def _on_head(self, head: bytes, events: list[Event]) -> None:
         """Turn one complete head into its events and the state its framing says."""
+        if head == self._last_head and self._last_parsed is not None:
+            version, status, reason, headers, framing = self._last_parsed
+        else:
+            version, status, reason, headers, framing = self._parse_head(head)
+        if status < 200 and status != 101:
+            self._informational += 1
+            if self._informational > self._max_informational:
+                raise WireError(
+                    f"More than {self._max_informational} interim (1xx) responses",
+                    limit="max_informational",
+                    value=self._max_informational,
+                )
+            events.append(Informational(status, headers))
+            return  # stay in HEAD: the final response follows
+        events.append(self._final_head(version, status, reason, headers, framing))
+        if self._state == _DONE:
+            events.append(_END_OF_CONTENT)
+
+    def _parse_head(self, head: bytes) -> tuple[tuple[int, int], int, str, RawHeaders, Framing]:
+        """The status line, the fields and the framing of ``head``, within the limits.
+
+        A pure function of the bytes under this parser's fixed limits, so the
+        result is kept for the next head: a server answering the same request
+        again often sends the very same head, which then costs one comparison.
+        """
         line_end = head.find(b"\r\n")
         if line_end > self._max_line:
             raise WireError(
@@ -286,20 +316,9 @@ class ResponseParserBase:
             )
         version, status, reason = parse_status_line(head[:line_end])
         headers = self._read_fields(head, line_end) if len(head) > line_end + 4 else ()
-        framing = read_framing(headers)  # checked on 1xx heads too
-        if status < 200 and status != 101:
-            self._informational += 1
-            if self._informational > self._max_informational:
-                raise WireError(
-                    f"More than {self._max_informational} interim (1xx) responses",
-                    limit="max_informational",
-                    value=self._max_informational,
-                )
-            events.append(Informational(status, headers))
-            return  # stay in HEAD: the final response follows
-        events.append(self._final_head(version, status, reason, headers, framing))
-        if self._state == _DONE:
-            events.append(_END_OF_CONTENT)
+        parsed = version, status, reason, headers, read_framing(headers)  # 1xx heads too
+        self._last_head, self._last_parsed = head, parsed
+        return parsed
 
     def _read_fields(self, head: bytes, line_end: int) -> RawHeaders:
         """The header fields of ``head``, whose status line ends at ``line_end``."""
