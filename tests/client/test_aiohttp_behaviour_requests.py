@@ -60,7 +60,7 @@ async def test_streamer_warns_and_sends_what_it_writes():
             for i in range(n):
                 await writer.write(b"%d," % i)
 
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="@streamer is deprecated"):
 
         @lamella.streamer
         async def fixed(writer):

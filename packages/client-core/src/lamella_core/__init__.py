@@ -99,9 +99,9 @@ if TYPE_CHECKING:
         parse_content_disposition,
     )
     from ._content.formdata import FormData
-    from ._content.streamer import streamer
     from ._content.multipart import MultipartWriter
     from ._content.multipart_reader import BodyPartReader, MultipartReader
+    from ._content.streamer import streamer
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,

@@ -279,6 +279,7 @@ class BytesPayload(Payload):
                 f"A bytes body of {self._size} bytes goes to the transport in one piece, "
                 "which may stall the event loop; io.BytesIO(body) streams it in pieces",
                 ResourceWarning,
+                stacklevel=2,
                 source=self,
             )
 

@@ -19,7 +19,7 @@ __all__ = ["StreamerPayload", "streamer"]
 _Writes = Callable[..., Awaitable[None]]
 
 
-class streamer:  # noqa: N801 (aiohttp's name)
+class streamer:
     """Decorate ``async def f(writer, *args, **kwargs)``: ``f(*args, **kwargs)``
     (or ``f`` itself, when it takes only the writer) is then a request body.
 
