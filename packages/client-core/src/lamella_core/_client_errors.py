@@ -112,7 +112,7 @@ class ClientResponseError(ClientError):
         state = dict(self.__dict__)
         viewed = isinstance(self.headers, CIMultiDictProxy)
         if viewed:
-            state["headers"] = CIMultiDict(self.headers)  # type: ignore[arg-type]
+            state["headers"] = CIMultiDict(self.headers)
         return _rebuild_response_error, (type(self), self.args, state, viewed)
 
     @property
