@@ -342,7 +342,9 @@ async def test_timeout_forms(http_server):
             assert resp.status == 200
         with pytest.raises(asyncio.TimeoutError):
             await session.get(http_server / "slow", params={"delay": "2"}, timeout=0.1)
-    async with ClientSession(timeout=0.1) as session:
+    with pytest.raises(ValueError, match="timeout parameter cannot be of <class 'float'> type"):
+        ClientSession(timeout=0.1)
+    async with ClientSession(timeout=ClientTimeout(total=0.1)) as session:
         assert session.timeout == ClientTimeout(total=0.1)
 
 

@@ -39,7 +39,7 @@ def test_defaults_are_documented_values() -> None:
     assert ClientLimits() == DEFAULT_LIMITS
     assert DEFAULT_LIMITS.max_line_size == 8190
     assert DEFAULT_LIMITS.max_field_size == 8190
-    assert DEFAULT_LIMITS.max_headers == 256
+    assert DEFAULT_LIMITS.max_headers == 128
     assert DEFAULT_LIMITS.max_header_bytes == 256 * 1024
     assert DEFAULT_LIMITS.max_informational == 32
     assert DEFAULT_LIMITS.max_body_size is None
@@ -56,7 +56,7 @@ def test_frozen_and_replace() -> None:
         DEFAULT_LIMITS.max_headers = 1  # type: ignore[misc]
     raised = DEFAULT_LIMITS.replace(max_headers=1000)
     assert raised.max_headers == 1000
-    assert DEFAULT_LIMITS.max_headers == 256
+    assert DEFAULT_LIMITS.max_headers == 128
     off = DEFAULT_LIMITS.unlimited()
     assert off.max_headers is None
     assert off.max_compression_ratio is None

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from lamella import ClientSession, FormData, RequestFramingError
+from lamella import ClientSession, ClientTimeout, FormData, RequestFramingError
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -127,7 +127,7 @@ async def test_a_wrong_content_length_is_refused_before_a_connection(
     recorder: ByteRecorder, tmp_path: Path, kind: str, length: str
 ) -> None:
     kwargs = KNOWN_SIZE[kind](tmp_path)
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         with pytest.raises(RequestFramingError, match="Content-Length"):
             await session.post(recorder.url, headers={"Content-Length": length}, **kwargs)
     assert recorder.received == []
@@ -137,14 +137,14 @@ async def test_a_wrong_content_length_is_refused_before_a_connection(
 async def test_a_content_length_that_is_not_one_number_is_refused(
     recorder: ByteRecorder, length: str
 ) -> None:
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         with pytest.raises(RequestFramingError):
             await session.post(recorder.url, data=b"12345", headers={"Content-Length": length})
     assert recorder.received == []
 
 
 async def test_a_content_length_without_a_body_is_refused(recorder: ByteRecorder) -> None:
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         with pytest.raises(RequestFramingError, match="0 bytes"):
             await session.get(recorder.url, headers={"Content-Length": "5"})
         async with session.post(recorder.url, headers={"Content-Length": "0"}) as resp:
@@ -153,7 +153,7 @@ async def test_a_content_length_without_a_body_is_refused(recorder: ByteRecorder
 
 
 async def test_a_matching_content_length_is_sent(recorder: ByteRecorder) -> None:
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         headers = {"Content-Length": str(len(PAYLOAD))}
         async with session.post(recorder.url, data=PAYLOAD, headers=headers) as resp:
             assert await resp.read() == b"ok"
@@ -176,7 +176,7 @@ async def test_a_stream_that_breaks_its_length_is_stopped_and_its_connection_clo
         for piece in pieces:
             yield piece
 
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         with pytest.raises(RequestFramingError, match="Content-Length"):
             await session.post(
                 recorder.url, data=stream(), headers={"Content-Length": str(declared)}
@@ -203,7 +203,7 @@ async def test_a_stream_that_breaks_its_length_is_stopped_and_its_connection_clo
 async def test_a_transfer_encoding_lamella_would_not_honour_is_refused(
     recorder: ByteRecorder, headers: dict[str, str], data: bytes | None, message: str
 ) -> None:
-    async with ClientSession(timeout=30) as session:
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         with pytest.raises(RequestFramingError, match=message):
             await session.post(recorder.url, data=data, headers=headers)
     assert recorder.received == []

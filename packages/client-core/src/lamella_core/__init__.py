@@ -42,7 +42,7 @@ from ._limits import ClientLimits
 from ._pool.connector import BaseConnector, Connection
 from ._pool.http11 import HTTP11Connection
 from ._pool.tcp import BasicTCPConnector
-from ._timeouts import ClientTimeout
+from ._timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from ._version import __version__
 from .exceptions import (
     BodyTooLarge,
@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from ._content.formdata import FormData
     from ._content.multipart import MultipartWriter
     from ._content.multipart_reader import BodyPartReader, MultipartReader
+    from ._content.streamer import streamer
     from .hookspecs import hookimpl, hookspec
     from .tracing import (
         TraceConfig,
@@ -126,6 +127,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "EMPTY_PAYLOAD",
     "PAYLOAD_REGISTRY",
     "AsyncIterablePayload",
@@ -241,6 +243,7 @@ __all__ = [
     "payload_type",
     "request",
     "set_zlib_backend",
+    "streamer",
 ]
 
 # Loaded on first use (PEP 562): most programs never touch them, and they
@@ -258,6 +261,7 @@ _LAZY = {
     "hookimpl": ".hookspecs",
     "hookspec": ".hookspecs",
     "FormData": "._content.formdata",
+    "streamer": "._content.streamer",
     "MultipartWriter": "._content.multipart",
     "BodyPartReader": "._content.multipart_reader",
     "MultipartReader": "._content.multipart_reader",

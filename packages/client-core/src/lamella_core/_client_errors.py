@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from multidict import CIMultiDictProxy, MultiMapping
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 if TYPE_CHECKING:
     from ._client.request import ConnectionKey, RequestInfo
@@ -109,6 +109,14 @@ class ClientResponseError(ClientError):
         )
         super().__init__(request_info, self.history)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By state, as the constructors differ; read-only header views travel as copies.
+        state = dict(self.__dict__)
+        viewed = isinstance(self.headers, CIMultiDictProxy)
+        if viewed:
+            state["headers"] = CIMultiDict(self.headers)
+        return _rebuild_response_error, (type(self), self.args, state, viewed)
+
     @property
     def code(self) -> int:
         """The status code, under the name older releases used (deprecated)."""
@@ -132,6 +140,17 @@ class ClientResponseError(ClientError):
         if self.headers is not None:
             args += f", headers={self.headers!r}"
         return f"{type(self).__name__}({args})"
+
+
+def _rebuild_response_error(
+    cls: type[ClientResponseError], args: tuple[Any, ...], state: dict[str, Any], viewed: bool
+) -> ClientResponseError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    if viewed:
+        error.headers = CIMultiDictProxy(error.headers)  # type: ignore[arg-type]
+    return error
 
 
 class ContentTypeError(ClientResponseError):
@@ -229,6 +248,7 @@ class UnixClientConnectorError(ClientConnectorError):
     def __init__(self, path: str, connection_key: ConnectionKey, os_error: OSError) -> None:
         self._path = path
         super().__init__(connection_key, os_error)
+        self.args = (path, connection_key, os_error)
 
     @property
     def path(self) -> str:

@@ -154,8 +154,6 @@ class ResponseHeadTooLarge(ClientResponseError, LimitExceeded):
     connection has been closed.
     """
 
-    __reduce__ = _reduce_by_state
-
     _WHAT: Final = {
         "max_line_size": "Status line longer than {value} bytes",
         "max_field_size": "Header line longer than {value} bytes",
@@ -244,8 +242,6 @@ class HeadLimitSignal(Exception):
 
 class RedirectLimitExceeded(TooManyRedirects, LimitExceeded):
     """More redirects than ``ClientLimits.max_redirects`` (a ``TooManyRedirects``)."""
-
-    __reduce__ = _reduce_by_state
 
     def __init__(
         self,

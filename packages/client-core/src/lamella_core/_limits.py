@@ -61,7 +61,7 @@ class ClientLimits:
         max_field_size: bytes in one header or trailer line (aiohttp's
             ``max_field_size``). Default 8190.
         max_headers: header fields in one response head (trailers counted
-            apart, against the same number). Default 256.
+            apart, against the same number). Default 128, aiohttp's value.
         max_header_bytes: bytes of one response head, status line to the
             empty line. Default 256 KiB.
         max_informational: 1xx interim responses (100, 102, 103) before the
@@ -101,7 +101,7 @@ class ClientLimits:
 
     max_line_size: int | None = 8190
     max_field_size: int | None = 8190
-    max_headers: int | None = 256
+    max_headers: int | None = 128
     max_header_bytes: int | None = 256 * _KiB
     max_informational: int | None = 32
     max_head_time: float | None = 30.0

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lamella_core import (
+    DEFAULT_TIMEOUT,
     EMPTY_PAYLOAD,
     PAYLOAD_REGISTRY,
     AsyncIterablePayload,
@@ -141,6 +142,7 @@ if TYPE_CHECKING:
         TraceTlsHandshakeStartParams,
         content_disposition_filename,
         parse_content_disposition,
+        streamer,
     )
     from lamella_websocket import (
         ClientWebSocketResponse,
@@ -157,6 +159,7 @@ if TYPE_CHECKING:
     from . import hdrs as hdrs
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "EMPTY_PAYLOAD",
     "PAYLOAD_REGISTRY",
     "AddrInfoType",
@@ -290,6 +293,7 @@ __all__ = [
     "payload_type",
     "request",
     "set_zlib_backend",
+    "streamer",
     "ws_connect",
 ]
 
@@ -317,6 +321,7 @@ _LAZY = {
     "Fingerprint": "lamella_connectors",
     "DigestAuthMiddleware": "lamella_core",
     "FormData": "lamella_core",
+    "streamer": "lamella_core",
     "MultipartWriter": "lamella_core",
     "TCPConnector": "lamella_connectors",
     "ThreadedResolver": "lamella_connectors",

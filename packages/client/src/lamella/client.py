@@ -13,6 +13,9 @@ from ._aliases import alias
 
 if TYPE_CHECKING:
     from lamella import (
+        DEFAULT_TIMEOUT as DEFAULT_TIMEOUT,
+    )
+    from lamella import (
         BaseConnector as BaseConnector,
     )
     from lamella import (
@@ -180,6 +183,7 @@ alias(
         "ClientWebSocketResponse",
         "ClientSession",
         "ClientTimeout",
+        "DEFAULT_TIMEOUT",
         "ClientWSTimeout",
         "request",
         "WSMessageTypeError",

@@ -17,9 +17,10 @@ runs from the moment the body has been written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from lamella_core._content.compression import plain_bytes_counter
 from lamella_core._content.payloads import Payload
 from lamella_core._content.streams import StreamReader
 from lamella_core._wire import ResponseHead
@@ -222,7 +223,7 @@ async def _write_request(
     if data is not None:
         _write_with_body(protocol, req, head, data)
         if tracker is not None:
-            tracker._add(len(data))
+            tracker._add(plain_bytes_counter(body)(len(data)))
         await protocol.drain()
         return True
     protocol.write(head)
@@ -245,7 +246,7 @@ async def _write_request(
         if traces:
             chunks = _traced(chunks, req, traces)
         if tracker is not None:
-            chunks = _tracked(chunks, tracker)
+            chunks = _tracked(chunks, tracker, plain_bytes_counter(body))
         await protocol.write_body(chunks, req.chunked)
     return True
 
@@ -287,11 +288,14 @@ async def _failing_as_connection_errors(
         ) from exc
 
 
-async def _tracked(chunks: AsyncIterator[bytes], tracker: UploadTracker) -> AsyncIterator[bytes]:
-    """Pass ``chunks`` on, telling ``tracker`` of each once it has been written."""
+async def _tracked(
+    chunks: AsyncIterator[bytes], tracker: UploadTracker, plain: Callable[[int], int]
+) -> AsyncIterator[bytes]:
+    """Pass ``chunks`` on, telling ``tracker`` of each once it has been written (in
+    bytes before compression, which ``plain`` gives)."""
     async for chunk in chunks:
         yield chunk
-        tracker._add(len(chunk))
+        tracker._add(plain(len(chunk)))
 
 
 async def _traced(

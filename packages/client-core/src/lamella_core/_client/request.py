@@ -42,6 +42,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # Hop-by-hop fields for the proxy alone (RFC 9110 section 11.7.2; Proxy-Connection
 # is the old non-standard spelling of Connection for proxies).
 _PROXY_FIELDS = ("Proxy-Authorization", "Proxy-Connection")
+# Framing is the request's own: a payload's copy of these is never sent.
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 class _RequestFields(NamedTuple):
@@ -68,6 +70,19 @@ class RequestInfo(_RequestFields):
         real_url: URL | None = None,
     ) -> RequestInfo:
         return super().__new__(cls, url, method, headers, url if real_url is None else real_url)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only header view cannot be pickled: a copy travels instead.
+        headers = self.headers
+        viewed = isinstance(headers, CIMultiDictProxy)
+        copied = CIMultiDict(headers) if viewed else headers
+        return _rebuild_request_info, (self.url, self.method, copied, self.real_url, viewed)
+
+
+def _rebuild_request_info(
+    url: URL, method: str, headers: Any, real_url: URL, viewed: bool
+) -> RequestInfo:
+    return RequestInfo(url, method, CIMultiDictProxy(headers) if viewed else headers, real_url)
 
 
 class ClientRequest:
@@ -264,7 +279,7 @@ class ClientRequest:
         Transfer-Encoding are framed anew for the new one; a Content-Type
         already set is kept.
         """
-        new = body if body is None or isinstance(body, Payload) else request_body(body)
+        new = None if body is None else request_body(body)
         old, self.body = self.body, new
         if old is not None and old is not new:
             await old.close()
@@ -380,6 +395,12 @@ class ClientRequest:
             headers["Content-Length"] = str(body.size)
         else:
             _check_given_length(headers, body.size)
+        # The payload's own headers (Content-Disposition, ...), where the
+        # caller set none, as aiohttp copies them; never its framing.
+        for name, value in (body._headers or {}).items():
+            lower = name.lower()
+            if name not in headers and lower not in skip_ci and lower not in _FRAMING:
+                headers[name] = value
 
 
 def _keep_proxy_fields_off_the_origin(

@@ -23,7 +23,7 @@ from lamella_core._cookies import DummyCookieJar
 from lamella_core._http import HttpVersion, HttpVersion11
 from lamella_core._limits import ClientLimits
 from lamella_core._pool.connector import BaseConnector
-from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
+from lamella_core._timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from lamella_core.abc import AbstractCookieJar
 
 from .auth import BasicAuth, NetrcCredentials
@@ -44,6 +44,36 @@ if TYPE_CHECKING:
     from .retry import RetryPolicy
 
 __all__ = ["ClientSession"]
+
+
+def _session_timeout(timeout: object) -> ClientTimeout:
+    """The session's ``timeout=``: a ``ClientTimeout`` only, as aiohttp takes it (a
+    request's ``timeout=`` may also be a number, its total)."""
+    if timeout is NOT_SET or timeout is None:
+        return DEFAULT_TIMEOUT
+    if not isinstance(timeout, ClientTimeout):
+        raise ValueError(
+            f"timeout parameter cannot be of {type(timeout)} type, "
+            "please use 'timeout=ClientTimeout(...)'"
+        )
+    return timeout
+
+
+def _check_same_loop(connector: BaseConnector, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Refuse, as aiohttp does, a connector made while another event loop was running.
+
+    A connector made outside any loop is bound to none and goes with any session.
+    """
+    bound = connector._loop
+    if bound is None:
+        return
+    if loop is None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+    if bound is not loop:
+        raise RuntimeError("Session and connector has to use same event loop")
 
 
 def _ssl_shutdown_timeout(made: BaseConnector | None, timeout: float | None) -> None:
@@ -82,7 +112,7 @@ class ClientSession(Defaults, Sender):
         cookie_jar: AbstractCookieJar | None = None,
         connector_owner: bool = True,
         raise_for_status: _RaiseForStatus = False,
-        timeout: ClientTimeout | float | None = NOT_SET,
+        timeout: ClientTimeout | None = NOT_SET,
         auto_decompress: bool = True,
         trust_env: bool = False,
         proxy: str | URL | None = None,
@@ -105,6 +135,7 @@ class ClientSession(Defaults, Sender):
         ssl_shutdown_timeout: float | None = NOT_SET,
     ) -> None:
         self._connector: BaseConnector | None = None  # so __del__ is safe if we fail below
+        self._timeout = _session_timeout(timeout)
         warn_auth_arguments(auth, proxy_auth)
         self._base_url = None if base_url is None else URL(base_url)
         if self._base_url is not None:
@@ -115,6 +146,8 @@ class ClientSession(Defaults, Sender):
         self._set_classes(request_class, response_class, ws_response_class)
         plugins = SessionPlugins.resolve()
         self._plugins = plugins
+        if connector is not None:
+            _check_same_loop(connector, loop)
         self._connector = connector if connector is not None else plugins.new_connector()
         if ssl_shutdown_timeout is not NOT_SET:
             made = self._connector if connector is None else None
@@ -131,9 +164,6 @@ class ClientSession(Defaults, Sender):
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._raise_for_status = raise_for_status
-        self._timeout = (
-            DEFAULT_TIMEOUT if timeout is NOT_SET or timeout is None else as_timeout(timeout)
-        )
         self._auto_decompress = auto_decompress
         self._trust_env = trust_env
         self._netrc = NetrcCredentials() if trust_env else None

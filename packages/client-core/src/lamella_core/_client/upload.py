@@ -70,6 +70,8 @@ class UploadTracker:
     def bytes_written(self) -> int:
         """Body bytes of the latest attempt handed to the kernel.
 
+        A ``compress=`` body is counted before compression, as aiohttp
+        counts it (the share of a piece that is partly out is estimated).
         What still waits in the event loop's buffer is not counted; what
         the kernel buffers cannot be seen.
         """

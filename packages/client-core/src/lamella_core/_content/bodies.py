@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .file_payloads import IOPayload
 from .formdata import FormData
 from .payload_registry import PayloadLookupError, registered_payload
 from .payloads import Payload
@@ -34,8 +35,23 @@ def request_body(data: Any, *, encoding: str = "utf-8") -> Payload:
     if isinstance(data, FormData):
         return data()
     try:
-        return registered_payload(data, encoding=encoding)
+        body = registered_payload(data, encoding=encoding)
     except PayloadLookupError:
         if isinstance(data, (Mapping, list, tuple)):
             return FormData(data)()
         raise TypeError(f"Cannot send a request body of type {type(data).__name__}") from None
+    if body is data:
+        _disposition_as_header(body)
+    elif isinstance(body, IOPayload):
+        body.disposition = None  # a file given as data= is no attachment, as in aiohttp
+    return body
+
+
+def _disposition_as_header(payload: Payload) -> None:
+    """A file payload the caller made (``get_payload(f, disposition="inline")``) has
+    the Content-Disposition aiohttp gives it, so the request copies it."""
+    disposition = getattr(payload, "disposition", None)
+    filename = payload.filename
+    if disposition is None or not filename or "Content-Disposition" in payload.headers:
+        return
+    payload.set_content_disposition(disposition, filename=filename)

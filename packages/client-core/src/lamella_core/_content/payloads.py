@@ -19,6 +19,7 @@ import asyncio
 import io
 import json
 import os
+import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -29,6 +30,7 @@ from .streams import StreamReader
 
 __all__ = [
     "CHUNK_SIZE",
+    "TOO_LARGE_BYTES_BODY",
     "AsyncIterablePayload",
     "BytesPayload",
     "JsonBytesPayload",
@@ -44,6 +46,8 @@ __all__ = [
 CHUNK_SIZE = 256 * 1024
 OCTETS = "application/octet-stream"
 _UNSET: Any = object()  # no content_type argument, as opposed to None
+# aiohttp's threshold for its ResourceWarning about a large bytes body (1 MiB).
+TOO_LARGE_BYTES_BODY = 2**20
 
 
 # --- the payload classes -----------------------------------------------------------------
@@ -255,9 +259,14 @@ async def _written(payload: Payload) -> AsyncIterator[bytes]:
 
 
 class BytesPayload(Payload):
-    """A body held in memory."""
+    """A body held in memory.
+
+    Over ``TOO_LARGE_BYTES_BODY`` (1 MiB) it emits the ``ResourceWarning``
+    aiohttp emits, so code that is warning-clean on aiohttp is on lamella.
+    """
 
     __slots__ = ()
+    _warns_when_large = True
 
     def __init__(self, value: bytes | bytearray | memoryview, *args: Any, **kwargs: Any) -> None:
         if not isinstance(value, (bytes, bytearray, memoryview)):
@@ -265,6 +274,14 @@ class BytesPayload(Payload):
         kwargs.setdefault("content_type", OCTETS)
         super().__init__(bytes(value), *args, **kwargs)
         self._size = len(self._value)
+        if self._size > TOO_LARGE_BYTES_BODY and self._warns_when_large:
+            warnings.warn(
+                f"A bytes body of {self._size} bytes goes to the transport in one piece, "
+                "which may stall the event loop; io.BytesIO(body) streams it in pieces",
+                ResourceWarning,
+                stacklevel=2,
+                source=self,
+            )
 
     @property
     def data(self) -> bytes:

@@ -151,6 +151,13 @@ class Connection:
 _NOT_SET: Any = object()
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class BaseConnector:
     """Pools connections for a session; subclasses open the sockets.
 
@@ -184,7 +191,10 @@ class BaseConnector:
         self._force_close = force_close
         self._limit = limit
         self._limit_per_host = limit_per_host
-        self._loop = loop
+        # Made inside a running loop, the pool belongs to it (a session in
+        # another loop refuses it, as aiohttp's does); made outside any, it is
+        # bound on first use.
+        self._loop = loop if loop is not None else _running_loop()
         self._closed = False
         self._state: PoolState[ConnectionKey, asyncio.Future[None]] = PoolState(
             limit=limit,
