@@ -33,12 +33,11 @@ NOT_CLIENT_API = {
 }
 
 # aiohttp client names lamella does not provide (docs/migration.md, "Imports").
-NOT_PROVIDED = {
-    "streamer": "deprecated in aiohttp; async iterables are bodies in lamella",
-}
+NOT_PROVIDED: dict[str, str] = {}
 
 # Names lamella exports that aiohttp's __all__ does not have.
 LAMELLA_ONLY = {
+    "DEFAULT_TIMEOUT": "aiohttp.client's default ClientTimeout, also at the top level",
     "BasicTCPConnector": "lamella-core's plain TCP/TLS connector, the default without plugins",
     "BodyTooLarge": "a ClientLimits violation (max_body_size)",
     "ContentDisposition": "ClientResponse.content_disposition's type (aiohttp.client_reqrep)",

@@ -488,9 +488,8 @@ class ClientSession(Defaults, Sender):
         except BaseException as exc:
             if options.response is not None:
                 options.response.close()  # never leave its connection lent out
-            failed = options.hop or (method, url)  # as aiohttp: the hop that failed
-            for trace in started:
-                await trace.send_request_exception(*failed, merged, exc)
+            for trace in started:  # as aiohttp: the method and URL of the hop that failed
+                await trace.send_request_exception(*(options.hop or (method, url)), merged, exc)
             raise
         finally:
             if tracker is not None:

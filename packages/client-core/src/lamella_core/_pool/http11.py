@@ -28,7 +28,6 @@ the connection itself, so a request costs no extra object. Its clocks
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -56,6 +55,7 @@ from lamella_core.exceptions import (
 
 from .http11_timers import IDLE, READING_BODY, WAITING_HEAD, HTTP11Timers
 from .parsers import response_parser_class
+from .receive_buffer import HINTED_READ_SIZE, READ_BUFFER_SIZE, receive_buffer
 
 if TYPE_CHECKING:
     from lamella_core._wire import ResponseParser
@@ -64,28 +64,6 @@ __all__ = ["HTTP11Connection", "ParserLimits", "ResponseHeadError"]
 
 ParserLimits = HeadLimits
 _DEFAULT_LIMITS: ParserLimits = (8190, 8190, 256, 256 * 1024, 32)
-_READ_BUFFER_SIZE = 256 * 1024
-# A loop that hints a read size gets that much, up to 64 KiB: uvloop hints libuv's 64 KiB
-# and reads up to 32 times per wake-up before the reader runs, and 256 KiB pieces buffered
-# and freed together crossed glibc's heap-trim threshold, so the heap shrank and grew every
-# wake-up: a page fault per 4 KiB downloaded (docs/benchmarks.md, "Where the time goes").
-# asyncio's loop hints -1 and reads once per wake-up: it gets 256 KiB. The body stream
-# pauses reading above two reads' worth, so at most a few pieces are buffered at a time.
-_HINTED_READ_SIZE = 64 * 1024
-_local = threading.local()
-
-
-def _receive_buffer() -> memoryview:
-    """The receive buffer shared by every connection of this thread's loop.
-
-    Sharing is safe because the loop fills it and calls ``buffer_updated``
-    synchronously, and the parser copies whatever it keeps; an idle pooled
-    connection then costs no buffer of its own.
-    """
-    buffer: memoryview | None = getattr(_local, "buffer", None)
-    if buffer is None:
-        buffer = _local.buffer = memoryview(bytearray(_READ_BUFFER_SIZE))
-    return buffer
 
 
 class ResponseHeadError(Exception):
@@ -105,9 +83,9 @@ class HTTP11Connection(
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
-        self._buffer = _receive_buffer()
-        self._hinted_buffer = self._buffer[:_HINTED_READ_SIZE]
-        self._read_size = _READ_BUFFER_SIZE  # the size of the reads the loop makes
+        self._buffer = receive_buffer()
+        self._hinted_buffer = self._buffer[:HINTED_READ_SIZE]
+        self._read_size = READ_BUFFER_SIZE  # the size of the reads the loop makes
         self._parser: ResponseParser | None = None
         self._limits = _DEFAULT_LIMITS
         self._state = IDLE
@@ -148,8 +126,8 @@ class HTTP11Connection(
 
     def get_buffer(self, sizehint: int) -> memoryview:
         # The loop reads into the thread's shared buffer on every call: no allocation.
-        if 0 < sizehint <= _HINTED_READ_SIZE:
-            self._read_size = _HINTED_READ_SIZE
+        if 0 < sizehint <= HINTED_READ_SIZE:
+            self._read_size = HINTED_READ_SIZE
             return self._hinted_buffer
         return self._buffer
 
@@ -335,9 +313,7 @@ class HTTP11Connection(
         transport = self.transport
         if transport is None or not self._connected or transport.is_closing():
             if self.output_size == 0 and self.requests_sent > 1:
-                # The server closed a kept-alive connection between two
-                # requests and nothing of this one went out: as aiohttp says
-                # it, and safe to send again on a new connection.
+                # Closed between two requests, before a byte of this one: resendable.
                 lost = ServerDisconnectedError()
                 lost.stale_connection = True
                 lost.request_sent = False
