@@ -164,3 +164,24 @@ def test_a_connector_of_another_running_loop_is_refused():
             assert session.connector is loose
 
     asyncio.run(take())
+
+
+async def test_a_dropped_session_is_freed_at_once_as_aiohttps_is():
+    # No reference cycle through the session: its unclosed-session warning comes
+    # when the last reference goes, not at some later garbage collection.
+    import gc
+    import weakref
+
+    async with serve(_app()) as url:
+        session = ClientSession()
+        async with session.get(url) as resp:
+            assert resp.status == 200
+        del resp
+        await session.close()  # closed, so dropping it is quiet; the point is when it goes
+        ref = weakref.ref(session)
+        gc.disable()
+        try:
+            del session
+            assert ref() is None
+        finally:
+            gc.enable()

@@ -130,7 +130,7 @@ class Defaults:
             else None,
             req_kwargs=self._request_kwargs(deadline=deadline, **request_settings)
             if request_settings
-            else {**self._default_request_kwargs(), "deadline": deadline},
+            else {**self._default_request_kwargs(), "session": self, "deadline": deadline},
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is NOT_SET else retry,
             # None or 0: no limit, as in aiohttp
@@ -230,7 +230,12 @@ class Defaults:
         on the first such request: the session's settings do not change after."""
         kept = self._request_defaults
         if not kept:  # a bad session proxy raises here, on every request, as before
-            kept.append(self._request_kwargs())
+            settings = self._request_kwargs()
+            # Kept without the session: a session holding itself would be freed
+            # only by the garbage collector, not when its last reference goes,
+            # as aiohttp's is (its unclosed-session warning would come late).
+            del settings["session"]
+            kept.append(settings)
         return kept[0]
 
     def _target(
