@@ -1,7 +1,8 @@
 """One benchmark measurement in a fresh process: one client, one workload.
 
 Run by ``run.py`` as ``python client.py CLIENT WORKLOAD PORT N CONCURRENCY
-UPLOAD_FILE`` (the file the upload workload POSTs) with the parser switches
+UPLOAD_FILE CA_FILE`` (the file the upload workload POSTs, the CA the HTTPS
+rows trust) with the parser switches
 (``LAMELLA_NO_EXTENSIONS``, ``AIOHTTP_NO_EXTENSIONS``) already in the
 environment, pinned to the client core. It imports only the library it
 measures, warms up (connections opened, code paths taken once), then times N
@@ -14,6 +15,9 @@ Clients: ``lamella`` (parser chosen by LAMELLA_NO_EXTENSIONS), ``aiohttp``
 ``BufferedProtocol`` that writes pre-built requests (the upload's body with
 ``loop.sendfile``) and counts Content-Length (or chunk sizes): the least any
 asyncio client can do.
+
+The HTTPS rows (``https_h1``, ``https_h2``, ``download_h2``) use the
+adapters of ``tls.py``.
 
 The "cookies" workload does no I/O: ``filter_cookies`` on a 1,000-cookie
 jar (``cookies/bench_cookies.py``) for ``lamella`` (lamella-cookies' jar) and
@@ -31,6 +35,8 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+
+from tls import H2_WORKLOADS, TLS_OPS, TLS_WORKLOADS
 
 CHUNK = 65536
 POST_DOC = {"items": [{"id": i, "name": f"item-{i}", "price": i * 1.25} for i in range(20)]}
@@ -361,25 +367,29 @@ def _rss_kib() -> int:
 
 
 async def _run(
-    client: str, workload: str, port: int, n: int, concurrency: int, upload: str
+    client: str, workload: str, port: int, n: int, concurrency: int, upload: str, ca: str
 ) -> dict[str, Any]:
     """Warm up, then measure ``n`` operations of ``workload`` on ``concurrency`` tasks."""
-    closer, op = _client_ops(client)(port, concurrency, upload)
+    impl = _implementation(client)
+    if workload in TLS_WORKLOADS:
+        http2 = workload in H2_WORKLOADS
+        closer, op = TLS_OPS[client](port, concurrency, ca, http2)
+        impl += " over HTTP/2" if http2 else " over TLS"
+    else:
+        closer, op = _client_ops(client)(port, concurrency, upload)
     if workload.startswith("scale_"):  # the scale curve: small GETs at any concurrency
         workload = "concurrent"
     try:
         # Warm up: open the pool's connections and take every code path once.
         # For idle_pool only one connection: the timed part opens the others,
         # and the RSS they add is what that workload measures.
-        if workload in ("download", "upload"):
+        if workload in ("download", "upload", "download_h2"):
             await _spread(op, workload, 1, 1)
         elif workload == "idle_pool":
             await _spread(op, workload, 8, 1)
         else:
             await _spread(op, workload, concurrency * 2, concurrency)
-        return await _measure(
-            lambda: _spread(op, workload, n, concurrency), n, _implementation(client)
-        )
+        return await _measure(lambda: _spread(op, workload, n, concurrency), n, impl)
     finally:
         await closer.close()
 
@@ -482,6 +492,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def main() -> None:
     client, workload, port, n, concurrency = sys.argv[1:6]
     upload = sys.argv[6] if len(sys.argv) > 6 else ""
+    ca = sys.argv[7] if len(sys.argv) > 7 else ""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         if workload.startswith("ws_"):
             # WebSocket workloads belong to benchmarks/ws/ (see run.py).
@@ -491,7 +502,9 @@ def main() -> None:
         elif workload == "cookies":
             result = runner.run(_run_cookies(client, int(n)))
         else:
-            result = runner.run(_run(client, workload, int(port), int(n), int(concurrency), upload))
+            result = runner.run(
+                _run(client, workload, int(port), int(n), int(concurrency), upload, ca)
+            )
     print(json.dumps(result), flush=True)
     sys.stderr.flush()
     # The measurement is written: leave without finalising the interpreter.

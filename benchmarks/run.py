@@ -70,6 +70,7 @@ sys.path.insert(0, str(HERE))
 from others import OPS as _OTHER_OPS  # noqa: E402
 from others import WORKLOADS as OTHER_WORKLOADS  # noqa: E402
 from servers import BIG_SIZE, UPLOAD_SIZE, ensure_nginx, nginx_server, sink_server  # noqa: E402
+from tls import H2_WORKLOADS, TLS_WORKLOADS  # noqa: E402
 
 OTHERS = tuple(_OTHER_OPS)
 
@@ -112,15 +113,19 @@ CLIENTS = [
     Client("aiohttp-py", "aiohttp", {"AIOHTTP_NO_EXTENSIONS": "1"}),
     Client("aiohttp-uvloop", "aiohttp", _UVLOOP, OTHER_WORKLOADS),
     Client("httpx", "httpx", {}),
-    *(Client(name, name, {}, OTHER_WORKLOADS) for name in OTHERS),
+    *(
+        Client(name, name, {}, OTHER_WORKLOADS + (TLS_WORKLOADS if name == "niquests" else ()))
+        for name in OTHERS
+    ),
     Client("floor", "floor", {}),
 ]
 REFERENCE = "aiohttp"
 # The clients whose best figure lamella's is held against (issue targets).
 RIVALS = ("aiohttp", "httpx", *OTHERS)
 _NO_HTTPX = ("lamella", "lamella-py", "aiohttp", "aiohttp-py", "floor")
+_HTTPS = ("lamella", "httpx", "niquests")  # the clients of the HTTPS rows (tls.py)
 TIME_UNIT = "us/call"
-MEMORY_ROWS = ("download", "upload")  # rows that show peak RSS and page faults
+MEMORY_ROWS = ("download", "upload", "download_h2")  # rows that show peak RSS and page faults
 
 WORKLOADS = [
     Workload("sequential", "sequential small GETs, one connection", 2000, 300, 1, "req/s"),
@@ -141,6 +146,29 @@ WORKLOADS = [
         1,
         TIME_UNIT,
         clients=("lamella", "aiohttp"),
+    ),
+    # HTTPS to nginx (tls.py): 64 TLS connections over HTTP/1.1, or one
+    # HTTP/2 connection carrying 64 streams; then a download over HTTP/2.
+    Workload(
+        "https_h1",
+        "64 tasks, small GETs over HTTPS, HTTP/1.1 (64 TLS connections)",
+        6400,
+        320,
+        64,
+        "req/s",
+        clients=_HTTPS,
+    ),
+    Workload(
+        "https_h2",
+        "64 tasks, small GETs over HTTPS, HTTP/2 (one connection)",
+        6400,
+        320,
+        64,
+        "req/s",
+        clients=_HTTPS,
+    ),
+    Workload(
+        "download_h2", "256 MiB streamed over HTTP/2 (TLS)", 1, 1, 1, "MB/s", clients=_HTTPS
     ),
 ]
 # Scale curve: small GETs at growing concurrency (full runs only; httpx is
@@ -187,6 +215,7 @@ def measure(
     pythonpath: str | None,
     pin: bool,
     upload: Path,
+    ca: Path,
 ) -> dict[str, Any]:
     """One client.py process for ``client`` and ``workload``: its JSON line, parsed."""
     cmd = [
@@ -198,6 +227,7 @@ def measure(
         str(n),
         str(workload.concurrency),
         str(upload),
+        str(ca),
     ]
     if pin:
         cmd = ["taskset", "-c", str(CLIENT_CORE), *cmd]
@@ -451,6 +481,12 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for wl in ("concurrent", "download", "sequential"):
         r = ratio(wl, "lamella-uvloop", "lamella")
         add(f"{wl} on uvloop, >= 1.2x lamella on asyncio's loop", r, r is not None and r >= 1.2)
+    r = ratio("https_h2", "lamella", "httpx")
+    add("64-way GETs over HTTP/2, req/s >= 3x httpx's HTTP/2", r, r is not None and r >= 3.0)
+    h2_rows, h1_rows = by.get("https_h2", {}), by.get("https_h1", {})
+    if "lamella" in h2_rows and "lamella" in h1_rows:
+        r = h2_rows["lamella"]["cpu_us_median"] / h1_rows["lamella"]["cpu_us_median"]
+        add("64-way GETs, HTTP/2 CPU/req <= 1.5x lamella's HTTP/1.1 over TLS", r, r <= 1.5)
     imports = report.get("imports", {})
     if "aiohttp" in imports and "lamella" in imports:
         r = imports["lamella"]["ms_median"] / imports["aiohttp"]["ms_median"]
@@ -475,8 +511,11 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     except ImportError:
         print("(matplotlib not installed: no chart)")
         return False
+    # Rows without aiohttp (the HTTPS ones) have nothing to be relative to.
     main = [
-        wl for wl in report["workloads"] if not wl["name"].startswith("scale_") and wl["clients"]
+        wl
+        for wl in report["workloads"]
+        if not wl["name"].startswith("scale_") and REFERENCE in wl["clients"]
     ]
     scale = [wl for wl in report["workloads"] if wl["name"].startswith("scale_") and wl["clients"]]
     names = [c.name for c in CLIENTS]
@@ -592,6 +631,8 @@ def main() -> None:
         )
         server = stack.enter_context(nginx_server(SERVER_CORE if pin else None))
         ports = {w.name: server.port for w in workloads}
+        ports.update({name: server.tls_port for name in TLS_WORKLOADS})
+        ports.update({name: server.h2_port for name in H2_WORKLOADS})
         if any(w.name == "upload" for w in workloads):
             ports["upload"] = stack.enter_context(sink_server(SERVER_CORE if pin else None))
         if ws is not None:
@@ -612,7 +653,14 @@ def main() -> None:
                 for client in wl_clients[shift:] + wl_clients[:shift]:
                     try:
                         sample = measure(
-                            client, wl, ports[wl.name], n, pythonpath, pin, server.upload_file
+                            client,
+                            wl,
+                            ports[wl.name],
+                            n,
+                            pythonpath,
+                            pin,
+                            server.upload_file,
+                            server.ca_file,
                         )
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
                         # One broken client must not cost the whole run: report it.

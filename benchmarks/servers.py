@@ -5,7 +5,9 @@ temporary prefix: ``nginx.conf`` beside this file is copied there with the
 port and document root filled in, the data files (among them the 64 MiB file
 the upload workload sends) are generated there, and nginx runs in the
 foreground (``daemon off``) as a child of the harness, pinned to its own core
-with ``taskset``. The upload workload goes to ``sink.py`` instead, a
+with ``taskset``. It listens three times: plain HTTP/1.1, HTTP/1.1 over
+TLS and HTTP/2 over TLS, with a certificate trustme makes for the run (its
+CA is written beside it for the clients to trust). The upload workload goes to ``sink.py`` instead, a
 raw asyncio server on the same core that counts each body into a reused
 buffer (nginx caps the upload near 1.1 GB/s, see that file). The WebSocket
 echo server is owned by ``benchmarks/ws/`` and started the same way when
@@ -96,13 +98,37 @@ def _write_filler(path: Path, size: int) -> None:
             out.write(piece)
 
 
+def _write_certificate(prefix: Path) -> tuple[Path, Path]:
+    """A trustme CA (``ca.pem``) and a certificate for 127.0.0.1 it signed; their paths."""
+    import trustme
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(prefix / "ca.pem"))
+    leaf = ca.issue_cert("127.0.0.1", "localhost")
+    cert, key = prefix / "server.pem", prefix / "server.key"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    for extra in leaf.cert_chain_pems[1:]:
+        extra.write_to_path(str(cert), append=True)
+    leaf.private_key_pem.write_to_path(str(key))
+    return cert, key
+
+
 class NginxServer:
     """A running nginx: its port, prefix and process."""
 
-    def __init__(self, port: int, prefix: Path, process: subprocess.Popen[bytes]) -> None:
-        self.port = port
+    def __init__(
+        self, ports: dict[str, int], prefix: Path, process: subprocess.Popen[bytes]
+    ) -> None:
+        self.port = ports["plain"]
+        self.tls_port = ports["tls"]  # HTTP/1.1 over TLS
+        self.h2_port = ports["h2"]  # HTTP/2 over TLS (ALPN h2)
         self.prefix = prefix
         self.process = process
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM of the CA that signed the TLS listeners' certificate."""
+        return self.prefix / "ca.pem"
 
     @property
     def upload_file(self) -> Path:
@@ -135,17 +161,27 @@ def nginx_server(core: int | None) -> Iterator[NginxServer]:
         for sub in ("logs", "tmp"):
             (prefix / sub).mkdir()
         _write_data(root)
-        port = free_port()
+        ports = {"plain": free_port(), "tls": free_port(), "h2": free_port()}
+        cert, key = _write_certificate(prefix)
         conf = (HERE / "nginx.conf").read_text()
-        conf = conf.replace("@PORT@", str(port)).replace("@ROOT@", str(root))
+        for name, value in (
+            ("@PORT@", ports["plain"]),
+            ("@TLS_PORT@", ports["tls"]),
+            ("@H2_PORT@", ports["h2"]),
+            ("@CERT@", cert),
+            ("@KEY@", key),
+            ("@ROOT@", root),
+        ):
+            conf = conf.replace(name, str(value))
         (prefix / "nginx.conf").write_text(conf)
         cmd = [binary, "-e", "stderr", "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
         if core is not None:
             cmd = ["taskset", "-c", str(core), *cmd]
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
         try:
-            _wait_listening(port, process)
-            yield NginxServer(port, prefix, process)
+            for port in ports.values():
+                _wait_listening(port, process)
+            yield NginxServer(ports, prefix, process)
         finally:
             process.terminate()
             try:

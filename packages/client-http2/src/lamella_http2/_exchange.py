@@ -174,7 +174,7 @@ class H2Exchange(AbstractExchange):
             self._finish()
             raise ClientConnectionResetError(f"HTTP/2 refused the request: {exc}") from exc
         self._sent_end = no_body
-        self._conn.flush()
+        self._conn.flush_soon()
 
     def _queue(self, data: bytes) -> None:
         if data:

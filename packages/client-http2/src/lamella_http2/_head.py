@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hpack import NeverIndexedHeaderTuple
+
 __all__ = ["Dechunker", "RequestHead", "parse_request_head"]
 
 # Fields that are about one HTTP/1.1 connection and mean nothing (or are
@@ -20,6 +22,11 @@ __all__ = ["Dechunker", "RequestHead", "parse_request_head"]
 _HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade", b"host"}
 )
+# Fields kept out of HPACK's dynamic table, so that a peer sharing the
+# connection's compression context cannot guess them from the compressed
+# size (the rule h2's normalisation applies, after Firefox and nghttp2);
+# cookies shorter than 20 bytes are treated the same.
+_SECRET = frozenset({b"authorization", b"proxy-authorization"})
 
 
 @dataclass(slots=True)
@@ -68,7 +75,10 @@ def parse_request_head(head: bytes, scheme: bytes) -> RequestHead:
             continue  # RFC 9113 section 8.2.2: TE may only say "trailers"
         if name in _HOP_BY_HOP:
             continue
-        fields.append((name, value))
+        if name in _SECRET or (name == b"cookie" and len(value) < 20):
+            fields.append(NeverIndexedHeaderTuple(name, value))
+        else:
+            fields.append((name, value))
     pseudo = [(b":method", method), (b":scheme", scheme), (b":authority", authority)]
     pseudo.append((b":path", target))
     return RequestHead(pseudo + fields, chunked, content_length, upgrade)
