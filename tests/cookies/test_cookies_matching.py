@@ -21,7 +21,7 @@ from lamella_cookies._matching import (
     prefix_allows,
     registrable_domain,
 )
-from lamella_cookies._parsing import parse_set_cookie
+from lamella_core.set_cookie import parse_set_cookie
 
 
 @pytest.mark.parametrize(
@@ -235,6 +235,19 @@ def test_parse_set_cookie_never_raises(text: str) -> None:
         ("a=1; Path=/one; Path=/two", ("a", "1", {"path": "/two"})),  # the last one wins
         ("a=1; Path=/" + "x" * 1100, ("a", "1", {})),  # over-long attribute values are ignored
         ("a=1;;; ;", ("a", "1", {})),
+        # As aiohttp reads them: whitespace also separates attributes, a date keeps its spaces.
+        ("a=1; Path=/ Max-Age=5 Secure", ("a", "1", {"path": "/", "max-age": "5", "secure": True})),
+        (
+            "a=1; Path=/ Expires=Tue, 1 Jan 1980 12:00:00 GMT",
+            ("a", "1", {"path": "/", "expires": "Tue, 1 Jan 1980 12:00:00 GMT"}),
+        ),
+        (
+            "a=1; Expires=Wed Jun  9 10:18:14 2021",
+            ("a", "1", {"expires": "Wed Jun  9 10:18:14 2021"}),
+        ),
+        ("a=1; Path=/a\\b; Secure", ("a", "1", {"secure": True})),  # unreadable up to its ";"
+        ('a=1; Path="/p\t"', ("a", "1", {})),  # a control character once unquoted
+        ("path=1; Path=/p", ("path", "1", {"path": "/p"})),
     ],
 )
 def test_parse_set_cookie(field: str, expected: tuple[str, str, dict[str, object]]) -> None:
@@ -247,7 +260,17 @@ def test_parse_set_cookie(field: str, expected: tuple[str, str, dict[str, object
 
 @pytest.mark.parametrize(
     "field",
-    ["", "novalue", "=1", " =1; Path=/", "a=1\x00", "a=1\r\nX-Injected: 1", "a b=1", "a;b=1"],
+    [
+        "",
+        "novalue",
+        "=1",
+        " =1; Path=/",
+        "a=1\x00",
+        "a=1\r\nX-Injected: 1",
+        "a b=1",
+        "a;b=1",
+        'a="b\tc"',
+    ],
 )
 def test_parse_set_cookie_ignores(field: str) -> None:
     assert parse_set_cookie(field) is None

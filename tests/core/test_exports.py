@@ -9,7 +9,16 @@ import pytest
 
 import lamella_core
 
-PUBLIC_MODULES = ["abc", "connection", "exceptions", "hdrs", "hookspecs", "plugins", "tracing"]
+PUBLIC_MODULES = [
+    "abc",
+    "connection",
+    "exceptions",
+    "hdrs",
+    "hookspecs",
+    "plugins",
+    "set_cookie",
+    "tracing",
+]
 
 
 def test_all_is_unique():

@@ -25,6 +25,7 @@ LAZY = [
     "pluggy",
     "lamella_core.plugins",
     "lamella_core.tracing",
+    "lamella_core.set_cookie",
     "lamella_core._client.digest",
     "lamella_connectors",
     "lamella_cookies",

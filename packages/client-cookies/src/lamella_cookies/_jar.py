@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from yarl import URL
 
 from lamella_core.abc import AbstractCookieJar, ClearCookiePredicate, LooseCookies
+from lamella_core.set_cookie import MAX_COOKIES_PER_RESPONSE, named_morsel, parse_set_cookie
 
 from . import _aiohttp_files, _persistence
 from ._limits import COOKIE_HEADER_PREFIX, CookieLimits
@@ -30,7 +31,6 @@ from ._matching import (
     prefix_allows,
     registrable_domain,
 )
-from ._parsing import MAX_COOKIES_PER_RESPONSE, named_morsel, parse_set_cookie
 from ._storage import CookieStore, Entry, log
 
 if TYPE_CHECKING:

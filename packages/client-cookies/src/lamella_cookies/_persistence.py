@@ -40,7 +40,7 @@ from http.cookies import Morsel
 from pathlib import Path
 from typing import Any, Final
 
-from ._parsing import named_morsel
+from lamella_core.set_cookie import named_morsel
 
 __all__ = [
     "FORMAT",

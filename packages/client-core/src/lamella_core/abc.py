@@ -18,7 +18,7 @@ import asyncio
 import socket
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence, Sized
-from http.cookies import BaseCookie, CookieError, Morsel, SimpleCookie
+from http.cookies import BaseCookie, Morsel, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypedDict
 
@@ -154,19 +154,14 @@ class AbstractCookieJar(Sized, _CookieIterable):
     def update_cookies_from_headers(self, headers: Sequence[str], response_url: URL) -> None:
         """Store the cookies of raw ``Set-Cookie`` field values.
 
-        Each value is parsed on its own, so one malformed field drops only
-        itself, and ``update_cookies`` gets a list of ``(name, Morsel)``
-        pairs, as from aiohttp: cookies of one name for several paths or
-        domains all reach it. Jars with a stricter RFC 6265 parser override this.
+        Each value is parsed on its own by ``lamella_core.set_cookie``, so one
+        malformed field drops only itself, and ``update_cookies`` gets a list
+        of ``(name, Morsel)`` pairs, as from aiohttp: cookies of one name for
+        several paths or domains all reach it.
         """
-        parsed: list[tuple[str, str | BaseCookie[str] | Morsel[Any]]] = []
-        for header in headers:
-            cookie: SimpleCookie = SimpleCookie()
-            try:
-                cookie.load(header)
-            except CookieError:
-                continue
-            parsed.extend(cookie.items())
+        from lamella_core.set_cookie import parse_set_cookies
+
+        parsed = [(morsel.key, morsel) for morsel in parse_set_cookies(headers)]
         if parsed:
             self.update_cookies(parsed, response_url)
 

@@ -35,9 +35,18 @@ def as_simple_cookie(cookies: Any, *, quote: bool = True) -> SimpleCookie:
     return result
 
 
-def _applies(morsel: Morsel[str], url: URL) -> bool:
-    """Whether a request cookie's own attributes let it go to ``url`` (RFC 6265 5.4)."""
-    if morsel["secure"] and url.scheme not in _SECURE_SCHEMES:
+def _applies(morsel: Morsel[str], url: URL, secure_origins: frozenset[URL]) -> bool:
+    """Whether a request cookie's own attributes let it go to ``url`` (RFC 6265 5.4).
+
+    A ``Secure`` one goes over https and wss, and to the origins the jar
+    treats as secure (``CookieJar(treat_as_secure_origin=...)``), as the
+    jar's own cookies do.
+    """
+    if (
+        morsel["secure"]
+        and url.scheme not in _SECURE_SCHEMES
+        and not (secure_origins and url.origin() in secure_origins)
+    ):
         return False
     domain = morsel["domain"].lstrip(".").lower()
     host = (url.raw_host or "").lower()
@@ -53,12 +62,17 @@ def _applies(morsel: Morsel[str], url: URL) -> bool:
 
 
 def cookie_header(
-    existing: str | None, jar: BaseCookie[str] | None, request: SimpleCookie | None, url: URL
+    existing: str | None,
+    jar: BaseCookie[str] | None,
+    request: SimpleCookie | None,
+    url: URL,
+    secure_origins: frozenset[URL],
 ) -> str:
     """One Cookie value: the caller's header, then jar cookies overridden by the request's.
 
     The request's cookies whose own attributes exclude ``url`` (a Secure
-    cookie over plain http, another domain or path) are left out.
+    cookie over plain http to an origin not in ``secure_origins``, another
+    domain or path) are left out.
     """
     # name -> coded value, in order; later sources override earlier ones.
     pairs: dict[str, str] = {}
@@ -72,6 +86,8 @@ def cookie_header(
         pairs.update((morsel.key, morsel.coded_value) for morsel in jar.values())
     if request:
         pairs.update(
-            (name, morsel.coded_value) for name, morsel in request.items() if _applies(morsel, url)
+            (name, morsel.coded_value)
+            for name, morsel in request.items()
+            if _applies(morsel, url, secure_origins)
         )
     return "; ".join(f"{name}={value}" for name, value in pairs.items())

@@ -24,7 +24,7 @@ import contextlib
 import json
 import warnings
 from collections.abc import Callable, Sequence
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -243,15 +243,17 @@ class ClientResponse:
 
     @property
     def cookies(self) -> SimpleCookie:
-        """The cookies the response sets (``Set-Cookie``)."""
+        """The cookies the response sets (``Set-Cookie``), the last of each name.
+
+        Each field is read as a cookie jar reads it (``lamella_core.set_cookie``),
+        so a cookie named ``path`` is kept and ``junk=x`` after a cookie is no
+        second cookie.
+        """
         cookies = self._cookies
         if cookies is None:
-            cookies = self._cookies = SimpleCookie()
-            for value in self.headers.getall("Set-Cookie", ()):
-                try:
-                    cookies.load(value)
-                except CookieError:
-                    continue
+            from lamella_core.set_cookie import response_cookies
+
+            cookies = self._cookies = response_cookies(self.headers.getall("Set-Cookie", ()))
         return cookies
 
     # --- body ------------------------------------------------------------------

@@ -172,7 +172,13 @@ class Sender:
         """The hop's ``ClientRequest``, with the jar's cookies and the proxy from the env."""
         jar = self._cookie_jar.filter_cookies(url) if self._uses_cookies else None
         if jar or options.request_cookies:
-            value = cookie_header(headers.get("Cookie"), jar, options.request_cookies, url)
+            value = cookie_header(
+                headers.get("Cookie"),
+                jar,
+                options.request_cookies,
+                url,
+                self._cookie_jar.treat_as_secure_origin,
+            )
             if value:
                 headers = headers.copy()
                 headers["Cookie"] = value
