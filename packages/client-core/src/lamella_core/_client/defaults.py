@@ -159,7 +159,7 @@ class Defaults:
             True,
             self._make_decoder if self._auto_decompress else None,
             None,
-            {**self._default_request_kwargs(), "deadline": deadline},
+            {**self._default_request_kwargs(), "session": self, "deadline": deadline},
             self._make_traces(None) if self._trace_configs else _NO_TRACES,
             self._retry,
             (limits.max_redirects or sys.maxsize) if allow_redirects else None,
