@@ -54,6 +54,7 @@ IMPORT_TO_DISTRIBUTION = {
     "zstandard": "zstandard",
     "backports": "backports.zstd",
     "h2": "h2",
+    "hpack": "hpack",
     "publicsuffixlist": "publicsuffixlist",
     "python_socks": "python-socks",
     "lamella_socks": "lamella-socks",
