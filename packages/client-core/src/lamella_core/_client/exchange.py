@@ -52,7 +52,8 @@ def write_at_once(
 
     After True, unless ``protocol.writing_paused``, only the response head is
     left to await (``protocol.head_future``): the caller awaits it itself, one
-    coroutine fewer a request; else it calls :func:`send_request` ``written``.
+    coroutine fewer a request; else it calls :func:`send_request`, ``written``
+    saying which of the two cases it is.
     """
     return not traces and tracker is None and _written_at_once(protocol, req, head)
 
@@ -67,22 +68,22 @@ async def send_request(
     *,
     written: bool = False,
 ) -> tuple[ResponseHead, StreamReader, asyncio.Task[None] | None]:
-    """Send ``req`` (``written``: :func:`write_at_once` did) and wait for the response head.
+    """Send what :func:`write_at_once` did not, and wait for the response head.
 
-    Returns the head, the body stream and, when the head came before the
-    body was all written, the task still writing it (else None).
+    ``written`` says :func:`write_at_once` wrote the whole request and the
+    transport's buffer is full (so it is drained here); otherwise the request
+    is written here. Returns the head, the body stream and, when the head
+    came before the body was all written, the task still writing it (else None).
 
     Raises:
         Exception: what writing the body raised, when it failed before any
             response head arrived; the caller closes the connection.
     """
-    if written or write_at_once(protocol, req, head, traces, tracker):
-        if not protocol.writing_paused:
-            response_head, stream = await protocol.head_future
-            return response_head, stream, None
-        upload: Coroutine[Any, Any, None] = protocol.drain()
-    else:
-        upload = write_request(protocol, req, head, deadline, traces, tracker)
+    upload: Coroutine[Any, Any, None] = (
+        protocol.drain()
+        if written
+        else write_request(protocol, req, head, deadline, traces, tracker)
+    )
     if req.body is not None:
         protocol.pause_read_timer()
     task = asyncio.ensure_future(_then_start_read_timer(upload, protocol))
