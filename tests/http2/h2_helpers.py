@@ -128,6 +128,7 @@ class RawH2Server:
         self.closed = 0  # connections ended, by either side
         self.pings = 0  # PING frames received
         self.mute = False  # once set, nothing more is written (no PING answered)
+        self.heads: list[list[Any]] = []  # each request's decoded header list, as h2 gave it
         self.url = URL()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -150,6 +151,8 @@ class RawH2Server:
                     if isinstance(event, h2.events.ConnectionTerminated):
                         self.goaways.append(event.error_code or 0)
                     self.pings += isinstance(event, h2.events.PingReceived)
+                    if isinstance(event, h2.events.RequestReceived):
+                        self.heads.append(list(event.headers or ()))
                     if not isinstance(event, h2.events.StreamEnded):
                         continue
                     outcome = self.behaviour(conn, event.stream_id, number)

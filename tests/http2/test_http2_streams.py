@@ -14,6 +14,7 @@ import h2.connection
 import pytest
 from h2.errors import ErrorCodes
 from h2_helpers import Behaviour, RawH2Server, respond
+from hpack import NeverIndexedHeaderTuple
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
@@ -163,3 +164,27 @@ async def test_no_ping_by_default(raw_h2: Start) -> None:
 def test_http2_ping_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="http2_ping_interval"):
         TCPConnector(http2=True, http2_ping_interval=0)
+
+
+async def test_credentials_are_never_indexed_by_hpack(
+    raw_h2: Callable[[Behaviour], Awaitable[RawH2Server]],
+) -> None:
+    # Authorization, Proxy-Authorization and short cookies stay out of HPACK's
+    # dynamic table (a peer sharing the compression context cannot guess
+    # them from sizes); other fields may be indexed.
+    def ok(conn: h2.connection.H2Connection, stream_id: int, number: int) -> bool:
+        respond(conn, stream_id)
+        return True
+
+    server = await raw_h2(ok)
+    headers = {"Authorization": "Bearer secret", "Cookie": "sid=1", "X-Plain": "visible"}
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        for _ in range(2):
+            async with session.get(server.url, headers=headers) as resp:
+                assert await resp.read() == b"ok"
+    assert len(server.heads) == 2
+    for head in server.heads:
+        kinds = {bytes(field[0]).lower(): type(field) for field in head}
+        assert kinds[b"authorization"] is NeverIndexedHeaderTuple
+        assert kinds[b"cookie"] is NeverIndexedHeaderTuple
+        assert kinds[b"x-plain"] is not NeverIndexedHeaderTuple
