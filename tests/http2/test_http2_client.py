@@ -18,6 +18,7 @@ from lamella_core.exceptions import (
     ClientResponseError,
 )
 from lamella_core.plugins import get_plugin_manager
+from lamella_http2._head import Dechunker
 
 Start = Callable[..., Awaitable[H2Server]]
 
@@ -57,6 +58,30 @@ async def test_streamed_upload(h2_server: Start, trusting: ssl.SSLContext) -> No
         async with session.post(server / "/echo", data=chunks()) as resp:
             body = await resp.read()
     assert body == b"".join(bytes([i]) * 8192 for i in range(64))
+
+
+async def test_chunked_request_body_goes_unframed(h2_server: Start, trusting: ssl.SSLContext) -> None:
+    # chunked=True frames the body for HTTP/1.1; over HTTP/2 the chunk framing
+    # is taken off again and the data goes out as DATA frames.
+    server = await h2_server()
+    payload = b"0123456789abcdef" * 700
+    async with ClientSession(connector=TCPConnector(http2=True, ssl=trusting)) as session:
+        async with session.post(server / "/echo", data=payload, chunked=True) as resp:
+            assert resp.version == HttpVersion(2, 0)
+            assert await resp.read() == payload
+        async with session.post(server / "/echo", data=b"abc", chunked=True) as resp:
+            assert await resp.read() == b"abc"
+
+
+def test_dechunker_takes_the_framing_apart_however_it_is_split() -> None:
+    framed = b"3\r\nabc\r\n10;ext=1\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n"
+    for size in (1, 2, 3, 5, 7, len(framed)):
+        dechunker = Dechunker()
+        out = b"".join(
+            dechunker.feed(framed[i : i + size]) for i in range(0, len(framed), size)
+        )
+        assert out == b"abc" + b"x" * 16
+        assert dechunker.done
 
 
 async def test_concurrent_requests_share_one_connection(

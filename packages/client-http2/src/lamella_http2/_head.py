@@ -103,7 +103,7 @@ class Dechunker:
         buffer = self._buffer + data
         out: list[bytes] = []
         while buffer and not self.done:
-            if self._left:
+            if self._left > 0:
                 piece = buffer[: self._left]
                 out.append(piece)
                 self._left -= len(piece)
