@@ -34,8 +34,10 @@ CONCURRENCY = {"sequential": 1, "concurrent": 64, "json": 64, "chunked": 8}
 PARSERS = {"httptools": {}, "pure-Python": {"LAMELLA_NO_EXTENSIONS": "1"}}
 
 
-def instructions(workload: str, port: int, n: int, env: dict[str, str]) -> int:
-    """The instructions one ``client.py lamella`` process executes for ``n`` requests."""
+def instructions(
+    workload: str, port: int, n: int, env: dict[str, str], client: str = "lamella"
+) -> int:
+    """The instructions one ``client.py CLIENT`` process executes for ``n`` requests."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [
             "valgrind",
@@ -43,7 +45,7 @@ def instructions(workload: str, port: int, n: int, env: dict[str, str]) -> int:
             f"--callgrind-out-file={tmp}/out",
             sys.executable,
             str(HERE / "client.py"),
-            "lamella",
+            client,
             workload,
             str(port),
             str(n),
@@ -60,6 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", help="also count lamella as committed at this revision")
     parser.add_argument("--workloads", default="sequential,concurrent", help=", ".join(CONCURRENCY))
+    parser.add_argument(
+        "--others", default="", help="other clients of client.py to count too, e.g. aiohttp,floor"
+    )
     parser.add_argument("--small", type=int, default=200, help="requests of the first run")
     parser.add_argument("--large", type=int, default=1200, help="requests of the second run")
     args = parser.parse_args()
@@ -81,6 +86,12 @@ def main() -> None:
                         f"{workload:<12}{parser_name:<13}{label:<28}{per_request:>21,.0f}",
                         flush=True,
                     )
+            for other in filter(None, args.others.split(",")):
+                env = _client_env(Client(other, other, {}), None)
+                small = instructions(workload, server.port, args.small, env, other)
+                large = instructions(workload, server.port, args.large, env, other)
+                per_request = (large - small) / extra
+                print(f"{workload:<12}{'':<13}{other:<28}{per_request:>21,.0f}", flush=True)
 
 
 if __name__ == "__main__":
