@@ -1,22 +1,27 @@
-"""The HPACK coders that keep repeated blocks (``lamella_http2._hpack``), and the
-checks of what a server sends that replace h2's inbound validation."""
+"""The HPACK coders that keep repeated blocks (``lamella_http2._hpack``), the checks
+of what a server sends that replace h2's inbound validation, and the cheaper count
+of open streams."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import h2.config
 import h2.connection
 import h2.exceptions
+import h2.settings
 import hpack
 import hyperframe.frame
 import pytest
 from h2.errors import ErrorCodes
+from h2.settings import SettingCodes
 from h2_helpers import Behaviour, RawH2Server
 from hpack import NeverIndexedHeaderTuple
 
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession
 from lamella_core.exceptions import ClientOSError, ClientPayloadError
+from lamella_http2._connection import _H2State
 from lamella_http2._hpack import CachingDecoder, CachingEncoder, check_fields
 from state_checks import eventually
 
@@ -169,3 +174,34 @@ async def test_a_pseudo_header_in_the_trailers_fails_the_body(raw_h2: Start) -> 
         async with session.get(server.url) as resp:
             with pytest.raises(ClientPayloadError, match="pseudo-header in the trailers"):
                 await resp.read()
+
+
+def _pair(max_streams: int) -> tuple[_H2State, h2.connection.H2Connection]:
+    """A client state machine and an h2 server answering it in memory."""
+    client = _H2State(h2.config.H2Configuration(client_side=True, header_encoding=None))
+    server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    server.local_settings = h2.settings.Settings(
+        client=False, initial_values={SettingCodes.MAX_CONCURRENT_STREAMS: max_streams}
+    )
+    client.initiate_connection()
+    server.initiate_connection()
+    server.receive_data(client.data_to_send())
+    client.receive_data(server.data_to_send())
+    server.receive_data(client.data_to_send())
+    return client, server
+
+
+def test_the_state_machine_drops_closed_streams_and_keeps_the_limit() -> None:
+    client, server = _pair(max_streams=8)
+    request = [(b":method", b"GET"), (b":scheme", b"http"), (b":authority", b"x"), (b":path", b"/")]
+    for _ in range(100):  # one at a time: closed streams pile up, then are dropped
+        stream_id = client.get_next_available_stream_id()
+        client.send_headers(stream_id, request, end_stream=True)
+        server.receive_data(client.data_to_send())
+        server.send_headers(stream_id, [(b":status", b"204")], end_stream=True)
+        client.receive_data(server.data_to_send())
+        assert len(client.streams) <= 8
+    for _ in range(8):  # eight open at once: the ninth is refused
+        client.send_headers(client.get_next_available_stream_id(), request, end_stream=True)
+    with pytest.raises(h2.exceptions.TooManyStreamsError):
+        client.send_headers(client.get_next_available_stream_id(), request, end_stream=True)
