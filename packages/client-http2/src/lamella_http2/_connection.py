@@ -125,6 +125,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             },
         )
         self._streams: dict[int, H2Exchange] = {}
+        self._max_exchanges = self._stream_limit()  # kept: the pool asks for every request
         self._request_heads: dict[bytes, RequestHead] = {}  # kept: a client repeats its heads
         self.heads = HeadReader()  # reads the responses' header lists
         self._live: set[H2Exchange] = set()  # begun and not finished
@@ -196,14 +197,14 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     @property
     def max_exchanges(self) -> int:
         """The server's ``SETTINGS_MAX_CONCURRENT_STREAMS``, at most ``MAX_STREAMS``."""
-        return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
+        return self._max_exchanges
 
     def is_available(self) -> bool:
         """True while connected, before any ``GOAWAY``, with a stream to spare."""
         return (
             self._connected
             and not self._goaway
-            and len(self._live) < self.max_exchanges
+            and len(self._live) < self._max_exchanges
             and self.transport is not None
             and not self.transport.is_closing()
         )
@@ -410,6 +411,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         if not self._control_frame_allowed():
             self._enhance_your_calm()
             return
+        self._max_exchanges = self._stream_limit()
         if not self._settings.done():
             self._settings.set_result(None)
         self._wake_senders()
@@ -430,6 +432,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self, event: events.ConnectionTerminated, exchange: H2Exchange | None
     ) -> None:
         self._on_goaway(event.last_stream_id or 0, event.error_code)
+
+    def _stream_limit(self) -> int:
+        return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
 
     def _arm_ping(self) -> None:
         """Idle now: send a ``PING`` after ``ping_interval`` unless a stream begins."""

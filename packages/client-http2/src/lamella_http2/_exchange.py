@@ -143,9 +143,11 @@ class H2Exchange(AbstractExchange):
             raise ClientConnectionResetError("Cannot write to a closed HTTP/2 stream")
         self.output_size += len(data)
         if self._head is None:
-            self._pending += data
-            head, found, rest = self._pending.partition(_HEAD_END)
+            if self._pending:
+                data = self._pending + data
+            head, found, rest = data.partition(_HEAD_END)
             if not found:
+                self._pending = data
                 return
             self._pending = b""
             self._open(head)
