@@ -92,6 +92,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._loop = loop
         self._ping_interval = ping_interval  # idle seconds before a PING; None: never
         self._ping_handle: asyncio.TimerHandle | None = None
+        self._deadline_handle: asyncio.TimerHandle | None = None  # the earliest total timeout
         self._awaiting_pong = False
         self.transport: asyncio.Transport | None = None
         # The request heads come from the session's HTTP/1.1 writer, which has
@@ -252,6 +253,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         )
         self._live.add(exchange)
         self._disarm_ping()
+        if deadline is not None:
+            self._watch_deadline(deadline)
         return exchange
 
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
@@ -436,6 +439,28 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     def _stream_limit(self) -> int:
         return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
 
+    def _watch_deadline(self, deadline: float) -> None:
+        """Make the deadline clock run out no later than ``deadline``.
+
+        One clock serves every stream: deadlines come in the order requests
+        begin, so the clock is nearly always due already, and a request pays
+        no ``call_at`` and no cancel (as on HTTP/1.1).
+        """
+        handle = self._deadline_handle
+        if handle is None or handle.when() > deadline:
+            if handle is not None:
+                handle.cancel()
+            self._deadline_handle = self._loop.call_at(deadline, self._on_deadline, deadline)
+
+    def _on_deadline(self, due: float) -> None:
+        """Fail the exchanges whose deadline is ``due`` or earlier; wait for the next one."""
+        self._deadline_handle = None
+        for exchange in [e for e in self._live if e.deadline is not None and e.deadline <= due]:
+            exchange.deadline_expired()
+        later = [e.deadline for e in self._live if e.deadline is not None]
+        if later:
+            self._watch_deadline(min(later))
+
     def _arm_ping(self) -> None:
         """Idle now: send a ``PING`` after ``ping_interval`` unless a stream begins."""
         interval = self._ping_interval
@@ -504,6 +529,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         """The connection is gone: fail every exchange still in flight."""
         self._connected = False
         self._disarm_ping()
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
         if not self._settings.done():
             self._settings.set_exception(
                 ClientOSError(None, "The HTTP/2 connection closed before the server's SETTINGS")

@@ -121,9 +121,7 @@ class H2Exchange(AbstractExchange):
         self._read_timer_on = False
         self._last_read = 0.0
         self._read_handle: asyncio.TimerHandle | None = None
-        self._deadline_handle = (
-            None if deadline is None else loop.call_at(deadline, self._deadline_expired)
-        )
+        self.deadline = deadline  # the connection's deadline clock fails the exchange then
         self.start_read_timer()
 
     def __repr__(self) -> str:
@@ -468,10 +466,9 @@ class H2Exchange(AbstractExchange):
     def _finish(self) -> None:
         """Mark the exchange over and free its stream on the connection."""
         self._done = True
-        for handle in (self._read_handle, self._deadline_handle):
-            if handle is not None:
-                handle.cancel()
-        self._read_handle = self._deadline_handle = None
+        if self._read_handle is not None:
+            self._read_handle.cancel()
+            self._read_handle = None
         self._outbox.clear()
         self._conn.finished(self)
 
@@ -519,7 +516,7 @@ class H2Exchange(AbstractExchange):
         error = SocketTimeoutError("Timeout on reading data from socket")
         self._fail(error, error)
 
-    def _deadline_expired(self) -> None:
-        self._deadline_handle = None
+    def deadline_expired(self) -> None:
+        """The total timeout ran out (called by the connection's deadline clock)."""
         error = TimeoutError()
         self._fail(error, error)
