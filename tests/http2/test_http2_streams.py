@@ -68,6 +68,28 @@ async def test_a_timed_out_stream_leaves_the_connection_serving(raw_h2: Start) -
     assert server.connections == 1
 
 
+async def test_total_timeouts_share_one_clock_and_each_runs_out(raw_h2: Start) -> None:
+    def silent_but_stream_1(conn: h2.connection.H2Connection, stream_id: int, n: int) -> bool:
+        if stream_id == 1:
+            respond(conn, stream_id, b"1")
+        return True  # the others: silence
+
+    server = await raw_h2(silent_but_stream_1)
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        assert await _get(session, server, timeout=ClientTimeout(total=30)) == b"1"
+        # The later deadline arms the clock first; the earlier one re-arms it,
+        # and the later one's turn comes after it.
+        later = asyncio.ensure_future(_get(session, server, timeout=ClientTimeout(total=0.4)))
+        await asyncio.sleep(0)
+        sooner = asyncio.ensure_future(_get(session, server, timeout=ClientTimeout(total=0.1)))
+        with pytest.raises(asyncio.TimeoutError):
+            await sooner
+        assert not later.done()
+        with pytest.raises(asyncio.TimeoutError):
+            await later
+    assert server.connections == 1
+
+
 async def test_a_cancelled_request_leaves_the_connection_serving(raw_h2: Start) -> None:
     asked = asyncio.Event()
 

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import h2.config
 import h2.connection
-import h2.events
 import h2.exceptions
 import h2.settings
+from h2 import events
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
 
@@ -38,6 +38,8 @@ from lamella_core.connection import AbstractConnection, HeadLimits
 from lamella_core.exceptions import ClientConnectionResetError, ClientOSError
 
 from ._exchange import STREAM_WINDOW, H2Exchange
+from ._head import HeadReader, RequestHead, parse_request_head
+from ._hpack import MAX_BLOCKS, CachingDecoder, CachingEncoder
 
 if TYPE_CHECKING:
     from lamella_core.connection import ContentDecoder
@@ -53,6 +55,25 @@ MAX_HEADER_LIST_SIZE = 256 * 1024
 #: PING and SETTINGS frames answered per second at most; a server sending more
 #: is flooding, and the connection is closed with ENHANCE_YOUR_CALM.
 MAX_CONTROL_FRAMES_PER_SECOND = 100
+
+
+class _H2State(h2.connection.H2Connection):
+    """h2's state machine, counting open streams only when the count can matter.
+
+    Before each new stream h2 checks the server's stream limit by walking
+    every stream it holds (dropping the closed ones as it goes): with 64
+    streams in flight that walk is the costliest step of sending a request.
+    The number of streams held bounds the number open from above, so while
+    it is under the limit (and under ``MAX_STREAMS``, which bounds what is
+    held) the check passes without the walk.
+    """
+
+    @property
+    def open_outbound_streams(self) -> int:
+        held = len(self.streams)
+        if held < min(self.remote_settings.max_concurrent_streams, MAX_STREAMS):
+            return held
+        return super().open_outbound_streams
 
 
 class H2Connection(asyncio.Protocol, AbstractConnection):
@@ -71,6 +92,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._loop = loop
         self._ping_interval = ping_interval  # idle seconds before a PING; None: never
         self._ping_handle: asyncio.TimerHandle | None = None
+        self._deadline_handle: asyncio.TimerHandle | None = None  # the earliest total timeout
         self._awaiting_pong = False
         self.transport: asyncio.Transport | None = None
         # The request heads come from the session's HTTP/1.1 writer, which has
@@ -78,15 +100,22 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         # which lower-cases names, strips values, drops connection-specific
         # fields and marks credentials never-indexed: h2's own outbound checks
         # and normalisation would do that work a second time on every request.
-        # What the server sends is still checked.
+        # What the server sends is checked by the decoder (``_hpack``), once
+        # per distinct header block rather than by h2's generators on every
+        # one; h2's inbound normalisation only joins Cookie fields, which no
+        # response carries.
         config = h2.config.H2Configuration(
             client_side=True,
             header_encoding=None,
             validate_outbound_headers=False,
             normalize_outbound_headers=False,
             split_outbound_cookies=False,
+            validate_inbound_headers=False,
+            normalize_inbound_headers=False,
         )
-        self._h2 = h2.connection.H2Connection(config=config)
+        self._h2 = _H2State(config=config)
+        self._h2.encoder = CachingEncoder()
+        self._h2.decoder = CachingDecoder(self._h2.decoder.max_header_list_size)
         self._h2.local_settings = h2.settings.Settings(
             client=True,
             initial_values={
@@ -97,6 +126,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             },
         )
         self._streams: dict[int, H2Exchange] = {}
+        self._max_exchanges = self._stream_limit()  # kept: the pool asks for every request
+        self._request_heads: dict[bytes, RequestHead] = {}  # kept: a client repeats its heads
+        self.heads = HeadReader()  # reads the responses' header lists
         self._live: set[H2Exchange] = set()  # begun and not finished
         self._settings: asyncio.Future[None] = loop.create_future()
         self._connected = False
@@ -135,12 +167,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
                 self.transport.close()
             self._lose(ClientOSError(None, f"HTTP/2 protocol error from the server: {exc}"))
             return
-        for event in events:
-            if isinstance(event, _CONTROL_EVENTS) and not self._control_frame_allowed():
-                self._enhance_your_calm()
-                return
-            self._dispatch(event)
-        self.flush()
+        self._dispatch(events)
+        if self._connected:
+            self.flush()
 
     def eof_received(self) -> bool:
         return False
@@ -169,14 +198,14 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     @property
     def max_exchanges(self) -> int:
         """The server's ``SETTINGS_MAX_CONCURRENT_STREAMS``, at most ``MAX_STREAMS``."""
-        return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
+        return self._max_exchanges
 
     def is_available(self) -> bool:
         """True while connected, before any ``GOAWAY``, with a stream to spare."""
         return (
             self._connected
             and not self._goaway
-            and len(self._live) < self.max_exchanges
+            and len(self._live) < self._max_exchanges
             and self.transport is not None
             and not self.transport.is_closing()
         )
@@ -224,6 +253,8 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         )
         self._live.add(exchange)
         self._disarm_ping()
+        if deadline is not None:
+            self._watch_deadline(deadline)
         return exchange
 
     def take_over(self, protocol: asyncio.BaseProtocol) -> tuple[asyncio.Transport, bytes]:
@@ -259,6 +290,19 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         stream_id = self._h2.get_next_available_stream_id()
         self._streams[stream_id] = exchange
         return stream_id
+
+    def request_head(self, head: bytes) -> RequestHead:
+        """The serialized HTTP/1.1 request ``head`` as HTTP/2 fields (kept for the next time).
+
+        Raises:
+            ValueError: the head is not a request head the session writes.
+        """
+        parsed = self._request_heads.get(head)
+        if parsed is None:
+            if len(self._request_heads) >= MAX_BLOCKS:
+                self._request_heads.clear()
+            parsed = self._request_heads[head] = parse_request_head(head, self.scheme)
+        return parsed
 
     def finished(self, exchange: H2Exchange) -> None:
         """``exchange`` is over: forget its stream (before its body's EOF frees the lease)."""
@@ -323,43 +367,99 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
 
     # --- internals ------------------------------------------------------------
 
-    def _dispatch(self, event: Any) -> None:
-        stream_id = getattr(event, "stream_id", None)
-        exchange = self._streams.get(stream_id) if stream_id else None
-        if isinstance(event, h2.events.DataReceived):
-            self._unacked += event.flow_controlled_length
-            if self._unacked >= CONNECTION_WINDOW // 4:
-                self._h2.increment_flow_control_window(self._unacked)
-                self._unacked = 0
-            if exchange is not None:  # else a stream we reset: its window is moot
-                exchange.on_data(event.data, event.flow_controlled_length)
-        elif isinstance(event, h2.events.ResponseReceived):
-            if exchange is not None:
-                exchange.on_head(event.headers)
-        elif isinstance(event, h2.events.TrailersReceived):
-            if exchange is not None:
-                exchange.on_trailers(event.headers)
-        elif isinstance(event, h2.events.InformationalResponseReceived):
-            if exchange is not None:
-                exchange.on_informational(event.headers)
-        elif isinstance(event, h2.events.StreamEnded):
-            if exchange is not None:
-                exchange.on_end()
-        elif isinstance(event, h2.events.StreamReset):
-            if exchange is not None:
-                exchange.on_reset(ErrorCodes(event.error_code) if event.error_code else None)
-        elif isinstance(event, h2.events.RemoteSettingsChanged):
-            if not self._settings.done():
-                self._settings.set_result(None)
-            self._wake_senders()
-        elif isinstance(event, h2.events.PingAckReceived):
-            if self._awaiting_pong:  # the server is alive: wait another interval
-                self._disarm_ping()
-                self._arm_ping()
-        elif isinstance(event, h2.events.WindowUpdated):
-            self._wake_senders()
-        elif isinstance(event, h2.events.ConnectionTerminated):
-            self._on_goaway(event.last_stream_id or 0, event.error_code)
+    def _dispatch(self, received: list[Any]) -> None:
+        """Hand each event to its handler (one dict look-up by type, no isinstance chain)."""
+        handlers = _HANDLERS
+        streams = self._streams
+        for event in received:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, event, streams.get(getattr(event, "stream_id", 0)))
+                if not self._connected:  # a flood closed the connection
+                    return
+
+    def _on_data(self, event: events.DataReceived, exchange: H2Exchange | None) -> None:
+        self._unacked += event.flow_controlled_length
+        if self._unacked >= CONNECTION_WINDOW // 4:
+            self._h2.increment_flow_control_window(self._unacked)
+            self._unacked = 0
+        if exchange is not None:  # else a stream we reset: its window is moot
+            exchange.on_data(event.data, event.flow_controlled_length)
+
+    def _on_response(self, event: events.ResponseReceived, exchange: H2Exchange | None) -> None:
+        if exchange is not None:
+            exchange.on_head(event.headers)
+
+    def _on_trailers(self, event: events.TrailersReceived, exchange: H2Exchange | None) -> None:
+        if exchange is not None:
+            exchange.on_trailers(event.headers)
+
+    def _on_informational(
+        self, event: events.InformationalResponseReceived, exchange: H2Exchange | None
+    ) -> None:
+        if exchange is not None:
+            exchange.on_informational(event.headers)
+
+    def _on_end(self, event: events.StreamEnded, exchange: H2Exchange | None) -> None:
+        if exchange is not None:
+            exchange.on_end()
+
+    def _on_reset(self, event: events.StreamReset, exchange: H2Exchange | None) -> None:
+        if exchange is not None:
+            exchange.on_reset(ErrorCodes(event.error_code) if event.error_code else None)
+
+    def _on_settings(
+        self, event: events.RemoteSettingsChanged, exchange: H2Exchange | None
+    ) -> None:
+        if not self._control_frame_allowed():
+            self._enhance_your_calm()
+            return
+        self._max_exchanges = self._stream_limit()
+        if not self._settings.done():
+            self._settings.set_result(None)
+        self._wake_senders()
+
+    def _on_ping(self, event: events.PingReceived, exchange: H2Exchange | None) -> None:
+        if not self._control_frame_allowed():
+            self._enhance_your_calm()
+
+    def _on_pong(self, event: events.PingAckReceived, exchange: H2Exchange | None) -> None:
+        if self._awaiting_pong:  # the server is alive: wait another interval
+            self._disarm_ping()
+            self._arm_ping()
+
+    def _on_window(self, event: events.WindowUpdated, exchange: H2Exchange | None) -> None:
+        self._wake_senders()
+
+    def _on_goaway_event(
+        self, event: events.ConnectionTerminated, exchange: H2Exchange | None
+    ) -> None:
+        self._on_goaway(event.last_stream_id or 0, event.error_code)
+
+    def _stream_limit(self) -> int:
+        return max(1, min(MAX_STREAMS, self._h2.remote_settings.max_concurrent_streams))
+
+    def _watch_deadline(self, deadline: float) -> None:
+        """Make the deadline clock run out no later than ``deadline``.
+
+        One clock serves every stream: deadlines come in the order requests
+        begin, so the clock is nearly always due already, and a request pays
+        no ``call_at`` and no cancel (as on HTTP/1.1).
+        """
+        handle = self._deadline_handle
+        if handle is None or handle.when() > deadline:
+            if handle is not None:
+                handle.cancel()
+            self._deadline_handle = self._loop.call_at(deadline, self._on_deadline, deadline)
+
+    def _on_deadline(self, due: float) -> None:
+        """Fail the exchanges whose deadline is ``due`` or earlier; wait for the next one."""
+        self._deadline_handle = None
+        for exchange in [e for e in self._live if e.deadline is not None and e.deadline <= due]:
+            exchange.deadline_expired()
+        later = [e.deadline for e in self._live if e.deadline is not None]
+        if later:
+            self._watch_deadline(min(later))
 
     def _arm_ping(self) -> None:
         """Idle now: send a ``PING`` after ``ping_interval`` unless a stream begins."""
@@ -429,6 +529,9 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         """The connection is gone: fail every exchange still in flight."""
         self._connected = False
         self._disarm_ping()
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
         if not self._settings.done():
             self._settings.set_exception(
                 ClientOSError(None, "The HTTP/2 connection closed before the server's SETTINGS")
@@ -450,8 +553,21 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
                 waiter.set_result(None)
 
 
-#: The events of the frames h2 answers by itself, which a flood makes us write.
-_CONTROL_EVENTS = (h2.events.PingReceived, h2.events.RemoteSettingsChanged)
+#: What handles each event h2 returns; the others (priority, unknown frames) are ignored.
+_HANDLERS: dict[type[Any], Callable[[H2Connection, Any, H2Exchange | None], None]] = {
+    events.DataReceived: H2Connection._on_data,
+    events.ResponseReceived: H2Connection._on_response,
+    events.TrailersReceived: H2Connection._on_trailers,
+    events.InformationalResponseReceived: H2Connection._on_informational,
+    events.StreamEnded: H2Connection._on_end,
+    events.StreamReset: H2Connection._on_reset,
+    # The frames h2 answers by itself, which a flood makes us write: counted.
+    events.RemoteSettingsChanged: H2Connection._on_settings,
+    events.PingReceived: H2Connection._on_ping,
+    events.PingAckReceived: H2Connection._on_pong,
+    events.WindowUpdated: H2Connection._on_window,
+    events.ConnectionTerminated: H2Connection._on_goaway_event,
+}
 
 
 def _code_name(code: Any) -> str:

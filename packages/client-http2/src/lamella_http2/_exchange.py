@@ -13,7 +13,6 @@ exception its phase calls for, as ``HTTP11Connection`` does.
 from __future__ import annotations
 
 import asyncio
-import http
 from collections.abc import AsyncIterable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ from lamella_core.exceptions import (
     SocketTimeoutError,
 )
 
-from ._head import Dechunker, RequestHead, parse_request_head
+from ._head import Dechunker, RequestHead, breach
 
 if TYPE_CHECKING:
     from lamella_core.connection import ContentDecoder
@@ -122,9 +121,7 @@ class H2Exchange(AbstractExchange):
         self._read_timer_on = False
         self._last_read = 0.0
         self._read_handle: asyncio.TimerHandle | None = None
-        self._deadline_handle = (
-            None if deadline is None else loop.call_at(deadline, self._deadline_expired)
-        )
+        self.deadline = deadline  # the connection's deadline clock fails the exchange then
         self.start_read_timer()
 
     def __repr__(self) -> str:
@@ -144,9 +141,11 @@ class H2Exchange(AbstractExchange):
             raise ClientConnectionResetError("Cannot write to a closed HTTP/2 stream")
         self.output_size += len(data)
         if self._head is None:
-            self._pending += data
-            head, found, rest = self._pending.partition(_HEAD_END)
+            if self._pending:
+                data = self._pending + data
+            head, found, rest = data.partition(_HEAD_END)
             if not found:
+                self._pending = data
                 return
             self._pending = b""
             self._open(head)
@@ -159,7 +158,7 @@ class H2Exchange(AbstractExchange):
         self.pump()
 
     def _open(self, head: bytes) -> None:
-        parsed = self._head = parse_request_head(head, self._conn.scheme)
+        parsed = self._head = self._conn.request_head(head)
         if parsed.upgrade:
             self._finish()
             raise ClientConnectionError(_NO_UPGRADE)
@@ -310,37 +309,37 @@ class H2Exchange(AbstractExchange):
     def on_informational(self, headers: list[tuple[bytes, bytes]]) -> None:
         """A 1xx answer: ``100`` lets the body go."""
         self._received_frame()
+        read = self._conn.heads.read(headers, self._limits)
+        if read is None:
+            self._malformed("an interim response without a valid :status")
+            return
         waiter = self._continue_waiter
-        if waiter is not None and not waiter.done() and _status(headers) == 100:
+        if waiter is not None and not waiter.done() and read.status == 100:
             waiter.set_result(True)
 
     def on_head(self, headers: list[tuple[bytes, bytes]]) -> None:
         """The final response head."""
         self._received_frame()
-        fields = tuple((name, value) for name, value in headers if not name.startswith(b":"))
-        breach = self._breach(fields)
-        if breach is not None:
-            self._fail(HeadLimitSignal(*breach), None)
+        read = self._conn.heads.read(headers, self._limits)
+        if read is None:
+            self._malformed("a response without a valid :status")
             return
-        status = _status(headers)
-        codings = tuple(value for name, value in fields if name == b"content-encoding")
-        length = next((value for name, value in fields if name == b"content-length"), None)
-        bodyless = status in (204, 304) or self._method == "HEAD"
-        try:
-            reason = http.HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
+        if read.breach is not None:
+            self._fail(HeadLimitSignal(*read.breach), None)
+            return
+        bodyless = read.status in (204, 304) or self._method == "HEAD"
+        codings = read.codings
         head = ResponseHead(
             version=(2, 0),
-            status=status,
-            reason=reason,
-            headers=fields,
+            status=read.status,
+            reason=read.reason,
+            headers=read.fields,
             keep_alive=True,
             chunked=False,
-            content_length=0 if bodyless else (int(length) if length is not None else None),
+            content_length=0 if bodyless else read.content_length,
             upgrade=False,
             content_codings=codings,
-            set_cookie=any(name == b"set-cookie" for name, _ in fields),
+            set_cookie=read.set_cookie,
         )
         stream = self._stream = _Body(self, self._read_bufsize, self._loop)
         refusal: ClientPayloadError | None = None
@@ -389,24 +388,16 @@ class H2Exchange(AbstractExchange):
         stream = self._stream
         if self._done or stream is None:
             return
-        fields = tuple((name, value) for name, value in headers if not name.startswith(b":"))
-        breach = self._breach(fields)
-        if breach is not None:
-            error = ClientPayloadError(f"Response trailers over {breach[0]} ({breach[1]})")
+        fields = tuple(headers)
+        if fields and fields[0][0] == b":status":  # the decoder let no other pseudo-header by
+            self._malformed("a pseudo-header in the trailers")
+            return
+        over = breach(fields, self._limits)
+        if over is not None:
+            error = ClientPayloadError(f"Response trailers over {over[0]} ({over[1]})")
             self._fail(None, error)
             return
         stream.raw_trailers = fields
-
-    def _breach(self, fields: tuple[tuple[bytes, bytes], ...]) -> tuple[str, int, int] | None:
-        """The first head limit ``fields`` exceed: (its name, the limit, the size), or None."""
-        max_field, max_headers = self._limits[1], self._limits[2]
-        if len(fields) > max_headers:
-            return ("max_headers", max_headers, len(fields))
-        for name, value in fields:
-            size = len(name) + len(value) + 2
-            if size > max_field:
-                return ("max_field_size", max_field, size)
-        return None
 
     def on_end(self) -> None:
         """The server ended its side: the response is complete."""
@@ -475,10 +466,9 @@ class H2Exchange(AbstractExchange):
     def _finish(self) -> None:
         """Mark the exchange over and free its stream on the connection."""
         self._done = True
-        for handle in (self._read_handle, self._deadline_handle):
-            if handle is not None:
-                handle.cancel()
-        self._read_handle = self._deadline_handle = None
+        if self._read_handle is not None:
+            self._read_handle.cancel()
+            self._read_handle = None
         self._outbox.clear()
         self._conn.finished(self)
 
@@ -496,6 +486,13 @@ class H2Exchange(AbstractExchange):
         stream = self._stream
         if stream is not None and body_error is not None and stream.exception() is None:
             stream.set_exception(body_error)
+
+    def _malformed(self, what: str) -> None:
+        """The server sent ``what``, a malformed response: a stream error (RFC 9113
+        section 8.1.1), answered with ``RST_STREAM(PROTOCOL_ERROR)``."""
+        error = ClientOSError(None, f"HTTP/2 protocol error from the server: {what}")
+        self._reset(ErrorCodes.PROTOCOL_ERROR)  # first: the CANCEL of _fail finds it closed
+        self._fail(error, ClientPayloadError(f"Response payload is not completed: {what}"))
 
     def _reset(self, code: ErrorCodes) -> None:
         """Send ``RST_STREAM`` unless the stream is closed already (or never opened)."""
@@ -519,14 +516,7 @@ class H2Exchange(AbstractExchange):
         error = SocketTimeoutError("Timeout on reading data from socket")
         self._fail(error, error)
 
-    def _deadline_expired(self) -> None:
-        self._deadline_handle = None
+    def deadline_expired(self) -> None:
+        """The total timeout ran out (called by the connection's deadline clock)."""
         error = TimeoutError()
         self._fail(error, error)
-
-
-def _status(headers: list[tuple[bytes, bytes]]) -> int:
-    for name, value in headers:
-        if name == b":status":
-            return int(value)
-    return 0

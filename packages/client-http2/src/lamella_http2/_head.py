@@ -6,16 +6,23 @@ the request line becomes the pseudo-headers, ``Host`` becomes
 ``:authority``, connection-specific fields are dropped (RFC 9113 section
 8.2.2) and the body's framing is noted so that the exchange knows where
 the body ends. Chunked framing written after the head is undone by
-:class:`Dechunker`.
+:class:`Dechunker`. The other way, :class:`HeadReader` turns the header
+list of a response into what a ``ResponseHead`` holds.
 """
 
 from __future__ import annotations
 
+import http
 from dataclasses import dataclass
+from typing import Any
 
 from hpack import NeverIndexedHeaderTuple
 
-__all__ = ["Dechunker", "RequestHead", "parse_request_head"]
+from lamella_core.abc import HeadLimits
+
+__all__ = ["Dechunker", "HeadReader", "ReadHead", "RequestHead", "breach", "parse_request_head"]
+
+_REASONS = {status.value: status.phrase for status in http.HTTPStatus}
 
 # Fields that are about one HTTP/1.1 connection and mean nothing (or are
 # forbidden) on an HTTP/2 stream.
@@ -129,3 +136,83 @@ class Dechunker:
                 self._left = size
         self._buffer = buffer
         return b"".join(out)
+
+
+Fields = tuple[tuple[bytes, bytes], ...]
+
+
+@dataclass(slots=True, frozen=True)
+class ReadHead:
+    """A response's header list, read.
+
+    Attributes:
+        status: the ``:status`` code.
+        reason: its phrase ("" for a code HTTP does not name).
+        fields: the header fields, pseudo-headers left out.
+        codings: the ``Content-Encoding`` values.
+        content_length: the ``Content-Length``, or None.
+        set_cookie: a ``Set-Cookie`` field is present.
+        breach: the first head limit the fields exceed (its name, the limit,
+            the size), or None.
+    """
+
+    status: int
+    reason: str
+    fields: Fields
+    codings: tuple[bytes, ...]
+    content_length: int | None
+    set_cookie: bool
+    breach: tuple[str, int, int] | None
+
+
+class HeadReader:
+    """Reads response header lists, keeping the last one read.
+
+    A server answering the same request again sends the same head (HPACK
+    hands the same field objects back for a repeated block), which then
+    costs one comparison.
+    """
+
+    __slots__ = ("_last", "_last_key")
+
+    def __init__(self) -> None:
+        self._last_key: tuple[Any, ...] = ()
+        self._last: ReadHead | None = None
+
+    def read(self, headers: list[tuple[bytes, bytes]], limits: HeadLimits) -> ReadHead | None:
+        """The head ``headers`` hold under ``limits``, or None without a valid ``:status``."""
+        key = (limits, *headers)
+        if key == self._last_key:
+            return self._last
+        if not headers or headers[0][0] != b":status":
+            return None
+        code = headers[0][1]
+        if len(code) != 3 or not code.isdigit():
+            return None
+        status = int(code)
+        fields = tuple(headers[1:])
+        codings = tuple(value for name, value in fields if name == b"content-encoding")
+        length = next((value for name, value in fields if name == b"content-length"), None)
+        read = ReadHead(
+            status,
+            _REASONS.get(status, ""),
+            fields,
+            codings,
+            int(length) if length is not None else None,
+            any(name == b"set-cookie" for name, _ in fields),
+            breach(fields, limits),
+        )
+        self._last_key, self._last = key, read
+        return read
+
+
+def breach(fields: Fields, limits: HeadLimits) -> tuple[str, int, int] | None:
+    """The first head limit ``fields`` exceed: (its name, the limit, the size), or None."""
+    max_field, max_headers = limits[1], limits[2]
+    if len(fields) > max_headers:
+        return ("max_headers", max_headers, len(fields))
+    for name, value in fields:
+        size = len(name) + len(value) + 2
+        if size > max_field:
+            return ("max_field_size", max_field, size)
+    return None
