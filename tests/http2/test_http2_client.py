@@ -60,7 +60,9 @@ async def test_streamed_upload(h2_server: Start, trusting: ssl.SSLContext) -> No
     assert body == b"".join(bytes([i]) * 8192 for i in range(64))
 
 
-async def test_chunked_request_body_goes_unframed(h2_server: Start, trusting: ssl.SSLContext) -> None:
+async def test_chunked_request_body_goes_unframed(
+    h2_server: Start, trusting: ssl.SSLContext
+) -> None:
     # chunked=True frames the body for HTTP/1.1; over HTTP/2 the chunk framing
     # is taken off again and the data goes out as DATA frames.
     server = await h2_server()
@@ -77,9 +79,7 @@ def test_dechunker_takes_the_framing_apart_however_it_is_split() -> None:
     framed = b"3\r\nabc\r\n10;ext=1\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n"
     for size in (1, 2, 3, 5, 7, len(framed)):
         dechunker = Dechunker()
-        out = b"".join(
-            dechunker.feed(framed[i : i + size]) for i in range(0, len(framed), size)
-        )
+        out = b"".join(dechunker.feed(framed[i : i + size]) for i in range(0, len(framed), size))
         assert out == b"abc" + b"x" * 16
         assert dechunker.done
 
