@@ -75,6 +75,30 @@ class _H2State(h2.connection.H2Connection):
             return held
         return super().open_outbound_streams
 
+    def _receive_frame(self, frame: Any) -> list[Any]:
+        # h2 makes a DATA frame that takes a body past its content-length, or
+        # ends it short, a connection error, which would fail every stream of
+        # the connection for one bad response. RFC 9113 section 8.1.1 makes it
+        # a malformed response: a stream error, handled by that stream alone.
+        try:
+            return cast("list[Any]", super()._receive_frame(frame))
+        except h2.exceptions.InvalidBodyLengthError as exc:
+            return [BadBodyLength(frame.stream_id, frame.flow_controlled_length, exc)]
+
+
+class BadBodyLength:
+    """The event of a DATA frame whose body disagrees with its content-length."""
+
+    __slots__ = ("actual", "declared", "flow_controlled_length", "stream_id")
+
+    def __init__(
+        self, stream_id: int, flow_controlled_length: int, exc: h2.exceptions.InvalidBodyLengthError
+    ) -> None:
+        self.stream_id = stream_id
+        self.flow_controlled_length = flow_controlled_length  # consumed from both windows
+        self.declared: int = exc.expected_length
+        self.actual: int = exc.actual_length
+
 
 class H2Connection(asyncio.Protocol, AbstractConnection):
     """One HTTP/2 connection (h2 over TLS, or h2c), shared by concurrent requests.
@@ -379,12 +403,21 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
                     return
 
     def _on_data(self, event: events.DataReceived, exchange: H2Exchange | None) -> None:
-        self._unacked += event.flow_controlled_length
+        self._on_flow_controlled(event.flow_controlled_length)
+        if exchange is not None:  # else a stream we reset: its window is moot
+            exchange.on_data(event.data, event.flow_controlled_length)
+
+    def _on_flow_controlled(self, length: int) -> None:
+        """Reopen the connection's receive window once a quarter of it is consumed."""
+        self._unacked += length
         if self._unacked >= CONNECTION_WINDOW // 4:
             self._h2.increment_flow_control_window(self._unacked)
             self._unacked = 0
-        if exchange is not None:  # else a stream we reset: its window is moot
-            exchange.on_data(event.data, event.flow_controlled_length)
+
+    def _on_bad_body_length(self, event: BadBodyLength, exchange: H2Exchange | None) -> None:
+        self._on_flow_controlled(event.flow_controlled_length)
+        if exchange is not None:
+            exchange.on_bad_length(event.actual, event.declared)
 
     def _on_response(self, event: events.ResponseReceived, exchange: H2Exchange | None) -> None:
         if exchange is not None:
@@ -556,6 +589,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
 #: What handles each event h2 returns; the others (priority, unknown frames) are ignored.
 _HANDLERS: dict[type[Any], Callable[[H2Connection, Any, H2Exchange | None], None]] = {
     events.DataReceived: H2Connection._on_data,
+    BadBodyLength: H2Connection._on_bad_body_length,
     events.ResponseReceived: H2Connection._on_response,
     events.TrailersReceived: H2Connection._on_trailers,
     events.InformationalResponseReceived: H2Connection._on_informational,

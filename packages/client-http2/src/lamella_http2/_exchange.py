@@ -110,7 +110,8 @@ class H2Exchange(AbstractExchange):
         self._got_bytes = False
         self._paused = False
         self._unacked = 0
-        self._received = 0
+        self._received = 0  # body bytes, before decoding
+        self._declared: int | None = None  # the head's content-length
         self._stream: _Body | None = None
         self._decoder: ContentDecoder | None = None
         self._head_waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] = loop.create_future()
@@ -341,6 +342,7 @@ class H2Exchange(AbstractExchange):
             content_codings=codings,
             set_cookie=read.set_cookie,
         )
+        self._declared = head.content_length
         stream = self._stream = _Body(self, self._read_bufsize, self._loop)
         refusal: ClientPayloadError | None = None
         if self._make_decoder is not None and codings:
@@ -367,12 +369,11 @@ class H2Exchange(AbstractExchange):
         self._unacked += flow_controlled
         if not self._paused and self._unacked >= STREAM_WINDOW // 4:
             self._acknowledge()
+        received = self._received = self._received + len(data)
         limit = self._max_body_size
-        if limit is not None:
-            self._received += len(data)
-            if self._received > limit:
-                self._fail(None, BodyTooLarge("max_body_size", limit, self._received))
-                return
+        if limit is not None and received > limit:
+            self._fail(None, BodyTooLarge("max_body_size", limit, received))
+            return
         if self._decoder is not None:
             stream.total_compressed_bytes = (stream.total_compressed_bytes or 0) + len(data)
             try:
@@ -407,6 +408,11 @@ class H2Exchange(AbstractExchange):
         if stream is None:  # END_STREAM on the trailers of a response with no head
             self._fail(ServerDisconnectedError("The HTTP/2 stream ended before any response"), None)
             return
+        if self._declared is not None and self._received != self._declared:
+            # h2 checks the length on DATA frames only, not at an END_STREAM
+            # carried by the head or the trailers.
+            self.on_bad_length(self._received, self._declared)
+            return
         if self._decoder is not None:
             try:
                 tail = self._decoder.flush()
@@ -420,6 +426,11 @@ class H2Exchange(AbstractExchange):
             self._reset(ErrorCodes.NO_ERROR)
         self._finish()
         stream.feed_eof()  # last: its callbacks give the lease back to the pool
+
+    def on_bad_length(self, actual: int, declared: int) -> None:
+        """The body ran past, or ended short of, the head's content-length."""
+        self._received_frame()
+        self._malformed(f"{actual} bytes of body against a content-length of {declared}")
 
     def on_reset(self, code: ErrorCodes | None) -> None:
         """The server reset the stream (``RST_STREAM``)."""
