@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import ssl
 
 import pytest
-from connector_helpers import FixedResolver, free_port
+from connector_helpers import FixedResolver, free_port, serve, server_context
 from yarl import URL
 
 from lamella_connectors import TCPConnector, UnixConnector
@@ -190,6 +191,25 @@ async def test_a_refused_connect_raises_client_http_proxy_error(tunnel_proxy, tl
     assert info.value.message == "Nope"
     assert info.value.headers["X-Why"] == "test"
     assert info.value.request_info.method == "CONNECT"
+
+
+@pytest.mark.parametrize("http2", [False, True])
+async def test_a_context_offering_h2_inside_a_tunnel_fails_naming_alpn(tunnel_proxy, ca, http2):
+    """A tunnel speaks HTTP/1.1: an origin that picks h2 there is refused, not misread."""
+    origin_context = server_context(ca.issue_cert("127.0.0.1"))
+    origin_context.set_alpn_protocols(["h2", "http/1.1"])  # picks h2 whenever offered
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    client_context.set_alpn_protocols(["h2", "http/1.1"])
+    connector = TCPConnector(ssl=client_context, http2=http2)
+    async for origin in serve(origin_context):
+        async with ClientSession(connector=connector) as session:
+            with pytest.raises(ClientConnectorError, match="h2 in ALPN inside the proxy's tunnel"):
+                await session.get(origin / "hello", proxy=tunnel_proxy.url)
+            assert connector.stats().total.in_use == 0
+            client_context.set_alpn_protocols(["http/1.1"])  # the way out the message gives
+            async with session.get(origin / "hello", proxy=tunnel_proxy.url) as resp:
+                assert await resp.text() == "Hello, world!"
 
 
 async def test_origin_certificate_is_verified_inside_the_tunnel(tunnel_proxy, tls_server):

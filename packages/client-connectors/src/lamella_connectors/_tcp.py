@@ -52,6 +52,7 @@ from ._guard import AddressGuard
 from ._proxy import open_tunnel, proxy_key, proxy_tls_setting
 from ._resolver import DefaultResolver
 from ._tls import (
+    H2_IN_TUNNEL,
     H2_UNWANTED,
     PLAIN,
     ALPNChooser,
@@ -390,6 +391,9 @@ class TCPConnector(BaseConnector):
         assert tls_transport is not None
         protocol.switch_transport(tls_transport)
         await trace_tls(traces, key, tls, tls_transport)
+        if alpn(tls_transport) == "h2":
+            # A caller's SSLContext offered h2 in a tunnel, which speaks HTTP/1.1.
+            raise ClientConnectorError(key, OSError(errno.EPROTO, H2_IN_TUNNEL))
         if tls.fingerprint is not None:
             tls.fingerprint.check(tls_transport, key.host, key.port or 443)
 

@@ -28,6 +28,7 @@ from lamella_core.plugins import get_plugin_manager
 from ._fingerprint import Fingerprint
 
 __all__ = [
+    "H2_IN_TUNNEL",
     "H2_UNWANTED",
     "PLAIN",
     "ALPNChooser",
@@ -110,6 +111,10 @@ def http2_factory(
     return functools.partial(factory, ping_interval=ping_interval)
 
 
+H2_IN_TUNNEL = (
+    "the server chose h2 in ALPN inside the proxy's tunnel, where lamella speaks "
+    "HTTP/1.1: leave h2 out of the SSLContext's ALPN protocols for proxied requests"
+)
 H2_UNWANTED = (
     "the server chose h2 in ALPN, which this connection does not speak: "
     "use http2=True, or leave h2 out of the SSLContext's ALPN protocols"
