@@ -21,8 +21,8 @@ from hpack import NeverIndexedHeaderTuple
 from lamella_connectors import TCPConnector
 from lamella_core import ClientSession
 from lamella_core.exceptions import ClientOSError, ClientPayloadError
-from lamella_http2._connection import _H2State
 from lamella_http2._hpack import CachingDecoder, CachingEncoder, check_fields
+from lamella_http2._state import H2State
 from state_checks import eventually
 
 Start = Callable[[Behaviour], Awaitable[RawH2Server]]
@@ -176,9 +176,9 @@ async def test_a_pseudo_header_in_the_trailers_fails_the_body(raw_h2: Start) -> 
                 await resp.read()
 
 
-def _pair(max_streams: int) -> tuple[_H2State, h2.connection.H2Connection]:
+def _pair(max_streams: int) -> tuple[H2State, h2.connection.H2Connection]:
     """A client state machine and an h2 server answering it in memory."""
-    client = _H2State(h2.config.H2Configuration(client_side=True, header_encoding=None))
+    client = H2State(h2.config.H2Configuration(client_side=True, header_encoding=None))
     server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
     server.local_settings = h2.settings.Settings(
         client=False, initial_values={SettingCodes.MAX_CONCURRENT_STREAMS: max_streams}

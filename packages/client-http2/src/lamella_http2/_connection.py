@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import h2.config
 import h2.connection
-import h2.exceptions
 import h2.settings
 from h2 import events
 from h2.errors import ErrorCodes
@@ -40,14 +39,13 @@ from lamella_core.exceptions import ClientConnectionResetError, ClientOSError
 from ._exchange import STREAM_WINDOW, H2Exchange
 from ._head import HeadReader, RequestHead, parse_request_head
 from ._hpack import MAX_BLOCKS, CachingDecoder, CachingEncoder
+from ._state import MAX_STREAMS, BadBodyLength, H2State
 
 if TYPE_CHECKING:
     from lamella_core.connection import ContentDecoder
 
 __all__ = ["H2Connection"]
 
-#: The most streams one connection carries at once, whatever the server allows.
-MAX_STREAMS = 256
 #: What the connection as a whole may have in flight towards us.
 CONNECTION_WINDOW = 16 * 1024 * 1024
 #: The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).
@@ -55,49 +53,6 @@ MAX_HEADER_LIST_SIZE = 256 * 1024
 #: PING and SETTINGS frames answered per second at most; a server sending more
 #: is flooding, and the connection is closed with ENHANCE_YOUR_CALM.
 MAX_CONTROL_FRAMES_PER_SECOND = 100
-
-
-class _H2State(h2.connection.H2Connection):
-    """h2's state machine, counting open streams only when the count can matter.
-
-    Before each new stream h2 checks the server's stream limit by walking
-    every stream it holds (dropping the closed ones as it goes): with 64
-    streams in flight that walk is the costliest step of sending a request.
-    The number of streams held bounds the number open from above, so while
-    it is under the limit (and under ``MAX_STREAMS``, which bounds what is
-    held) the check passes without the walk.
-    """
-
-    @property
-    def open_outbound_streams(self) -> int:
-        held = len(self.streams)
-        if held < min(self.remote_settings.max_concurrent_streams, MAX_STREAMS):
-            return held
-        return super().open_outbound_streams
-
-    def _receive_frame(self, frame: Any) -> list[Any]:
-        # h2 makes a DATA frame that takes a body past its content-length, or
-        # ends it short, a connection error, which would fail every stream of
-        # the connection for one bad response. RFC 9113 section 8.1.1 makes it
-        # a malformed response: a stream error, handled by that stream alone.
-        try:
-            return cast("list[Any]", super()._receive_frame(frame))
-        except h2.exceptions.InvalidBodyLengthError as exc:
-            return [BadBodyLength(frame.stream_id, frame.flow_controlled_length, exc)]
-
-
-class BadBodyLength:
-    """The event of a DATA frame whose body disagrees with its content-length."""
-
-    __slots__ = ("actual", "declared", "flow_controlled_length", "stream_id")
-
-    def __init__(
-        self, stream_id: int, flow_controlled_length: int, exc: h2.exceptions.InvalidBodyLengthError
-    ) -> None:
-        self.stream_id = stream_id
-        self.flow_controlled_length = flow_controlled_length  # consumed from both windows
-        self.declared: int = exc.expected_length
-        self.actual: int = exc.actual_length
 
 
 class H2Connection(asyncio.Protocol, AbstractConnection):
@@ -137,7 +92,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
             validate_inbound_headers=False,
             normalize_inbound_headers=False,
         )
-        self._h2 = _H2State(config=config)
+        self._h2 = H2State(config=config)
         self._h2.encoder = CachingEncoder()
         self._h2.decoder = CachingDecoder(self._h2.decoder.max_header_list_size)
         self._h2.local_settings = h2.settings.Settings(
