@@ -19,6 +19,7 @@ from lamella_connectors import TCPConnector
 from lamella_core import ClientSession, ClientTimeout
 from lamella_core.exceptions import (
     ClientPayloadError,
+    ConnectionTimeoutError,
     ResponseHeadTooLarge,
     ServerDisconnectedError,
     SocketTimeoutError,
@@ -153,6 +154,43 @@ async def test_requests_beyond_the_stream_limit_queue_for_the_connection(
     assert sorted(int(b) for b in bodies) == [1, 3, 5, 7, 9, 11, 13]
     assert max(streams_open) <= 2
     assert server.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error"),
+    [
+        (ClientTimeout(total=None, sock_read=0.2), SocketTimeoutError),
+        (ClientTimeout(total=None, sock_connect=0.2), ConnectionTimeoutError),
+        (ClientTimeout(total=0.2), ConnectionTimeoutError),
+    ],
+    ids=["sock_read", "sock_connect", "total"],
+)
+async def test_a_server_that_never_sends_its_settings_times_out(
+    timeout: ClientTimeout, error: type[Exception]
+) -> None:
+    accepted: list[asyncio.StreamWriter] = []
+    closed = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # takes the preface, answers nothing
+        while await reader.read(65536):
+            pass
+        closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connector = TCPConnector(http2="prior-knowledge")
+    try:
+        async with ClientSession(connector=connector, timeout=timeout) as session:
+            with pytest.raises(error):
+                await session.get(f"http://127.0.0.1:{port}/")
+            assert connector.stats().total.in_use == 0
+        await asyncio.wait_for(closed.wait(), 5)  # the client closed the connection it opened
+        assert len(accepted) == 1
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 async def test_sock_read_times_out_one_stream(

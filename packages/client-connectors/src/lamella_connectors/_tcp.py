@@ -44,6 +44,7 @@ from lamella_core.exceptions import (
     ClientConnectorDeniedError,
     ClientConnectorDNSError,
     ClientConnectorError,
+    SocketTimeoutError,
 )
 
 from ._dns import HostResolver
@@ -343,7 +344,9 @@ class TCPConnector(BaseConnector):
     ) -> AbstractConnection:
         key = req.connection_key
         with mapped_connect_errors(key, what=f"host {req.url}"):
-            return await self._connect(key, self._tls_for(req, http2=True), timeout, traces)
+            conn = await self._connect(key, self._tls_for(req, http2=True), timeout, traces)
+        await _settled(conn, timeout)
+        return conn
 
     async def _create_proxy_connection(
         self, req: ClientRequest, proxy: URL, timeout: ClientTimeout, traces: Sequence[Any] = ()
@@ -490,9 +493,9 @@ class TCPConnector(BaseConnector):
         """Run the TLS handshake if asked and bind the socket to a new protocol.
 
         With ``tls.h2`` the protocol is HTTP/2 when ALPN chose ``h2`` (or, on
-        plain TCP, always: h2c with prior knowledge); its handshake (the
-        server's ``SETTINGS``) is awaited here, within the connect budget.
-        ``traces`` hear when the TLS handshake starts and ends.
+        plain TCP, always: h2c with prior knowledge); the caller awaits its
+        handshake (:func:`_settled`). ``traces`` hear when the TLS handshake
+        starts and ends.
         """
         loop = self._get_loop()
         h2 = tls.h2
@@ -522,7 +525,6 @@ class TCPConnector(BaseConnector):
                 raise ClientConnectorError(key, OSError(errno.EPROTO, H2_UNWANTED))
             if tls.fingerprint is not None:
                 tls.fingerprint.check(transport, key.host, key.port or 443)
-            await conn.ready()
         except BaseException:
             conn.close()
             raise
@@ -553,3 +555,29 @@ class TCPConnector(BaseConnector):
         key = req.connection_key
         setting = self._ssl if key.ssl is True or key.ssl is None else check_ssl(key.ssl)
         return TLSSettings.from_setting(setting, req.server_hostname or key.host.rstrip("."), h2)
+
+
+async def _settled(conn: AbstractConnection, timeout: ClientTimeout) -> None:
+    """Wait for ``conn``'s handshake (an HTTP/2 server's first ``SETTINGS``).
+
+    The wait reads from the socket while connecting, so both ``sock_read``
+    and ``sock_connect`` bound it (the request's total timeout bounds the
+    whole connect from outside): a server that accepts the connection and
+    never answers costs the shorter of the two, then the connection is
+    closed. Past ``sock_read`` it is a :class:`SocketTimeoutError`, past
+    ``sock_connect`` a ``TimeoutError`` the pool reports as a connection
+    timeout.
+    """
+    read, connect = timeout.sock_read, timeout.sock_connect
+    budget = min((t for t in (read, connect) if t is not None), default=None)
+    try:
+        async with asyncio.timeout(budget):
+            await conn.ready()
+    except TimeoutError as exc:
+        conn.close()
+        if budget == read and budget != connect:
+            raise SocketTimeoutError("Timeout on reading data from socket") from exc
+        raise
+    except BaseException:
+        conn.close()
+        raise

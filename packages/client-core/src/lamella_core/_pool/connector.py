@@ -24,7 +24,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lamella_core.abc import AbstractConnection
-from lamella_core.exceptions import ConnectionTimeoutError
+from lamella_core.exceptions import ConnectionTimeoutError, ServerTimeoutError
 
 from .pool_state import OPEN, PROBE, WAIT, PoolState, PoolStats
 
@@ -424,7 +424,7 @@ class BaseConnector:
                     step = found
                 protocol = await self._open(key, req, traces, timeout, probe=step is PROBE)
         except TimeoutError as exc:
-            if isinstance(exc, ConnectionTimeoutError):
+            if isinstance(exc, ServerTimeoutError):  # already says which timeout
                 raise
             raise ConnectionTimeoutError(f"Connection timeout to host {req.url}") from exc
         return Connection(self, key, protocol, loop)
