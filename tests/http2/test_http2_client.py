@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from collections.abc import Awaitable, Callable
 
@@ -168,6 +169,28 @@ async def test_prior_knowledge_speaks_h2c(h2_server: Start) -> None:
             assert await resp.text() == "hello over 2"
         async with session.post(server / "/echo", data=b"plain") as resp:
             assert await resp.read() == b"plain"
+    assert server.versions == ["2", "2"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_request_head_longer_than_a_frame_goes_in_continuation_frames(
+    h2_server: Start, method: str
+) -> None:
+    # Random hex Huffman-codes to about 5/8 of its length: 54,000 characters
+    # make a block of some 33 KiB, a HEADERS frame and two CONTINUATION
+    # frames at the default 16 KiB frame size (and under hypercorn's 64 KiB
+    # header list limit).
+    value = os.urandom(27_000).hex()
+    server = await h2_server(tls=False)
+    async with ClientSession(connector=TCPConnector(http2="prior-knowledge")) as session:
+        data = b"body" if method == "POST" else None
+        headers = {"X-Long": value}
+        async with session.request(method, server / "/headers", data=data, headers=headers) as resp:
+            assert resp.version == HttpVersion(2, 0)
+            fields = (await resp.read()).split(b"\n")
+        assert b"x-long: " + value.encode() in fields
+        async with session.get(server / "/") as resp:  # the connection carries on
+            assert await resp.text() == "hello over 2"
     assert server.versions == ["2", "2"]
 
 

@@ -196,12 +196,47 @@ def test_the_state_machine_drops_closed_streams_and_keeps_the_limit() -> None:
     request = [(b":method", b"GET"), (b":scheme", b"http"), (b":authority", b"x"), (b":path", b"/")]
     for _ in range(100):  # one at a time: closed streams pile up, then are dropped
         stream_id = client.get_next_available_stream_id()
-        client.send_headers(stream_id, request, end_stream=True)
+        client.open_request(stream_id, request, True)
         server.receive_data(client.data_to_send())
         server.send_headers(stream_id, [(b":status", b"204")], end_stream=True)
         client.receive_data(server.data_to_send())
         assert len(client.streams) <= 8
     for _ in range(8):  # eight open at once: the ninth is refused
-        client.send_headers(client.get_next_available_stream_id(), request, end_stream=True)
+        client.open_request(client.get_next_available_stream_id(), request, True)
     with pytest.raises(h2.exceptions.TooManyStreamsError):
-        client.send_headers(client.get_next_available_stream_id(), request, end_stream=True)
+        client.open_request(client.get_next_available_stream_id(), request, True)
+
+
+@pytest.mark.parametrize("end_stream", [True, False], ids=["no-body", "body"])
+@pytest.mark.parametrize("size", [1, 40_000], ids=["one-frame", "continuation"])
+def test_a_request_head_is_framed_as_h2_frames_it(end_stream: bool, size: int) -> None:
+    """``open_request`` sends the bytes and makes the transitions of ``send_headers``."""
+    head = [
+        (b":method", b"HEAD"),
+        (b":scheme", b"https"),
+        (b":authority", b"example.com"),
+        (b":path", b"/"),
+        (b"x-long", b"a" * size),  # 40,000 Huffman-coded: 25 KiB, two frames
+        NeverIndexedHeaderTuple(b"authorization", b"secret"),
+    ]
+    config = h2.config.H2Configuration(  # lamella's: the head is checked before h2 sees it
+        client_side=True,
+        header_encoding=None,
+        validate_outbound_headers=False,
+        normalize_outbound_headers=False,
+    )
+    ours, theirs = H2State(config), h2.connection.H2Connection(config)
+    for conn in (ours, theirs):
+        conn.initiate_connection()
+        conn.data_to_send()
+    for stream_id in (1, 3):  # the second head is all dynamic-table indexes
+        ours.open_request(stream_id, head, end_stream)
+        theirs.send_headers(stream_id, head, end_stream=end_stream)
+        assert ours.data_to_send() == theirs.data_to_send()
+        mine, h2s = ours.streams[stream_id], theirs.streams[stream_id]
+        assert mine.state_machine.state == h2s.state_machine.state
+        assert (mine.request_method, mine._authority) == (b"HEAD", b"example.com")
+    assert ours.state_machine.state == theirs.state_machine.state
+    assert ours.highest_outbound_stream_id == 3
+    with pytest.raises(h2.exceptions.StreamIDTooLowError):
+        ours.open_request(1, head, end_stream)

@@ -254,7 +254,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
     # --- what the exchanges call ----------------------------------------------
 
     @property
-    def h2(self) -> h2.connection.H2Connection:
+    def h2(self) -> H2State:
         """The h2 state machine, for the exchanges to frame their streams."""
         return self._h2
 

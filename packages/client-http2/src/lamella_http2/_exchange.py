@@ -169,7 +169,7 @@ class H2Exchange(AbstractExchange):
         no_body = not parsed.chunked and not parsed.content_length
         self.stream_id = self._conn.open_stream(self)
         try:
-            self._conn.h2.send_headers(self.stream_id, parsed.headers, end_stream=no_body)
+            self._conn.h2.open_request(self.stream_id, parsed.headers, no_body)
         except h2.exceptions.ProtocolError as exc:
             self._finish()
             raise ClientConnectionResetError(f"HTTP/2 refused the request: {exc}") from exc
