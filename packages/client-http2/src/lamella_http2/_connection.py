@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 
 __all__ = ["H2Connection"]
 
+#: The most bytes one read of the socket takes. The loop reads into the
+#: connection's own buffer, which h2 copies from: a read allocates nothing.
+READ_SIZE = 64 * 1024
 #: What the connection as a whole may have in flight towards us.
 CONNECTION_WINDOW = 16 * 1024 * 1024
 #: The largest decoded header list we accept (SETTINGS_MAX_HEADER_LIST_SIZE).
@@ -55,7 +58,7 @@ MAX_HEADER_LIST_SIZE = 256 * 1024
 MAX_CONTROL_FRAMES_PER_SECOND = 100
 
 
-class H2Connection(asyncio.Protocol, AbstractConnection):
+class H2Connection(asyncio.BufferedProtocol, AbstractConnection):
     """One HTTP/2 connection (h2 over TLS, or h2c), shared by concurrent requests.
 
     Built by the connector through the ``lamella_http2_connection`` hook and
@@ -74,6 +77,7 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self._deadline_handle: asyncio.TimerHandle | None = None  # the earliest total timeout
         self._awaiting_pong = False
         self.transport: asyncio.Transport | None = None
+        self._read_buffer = memoryview(bytearray(READ_SIZE))
         # The request heads come from the session's HTTP/1.1 writer, which has
         # refused CR, LF, NUL and non-token names, and from parse_request_head,
         # which lower-cases names, strips values, drops connection-specific
@@ -137,9 +141,12 @@ class H2Connection(asyncio.Protocol, AbstractConnection):
         self.flush()
         self._arm_ping()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
         try:
-            events = self._h2.receive_data(data)
+            events = self._h2.receive_data(self._read_buffer[:nbytes])
         except h2.exceptions.ProtocolError as exc:
             self.flush()  # h2 has queued a GOAWAY naming the error
             if self.transport is not None:
