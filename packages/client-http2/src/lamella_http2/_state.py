@@ -1,10 +1,10 @@
 """The ``h2`` state machine as lamella runs it, and the event it adds.
 
-Three departures from the library, all confined here: the open-stream count
+Four departures from the library, all confined here: the open-stream count
 is only walked when it can matter, a request's head is framed without h2's
-frame objects, and a body that disagrees with its content-length is
-reported as an event for its stream instead of failing the whole
-connection.
+frame objects, a received frame is handled without being formatted for a
+trace log, and a body that disagrees with its content-length is reported as
+an event for its stream instead of failing the whole connection.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any, cast
 import h2.connection
 import h2.exceptions
 from h2.connection import AllowedStreamIDs, ConnectionInputs
+from h2.errors import ErrorCodes
 from h2.stream import StreamInputs
+from hyperframe.frame import RstStreamFrame
 
 __all__ = ["MAX_STREAMS", "BadBodyLength", "H2State"]
 
@@ -88,14 +90,43 @@ class H2State(h2.connection.H2Connection):
             frame_type, flags = _CONTINUATION, 0
 
     def _receive_frame(self, frame: Any) -> list[Any]:
-        # h2 makes a DATA frame that takes a body past its content-length, or
-        # ends it short, a connection error, which would fail every stream of
-        # the connection for one bad response. RFC 9113 section 8.1.1 makes it
-        # a malformed response: a stream error, handled by that stream alone.
+        """Handle one received frame as h2 does, without formatting it first.
+
+        h2 formats every frame it receives for its trace log, listened to or
+        not, and a DATA frame's format is a hex dump of its whole payload:
+        32 KiB of text made and dropped per 16 KiB frame of a download. The
+        frame goes to h2's own handler for its type here instead; a frame
+        for a stream that is already closed is answered as h2 answers it.
+        """
         try:
-            return cast("list[Any]", super()._receive_frame(frame))
+            frames, events = self._frame_dispatch_table[frame.__class__](frame)
         except h2.exceptions.InvalidBodyLengthError as exc:
+            # h2 makes a body past its content-length, or ended short, a
+            # connection error, which would fail every stream for one bad
+            # response; RFC 9113 section 8.1.1 makes it a malformed response:
+            # a stream error, handled by that stream alone.
             return [BadBodyLength(frame.stream_id, frame.flow_controlled_length, exc)]
+        except h2.exceptions.StreamClosedError as exc:
+            if not self._stream_is_closed_by_reset(exc.stream_id):
+                raise  # closed by END_STREAM: a connection error
+            self._reset_again(exc.stream_id, exc.error_code)  # a late frame of a reset stream
+            return exc._events
+        except h2.exceptions.StreamIDTooLowError as exc:
+            # A stream closed long enough ago that h2 no longer holds it.
+            if self._stream_is_closed_by_reset(exc.stream_id):
+                self._reset_again(exc.stream_id, ErrorCodes.STREAM_CLOSED)
+                return []
+            if self._stream_is_closed_by_end(exc.stream_id):
+                raise h2.exceptions.StreamClosedError(exc.stream_id) from exc
+            raise  # never opened, or closed by a later stream: PROTOCOL_ERROR
+        self._prepare_for_sending(frames)
+        return cast("list[Any]", events)
+
+    def _reset_again(self, stream_id: int, error_code: Any) -> None:
+        """Answer a frame on a stream lamella reset with another ``RST_STREAM``."""
+        reset = RstStreamFrame(stream_id)
+        reset.error_code = error_code
+        self._prepare_for_sending([reset])
 
 
 class BadBodyLength:
