@@ -55,6 +55,7 @@ IMPORT_TO_DISTRIBUTION = {
     "backports": "backports.zstd",
     "h2": "h2",
     "hpack": "hpack",
+    "hyperframe": "hyperframe",
     "publicsuffixlist": "publicsuffixlist",
     "python_socks": "python-socks",
     "lamella_socks": "lamella-socks",
