@@ -573,11 +573,8 @@ async def _settled(conn: AbstractConnection, timeout: ClientTimeout) -> None:
     try:
         async with asyncio.timeout(budget):
             await conn.ready()
-    except TimeoutError as exc:
+    except BaseException as exc:
         conn.close()
-        if budget == read and budget != connect:
+        if isinstance(exc, TimeoutError) and budget == read and budget != connect:
             raise SocketTimeoutError("Timeout on reading data from socket") from exc
-        raise
-    except BaseException:
-        conn.close()
         raise

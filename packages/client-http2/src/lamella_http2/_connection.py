@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import h2.config
 import h2.connection
+import h2.exceptions
 import h2.settings
 from h2 import events
 from h2.errors import ErrorCodes
