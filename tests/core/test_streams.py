@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lamella_core as lamella
 from lamella_core._content.empty_stream import EMPTY_PAYLOAD, EmptyStreamReader
 from lamella_core._content.streams import StreamReader
 
@@ -647,3 +648,75 @@ def test_any_sequence_of_reads_returns_the_body_in_order(
         return bytes(out)
 
     assert asyncio.run(scenario()) == b"".join(pieces)
+
+
+# --- released -------------------------------------------------------------
+
+_READS: list[Callable[[StreamReader], Awaitable[object]]] = [
+    lambda s: s.read(),
+    lambda s: s.read(3),
+    lambda s: s.readany(),
+    lambda s: s.readline(),
+    lambda s: s.readexactly(2),
+    lambda s: s.readchunk(),
+    lambda s: s.readuntil(b"\n"),
+    lambda s: s.wait_eof(),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("read", _READS)
+async def test_a_released_stream_refuses_every_read_with_one_error(
+    read: Callable[[StreamReader], Awaitable[object]],
+) -> None:
+    stream = filled(b"unread\n", eof=False)
+    stream.mark_released()
+    error = stream.exception()
+    assert type(error) is lamella.ClientConnectionError
+    assert str(error) == "Connection closed"
+    with pytest.raises(lamella.ClientConnectionError, match="Connection closed") as raised:
+        await read(stream)
+    assert raised.value is error is stream.exception()
+    assert "Connection closed" in repr(stream)
+
+
+@pytest.mark.asyncio
+async def test_releasing_wakes_a_waiting_reader_with_the_error() -> None:
+    stream, _ = make_stream()
+    reader = asyncio.ensure_future(stream.read())
+    await asyncio.sleep(0)
+    stream.mark_released()
+    with pytest.raises(lamella.ClientConnectionError, match="Connection closed"):
+        await reader
+
+
+@pytest.mark.asyncio
+async def test_releasing_a_broken_stream_keeps_its_error_and_drops_eof_callbacks() -> None:
+    stream, _ = make_stream()
+    broken = lamella.ClientPayloadError("cut")
+    stream.set_exception(broken)
+    stream.mark_released()
+    assert stream.exception() is broken
+    called: list[bool] = []
+    fresh, _ = make_stream()
+    fresh.on_eof(lambda: called.append(True))
+    fresh.mark_released()
+    fresh.feed_eof()
+    assert called == []
+
+
+@pytest.mark.asyncio
+async def test_releasing_tells_a_subclass_that_overrides_set_exception() -> None:
+    seen: list[BaseException] = []
+
+    class Resetting(StreamReader):
+        __slots__ = ()
+
+        def set_exception(self, exc: BaseException, *args: object) -> None:
+            seen.append(exc)
+            super().set_exception(exc)
+
+    stream = Resetting(Controller(), 2**16, loop=asyncio.get_running_loop())
+    stream.mark_released()
+    assert [type(exc) for exc in seen] == [lamella.ClientConnectionError]
+    assert stream.exception() is seen[0]

@@ -394,8 +394,8 @@ class ClientResponse:
         """Mark the response released and break its stream for later readers."""
         if not self._released:
             self._released = True
-            if not self._bodyless and self.content.exception() is None:
-                self.content.set_exception(ClientConnectionError("Connection closed"))
+            if not self._bodyless:
+                self.content.mark_released()
         self._closed = True
 
     def _release_connection(self) -> None:

@@ -32,6 +32,8 @@ import logging
 from collections.abc import Callable
 from typing import Final, Protocol
 
+from lamella_core.exceptions import ClientConnectionError
+
 from .stream_iterators import AsyncStreamIterator, ChunkTupleAsyncStreamIterator
 
 __all__ = [
@@ -50,6 +52,13 @@ class _Sentinel:
 
 
 _NO_CAUSE: Final = _Sentinel()
+
+
+class _Released(Exception):
+    """Stands for the error of a released stream until a reader asks for it (never raised)."""
+
+
+_RELEASED: Final = _Released()
 
 
 class _ReadingController(Protocol):
@@ -141,7 +150,7 @@ class StreamReader:
         if self._waiter is not None:
             info.append("waiting")
         if self._exception is not None:
-            info.append(f"e={self._exception!r}")
+            info.append(f"e={self._error()!r}")
         return f"<{' '.join(info)}>"
 
     # ------------------------------------------------------------------
@@ -241,7 +250,35 @@ class StreamReader:
 
     def exception(self) -> BaseException | None:
         """Return the error set by ``set_exception()``, if any."""
-        return self._exception
+        return None if self._exception is None else self._error()
+
+    def _error(self) -> BaseException:
+        """The error reads raise, made now if the stream was released (see ``mark_released``)."""
+        exc = self._exception
+        assert exc is not None
+        if exc is _RELEASED:
+            exc = self._exception = ClientConnectionError("Connection closed")
+        return exc
+
+    def mark_released(self) -> None:
+        """The response was released: reads from now on raise ``ClientConnectionError``.
+
+        A stream already broken keeps its error. Most released streams are
+        never read again, so the error is only made when a reader asks for
+        it, unless a reader is waiting or a subclass overrides
+        ``set_exception`` to act on it (HTTP/2 resets the stream).
+        """
+        if self._exception is not None:
+            return
+        if (
+            self._waiter is None
+            and self._eof_waiter is None
+            and type(self).set_exception is StreamReader.set_exception
+        ):
+            self._exception = _RELEASED
+            self._eof_callbacks.clear()
+        else:
+            self.set_exception(ClientConnectionError("Connection closed"))
 
     def on_eof(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the body is complete (now, if it already is)."""
@@ -267,7 +304,7 @@ class StreamReader:
         if self._eof:
             return
         if self._exception is not None:
-            raise self._exception
+            raise self._error()
         if self._eof_waiter is not None:
             raise RuntimeError("wait_eof() called while another coroutine waits for EOF")
         waiter = self._eof_waiter = self._loop.create_future()
@@ -315,7 +352,7 @@ class StreamReader:
         return fewer bytes. Returns ``b""`` at EOF.
         """
         if self._exception is not None:
-            raise self._exception
+            raise self._error()
         if n == 0:
             return b""
         if n > 0:
@@ -330,7 +367,7 @@ class StreamReader:
     async def readany(self) -> bytes:
         """Return everything buffered, waiting for data if there is none; ``b""`` at EOF."""
         if self._exception is not None:
-            raise self._exception
+            raise self._error()
         while not self._buffer and not self._eof:
             await self._wait("readany")
         return self._read_nowait(-1)
@@ -344,7 +381,7 @@ class StreamReader:
         """
         while True:
             if self._exception is not None:
-                raise self._exception
+                raise self._error()
             splits = self._chunk_splits
             while splits:
                 pos = splits.popleft()
@@ -366,7 +403,7 @@ class StreamReader:
                 holds what was read.
         """
         if self._exception is not None:
-            raise self._exception
+            raise self._error()
         if n <= 0:
             return b""
         if self._size >= n:
@@ -409,7 +446,7 @@ class StreamReader:
             RuntimeError: Another coroutine is waiting for data on this stream.
         """
         if self._exception is not None:
-            raise self._exception
+            raise self._error()
         if self._waiter is not None and not self._waiter.done():
             raise RuntimeError("read_nowait() called while another coroutine is waiting for data")
         return self._read_nowait(n)
@@ -426,7 +463,7 @@ class StreamReader:
         tail = b""
         while True:
             if self._exception is not None:
-                raise self._exception
+                raise self._error()
             while self._buffer:
                 first = self._buffer[0]
                 offset = self._offset
@@ -473,7 +510,7 @@ class StreamReader:
             )
         if self._exception is not None:
             # Broken after the data that woke the last wait: nothing more will come.
-            raise self._exception
+            raise self._error()
         waiter = self._waiter = self._loop.create_future()
         try:
             await waiter
