@@ -18,7 +18,8 @@ under benchmarks/results/.
 
 Clients: lamella (httptools parser), lamella-py (LAMELLA_NO_EXTENSIONS=1),
 aiohttp, aiohttp-py (AIOHTTP_NO_EXTENSIONS=1), httpx, floor; lamella and
-aiohttp again on uvloop (lamella-uvloop, aiohttp-uvloop); and the fastest
+aiohttp and the floor again on uvloop (lamella-uvloop, aiohttp-uvloop,
+floor-uvloop: what uvloop can save at most); and the fastest
 other Python clients, Rust-based ones included (pyreqwest, rnet, aiosonic,
 curl_cffi, niquests: ``others.py``). The uvloop runs and the other clients
 do the rows in ``others.WORKLOADS``.
@@ -118,6 +119,7 @@ CLIENTS = [
         for name in OTHERS
     ),
     Client("floor", "floor", {}),
+    Client("floor-uvloop", "floor", _UVLOOP, OTHER_WORKLOADS),
 ]
 REFERENCE = "aiohttp"
 # The clients whose best figure lamella's is held against (issue targets).
