@@ -1,7 +1,8 @@
 """``import lamella`` leaves out what a first plain request does not need.
 
 Each name below is imported on first use (a netrc file read, a Retry-After
-date, a multipart boundary, the optional distributions, the plugin manager),
+date, a multipart boundary, a form, a Link header, a pool snapshot, the
+optional distributions, the plugin manager),
 so that ``import lamella`` stays cheap; a subprocess checks it, so that an
 eager import added anywhere fails here. The plugin-discovery thread started
 by the import is kept from running: what it imports (pluggy,
@@ -27,6 +28,11 @@ LAZY = [
     "lamella_core.tracing",
     "lamella_core.set_cookie",
     "lamella_core._client.digest",
+    "lamella_core._client.links",
+    "lamella_core._content.formdata",
+    "lamella_core._content.multipart",
+    "lamella_core._content.disposition",
+    "lamella_core._pool.pool_stats",
     "lamella_connectors",
     "lamella_cookies",
     "lamella_websocket",
@@ -66,3 +72,4 @@ def test_the_lazy_names_still_import() -> None:
 
     assert lamella.TraceConfig.__name__ == "TraceConfig"
     assert lamella.MultipartWriter("mixed").boundary
+    assert lamella.FormData({"a": "1"})().size == 3

@@ -9,6 +9,7 @@ from wire_helpers import ERROR, PARSERS, feed_chunks, outcome, splittings, succe
 
 from lamella_core._wire import (
     Body,
+    ChunkEnd,
     Informational,
     ResponseEnd,
     ResponseHead,
@@ -731,3 +732,21 @@ def test_chunk_boundaries_are_reported(cls):
     )
     kinds = [type(event).__name__ for event in events]
     assert kinds == ["ResponseHead", "Body", "ChunkEnd", "Body", "ChunkEnd", "ResponseEnd"]
+
+
+def test_events_compare_by_type_and_fields_and_show_them() -> None:
+    head = ResponseHead((1, 1), 200, "OK", ((b"a", b"b"),), True, False, 3, False)
+    same = ResponseHead((1, 1), 200, "OK", ((b"a", b"b"),), True, False, 3, False, (), False)
+    assert head == same
+    assert head != ResponseHead((1, 1), 200, "OK", (), True, False, 3, False)
+    assert Body(b"x") == Body(b"x") != Body(b"y")
+    assert Body(b"") != ResponseEnd(())
+    assert ChunkEnd() == ChunkEnd()
+    assert repr(Body(b"x")) == "Body(data=b'x')"
+    assert repr(ChunkEnd()) == "ChunkEnd()"
+    assert repr(head).startswith("ResponseHead(version=(1, 1), status=200, reason='OK', ")
+    assert repr(head).endswith("content_codings=(), set_cookie=False)")
+    with pytest.raises(TypeError):
+        hash(head)
+    with pytest.raises(AttributeError):
+        head.other = 1  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ from ._content.decoders import ContentDecoder
 from ._pool.connect_errors import mapped_connect_errors
 from ._pool.connector import BaseConnector, Connection, ConnectionKey
 from ._pool.http11 import HTTP11Connection, ResponseHeadError
-from ._pool.pool_state import PoolCounts, PoolStats
+from ._pool.pool_stats import PoolCounts, PoolStats
 from ._pool.tcp import ssl_context_for
 from ._wire import ResponseHead
 from .abc import AbstractConnection, AbstractExchange, HeadLimits

@@ -7,7 +7,6 @@ apply aiohttp's shorthand arguments to them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["RequestOptions", "deadline_passed", "merged_limits", "parser_arguments"]
 
 
-@dataclass(slots=True)
 class RequestOptions:
     """What every hop of one request shares, decided once in ``_request``.
 
@@ -38,24 +36,62 @@ class RequestOptions:
     trace callback, ``raise_for_status``), ``_request`` closes it, so no
     failure point can leave a connection lent out. ``hop`` is the method and
     URL a redirect led to, which ``on_request_exception`` reports as aiohttp's does.
+    ``max_redirects`` is None when redirects are returned, not followed;
+    ``middlewares`` is ``()`` on the hot path, with none to run.
     """
 
-    timeout: ClientTimeout
-    deadline: float | None
-    limits: ClientLimits
-    parser_limits: ParserLimits
-    read_bufsize: int
-    read_until_eof: bool
-    make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None
-    request_cookies: SimpleCookie | None
-    req_kwargs: dict[str, Any]
-    traces: list[Trace]
-    retry: RetryPolicy | None
-    max_redirects: int | None  # None: redirects are returned, not followed
-    middlewares: tuple[ClientMiddlewareType, ...]  # () on the hot path: none to run
-    response: ClientResponse | None = None
-    upload_tracker: UploadTracker | None = None
-    hop: tuple[str, URL] | None = None  # method and URL after the latest redirect
+    __slots__ = (
+        "timeout",
+        "deadline",
+        "limits",
+        "parser_limits",
+        "read_bufsize",
+        "read_until_eof",
+        "make_decoder",
+        "request_cookies",
+        "req_kwargs",
+        "traces",
+        "retry",
+        "max_redirects",
+        "middlewares",
+        "response",
+        "upload_tracker",
+        "hop",
+    )
+
+    def __init__(
+        self,
+        timeout: ClientTimeout,
+        deadline: float | None,
+        limits: ClientLimits,
+        parser_limits: ParserLimits,
+        read_bufsize: int,
+        read_until_eof: bool,
+        make_decoder: Callable[[list[bytes]], ContentDecoder | None] | None,
+        request_cookies: SimpleCookie | None,
+        req_kwargs: dict[str, Any],
+        traces: list[Trace],
+        retry: RetryPolicy | None,
+        max_redirects: int | None,
+        middlewares: tuple[ClientMiddlewareType, ...],
+        upload_tracker: UploadTracker | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.limits = limits
+        self.parser_limits = parser_limits
+        self.read_bufsize = read_bufsize
+        self.read_until_eof = read_until_eof
+        self.make_decoder = make_decoder
+        self.request_cookies = request_cookies
+        self.req_kwargs = req_kwargs
+        self.traces = traces
+        self.retry = retry
+        self.max_redirects = max_redirects
+        self.middlewares = middlewares
+        self.upload_tracker = upload_tracker
+        self.response: ClientResponse | None = None
+        self.hop: tuple[str, URL] | None = None  # method and URL after the latest redirect
 
 
 _UNBOUNDED = 2**62

@@ -35,8 +35,6 @@ from lamella_core._content.streams import StreamReader
 from lamella_core._http import KNOWN_VERSIONS, HttpVersion
 from lamella_core.exceptions import ClientConnectionError, ClientResponseError, ContentTypeError
 
-from .links import parse_links
-
 if TYPE_CHECKING:
     from lamella_core._content.disposition import ContentDisposition
     from lamella_core._pool.connector import Connection
@@ -217,6 +215,8 @@ class ClientResponse:
     @property
     def links(self) -> MultiDictProxy[MultiDictProxy[str | URL]]:
         """The ``Link`` header (RFC 8288) keyed by ``rel``, targets resolved against ``url``."""
+        from .links import parse_links  # with the first response asked for its links
+
         return parse_links(self.headers.getall("Link", ()), self.url)
 
     @property

@@ -4,20 +4,24 @@ As in aiohttp, a value no payload is registered for is handed to
 ``FormData``: a mapping, a ``MultiDict``, a list or tuple of pairs, file
 objects and ``MultiDict``s, in any mix. Forms are kept out of ``payloads``
 because ``FormData`` is built from payloads and multipart writers; this
-module sits above the three.
+module sits above the three. ``formdata`` (and with it ``multipart`` and
+``disposition``) is imported by the first form sent, not by
+``import lamella``: most programs send none.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from .file_payloads import IOPayload
-from .formdata import FormData
 from .payload_registry import PayloadLookupError, registered_payload
 from .payloads import Payload
 
 __all__ = ["request_body"]
+
+_FORMDATA = f"{__package__}.formdata"
 
 
 def request_body(data: Any, *, encoding: str = "utf-8") -> Payload:
@@ -32,12 +36,16 @@ def request_body(data: Any, *, encoding: str = "utf-8") -> Payload:
     Raises:
         TypeError: ``data`` is neither a registered type nor form fields.
     """
-    if isinstance(data, FormData):
-        return data()
+    # Until formdata is imported there can be no FormData to find.
+    forms = sys.modules.get(_FORMDATA)
+    if forms is not None and isinstance(data, forms.FormData):
+        return data()  # type: ignore[no-any-return]
     try:
         body = registered_payload(data, encoding=encoding)
     except PayloadLookupError:
         if isinstance(data, (Mapping, list, tuple)):
+            from .formdata import FormData
+
             return FormData(data)()
         raise TypeError(f"Cannot send a request body of type {type(data).__name__}") from None
     if body is data:

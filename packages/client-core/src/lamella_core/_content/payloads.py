@@ -25,7 +25,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from multidict import CIMultiDict
 
-from .disposition import content_disposition_header
 from .streams import StreamReader
 
 __all__ = [
@@ -142,6 +141,8 @@ class Payload:
         self, disptype: str, quote_fields: bool = True, _charset: str = "utf-8", **params: str
     ) -> None:
         """Set the part's Content-Disposition header, quoting values as RFC 7578 asks."""
+        from .disposition import content_disposition_header  # with the first part that has one
+
         self.headers["Content-Disposition"] = content_disposition_header(
             disptype, quote_fields=quote_fields, _charset=_charset, **params
         )

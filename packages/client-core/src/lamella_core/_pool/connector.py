@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from lamella_core.abc import AbstractConnection
 from lamella_core.exceptions import ConnectionTimeoutError, ServerTimeoutError
 
-from .pool_state import OPEN, PROBE, WAIT, PoolState, PoolStats
+from .pool_state import OPEN, PROBE, WAIT, PoolState
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from lamella_core._timeouts import ClientTimeout
 
     from .pool_state import _Step
+    from .pool_stats import PoolStats
 
 __all__ = ["BaseConnector", "Connection", "ConnectionKey"]
 

@@ -32,14 +32,16 @@ requests open their own connections without waiting again.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable
 from enum import Enum
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from lamella_core.abc import AbstractConnection
 
-__all__ = ["OPEN", "PROBE", "WAIT", "PoolCounts", "PoolState", "PoolStats"]
+if TYPE_CHECKING:
+    from .pool_stats import PoolStats
+
+__all__ = ["OPEN", "PROBE", "WAIT", "PoolState"]
 
 K = TypeVar("K", bound=Hashable)
 W = TypeVar("W")
@@ -60,45 +62,6 @@ WAIT: Literal[_Step.WAIT] = _Step.WAIT
 """``assign``'s answer when the limits are reached: queue, and ask again when woken."""
 
 
-@dataclass(frozen=True, slots=True)
-class PoolCounts:
-    """How many connections of a pool (or of one of its keys) are in each state.
-
-    Attributes:
-        idle: kept alive, ready for the next request.
-        in_use: lent to at least one request.
-        opening: being opened for a request (they count against the limits).
-        waiting: requests queued until a limit allows them a connection.
-        leases: requests holding a connection; above ``in_use`` only on
-            multiplexed connections.
-    """
-
-    idle: int = 0
-    in_use: int = 0
-    opening: int = 0
-    waiting: int = 0
-    leases: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PoolStats(Generic[K]):
-    """A snapshot of a connector's pool, from ``BaseConnector.stats()``.
-
-    Attributes:
-        total: the counts over every key.
-        per_key: the counts of each key that has any connection or waiter.
-        limit: the connector's ``limit`` (0: none).
-        limit_per_host: its ``limit_per_host`` (0: none).
-        closed: True once the connector was closed.
-    """
-
-    total: PoolCounts
-    per_key: Mapping[K, PoolCounts]
-    limit: int
-    limit_per_host: int
-    closed: bool
-
-
 class _Books(Generic[W]):
     """What the pool holds for one key."""
 
@@ -116,15 +79,6 @@ class _Books(Generic[W]):
 
     def empty(self) -> bool:
         return not (self.idle or self.lent or self.opening or self.waiters)
-
-    def counts(self) -> PoolCounts:
-        return PoolCounts(
-            idle=len(self.idle),
-            in_use=self.lent,
-            opening=self.opening,
-            waiting=len(self.waiters),
-            leases=self.leases,
-        )
 
 
 class PoolState(Generic[K, W]):
@@ -459,7 +413,18 @@ class PoolState(Generic[K, W]):
 
     def stats(self, *, closed: bool = False) -> PoolStats[K]:
         """A snapshot of the books, per key and in total."""
-        per_key = {key: books.counts() for key, books in self._books.items()}
+        from .pool_stats import PoolCounts, PoolStats  # with the first call: most never make one
+
+        per_key = {
+            key: PoolCounts(
+                idle=len(books.idle),
+                in_use=books.lent,
+                opening=books.opening,
+                waiting=len(books.waiters),
+                leases=books.leases,
+            )
+            for key, books in self._books.items()
+        }
         total = PoolCounts(
             idle=sum(counts.idle for counts in per_key.values()),
             in_use=len(self._leases),
