@@ -128,9 +128,9 @@ class Defaults:
             request_cookies=as_simple_cookie(cookies, quote=self._cookie_jar.quote_cookie)
             if cookies
             else None,
-            req_kwargs=self._request_kwargs(deadline=deadline, **request_settings)
+            req_kwargs=self._request_kwargs(**request_settings)
             if request_settings
-            else {**self._default_request_kwargs(), "session": self, "deadline": deadline},
+            else self._default_request_kwargs(),
             traces=self._make_traces(trace_request_ctx) if self._trace_configs else _NO_TRACES,
             retry=self._retry if retry is NOT_SET else retry,
             # None or 0: no limit, as in aiohttp
@@ -159,7 +159,7 @@ class Defaults:
             True,
             self._make_decoder if self._auto_decompress else None,
             None,
-            {**self._default_request_kwargs(), "session": self, "deadline": deadline},
+            self._default_request_kwargs(),
             self._make_traces(None) if self._trace_configs else _NO_TRACES,
             self._retry,
             (limits.max_redirects or sys.maxsize) if allow_redirects else None,
@@ -198,9 +198,14 @@ class Defaults:
         server_hostname: str | None = None,
         proxy_headers: Any = None,
         version: HttpVersion | None = None,
-        deadline: float | None = None,
     ) -> dict[str, Any]:
-        """The arguments every hop's ``ClientRequest`` gets, the session's defaults merged."""
+        """The arguments every hop's ``ClientRequest`` gets, the session's defaults merged.
+
+        All but ``session`` and ``deadline``, which ``_make_request`` adds: so
+        a request that sets none of them gets the one dict
+        :meth:`_default_request_kwargs` keeps, and that identity tells
+        ``_make_request`` its request has a shape it may have built before.
+        """
         warn_chunk_size(chunked)
         ssl = merge_ssl(ssl, verify_ssl, ssl_context)
         return {
@@ -221,8 +226,6 @@ class Defaults:
             "proxy_auth": proxy_auth or self._proxy_auth,
             "proxy_headers": CIMultiDict(proxy_headers) if proxy_headers else None,
             "force_close": self._force_close,
-            "session": self,
-            "deadline": deadline,
         }
 
     def _default_request_kwargs(self) -> dict[str, Any]:
@@ -230,12 +233,7 @@ class Defaults:
         on the first such request: the session's settings do not change after."""
         kept = self._request_defaults
         if not kept:  # a bad session proxy raises here, on every request, as before
-            settings = self._request_kwargs()
-            # Kept without the session: a session holding itself would be freed
-            # only by the garbage collector, not when its last reference goes,
-            # as aiohttp's is (its unclosed-session warning would come late).
-            del settings["session"]
-            kept.append(settings)
+            kept.append(self._request_kwargs())
         return kept[0]
 
     def _target(

@@ -194,6 +194,34 @@ class ClientRequest:
         self._session = session
         self.deadline = deadline
 
+    def copy_for(self, session: ClientSession | None, deadline: float | None) -> ClientRequest:
+        """A request like this bodiless one, with its own headers, for ``session`` by ``deadline``.
+
+        What a session sends again with the same method, URL and headers
+        (see ``_shaped_request``) is copied rather than worked out again.
+        """
+        assert self.body is None
+        new = object.__new__(ClientRequest)
+        new.method = self.method
+        new.url = self.url
+        new.original_url = self.original_url
+        new.headers = self.headers.copy()
+        new.body = None
+        new.version = self.version
+        new.chunked = self.chunked
+        new.expect100 = self.expect100
+        new.ssl = self.ssl
+        new.server_hostname = self.server_hostname
+        new.connection_key = self.connection_key
+        new.proxy = self.proxy
+        new.proxy_auth = self.proxy_auth
+        new.proxy_headers = self.proxy_headers
+        new.keep_alive = self.keep_alive
+        new.deadline = deadline
+        new._request_info = None
+        new._session = session
+        return new
+
     def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
         """Set the URL sent (no fragment, no credentials); return the credentials to use."""
         self.url = url.with_fragment(None) if url.raw_fragment else url

@@ -22,7 +22,7 @@ for no extra object or call.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
     from .auth import NetrcCredentials
     from .retry import RetryPolicy
+    from .session import ClientSession
 
 __all__ = ["Sender"]
 
@@ -85,6 +86,8 @@ class Sender:
     _plugins: SessionPlugins
     _request_class: type[ClientRequest]
     _response_class: type[ClientResponse]
+    _request_defaults: list[dict[str, Any]]
+    _request_shapes: dict[tuple[str, URL, tuple[tuple[str, str], ...]], ClientRequest]
 
     async def _send_handling_redirects(
         self,
@@ -191,7 +194,52 @@ class Sender:
                 if proxy_auth is None and self._netrc is not None:
                     proxy_auth = self._netrc.auth_for(found[0].raw_host or "")
                 req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": proxy_auth}
-        return self._request_class(method, url, headers=headers, body=body, auth=auth, **req_kwargs)
+        deadline = options.deadline
+        if (
+            body is None
+            and auth is None
+            and self._request_class is ClientRequest
+            and self._request_defaults
+            and req_kwargs is self._request_defaults[0]
+        ):
+            return self._shaped_request(method, url, headers, deadline)
+        return self._request_class(
+            method,
+            url,
+            headers=headers,
+            body=body,
+            auth=auth,
+            session=cast("ClientSession", self),  # the one class this is mixed into
+            deadline=deadline,
+            **req_kwargs,
+        )
+
+    def _shaped_request(
+        self, method: str, url: URL, headers: CIMultiDict[str], deadline: float | None
+    ) -> ClientRequest:
+        """A bodiless request with the session's settings, copied from the first of its shape.
+
+        Everything ``ClientRequest`` works out (the URL sent, the connection
+        key, the automatic headers, the framing checks) depends only on the
+        method, the URL and the headers when the request sets nothing else,
+        so a request repeated with the same three is built once and copied
+        after (its own headers, session and deadline). The table is emptied
+        when it holds 256 shapes; headers that cannot be hashed are built
+        each time.
+        """
+        try:
+            key = (method, url, tuple(headers.items()))
+            shape = self._request_shapes.get(key)
+        except TypeError:  # a header value that cannot be hashed
+            key, shape = None, None
+        if shape is None:
+            # Kept without a session or deadline: see _default_request_kwargs.
+            shape = ClientRequest(method, url, headers=headers, **self._request_defaults[0])
+            if key is not None:
+                if len(self._request_shapes) >= 256:
+                    self._request_shapes.clear()
+                self._request_shapes[key] = shape
+        return shape.copy_for(cast("ClientSession", self), deadline)
 
     async def _send_with_policy(
         self,

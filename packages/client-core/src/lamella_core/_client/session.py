@@ -180,6 +180,7 @@ class ClientSession(Defaults, Sender):
         self._version = version
         self._request_defaults: list[dict[str, Any]] = []
         self._urls: dict[str, URL] = {}
+        self._request_shapes: dict[tuple[str, URL, tuple[tuple[str, str], ...]], ClientRequest] = {}
         self._fallback_charset_resolver = fallback_charset_resolver
         self._trace_configs = list(trace_configs or ())
         self._middlewares = tuple(middlewares)
