@@ -750,3 +750,33 @@ def test_events_compare_by_type_and_fields_and_show_them() -> None:
         hash(head)
     with pytest.raises(AttributeError):
         head.other = 1  # type: ignore[attr-defined]
+
+
+def test_a_repeated_head_gives_the_same_events_on_one_parser_per_method(
+    cls: type[ResponseParser],
+) -> None:
+    # The parser keeps the last final head it made and hands it out again
+    # for the same bytes and method: the framing must follow each response.
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+    parser = cls()
+    seen = []
+    for method in ("GET", "GET", "HEAD", "HEAD", "GET"):
+        parser.start(method)
+        seen.append((method, parser.feed(response[:-2]) + parser.feed(response[-2:])))
+        assert parser.leftover == (b"abc" if method == "HEAD" else b"")
+    body_head = head(headers=((b"Content-Length", b"3"),), content_length=3)
+    bodiless = head(headers=((b"Content-Length", b"3"),), content_length=0)
+    for method, events in seen:
+        if method == "GET":
+            assert events == [body_head, Body(b"a"), Body(b"bc"), END]
+        else:
+            assert events == [bodiless, END]
+    assert seen[0][1][0] is seen[1][1][0]  # the same immutable event, not a new one
+    # Another head in between is parsed again, and so is the first after it.
+    other = b"HTTP/1.1 204 No Content\r\n\r\n"
+    for data, expected in (
+        (other, [head(204, "No Content", content_length=0), END]),
+        (response, [body_head, Body(b"abc"), END]),
+    ):
+        parser.start("GET")
+        assert parser.feed(data) == expected

@@ -22,7 +22,7 @@ for no extra object or call.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -195,6 +195,7 @@ class Sender:
                     proxy_auth = self._netrc.auth_for(found[0].raw_host or "")
                 req_kwargs = {**req_kwargs, "proxy": found[0], "proxy_auth": proxy_auth}
         deadline = options.deadline
+        session: ClientSession = self  # type: ignore[assignment]  # mixed into it alone
         if (
             body is None
             and auth is None
@@ -202,20 +203,25 @@ class Sender:
             and self._request_defaults
             and req_kwargs is self._request_defaults[0]
         ):
-            return self._shaped_request(method, url, headers, deadline)
+            return self._shaped_request(session, method, url, headers, deadline)
         return self._request_class(
             method,
             url,
             headers=headers,
             body=body,
             auth=auth,
-            session=cast("ClientSession", self),  # the one class this is mixed into
+            session=session,
             deadline=deadline,
             **req_kwargs,
         )
 
     def _shaped_request(
-        self, method: str, url: URL, headers: CIMultiDict[str], deadline: float | None
+        self,
+        session: ClientSession,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        deadline: float | None,
     ) -> ClientRequest:
         """A bodiless request with the session's settings, copied from the first of its shape.
 
@@ -239,7 +245,7 @@ class Sender:
                 if len(self._request_shapes) >= 256:
                     self._request_shapes.clear()
                 self._request_shapes[key] = shape
-        return shape.copy_for(cast("ClientSession", self), deadline)
+        return shape.copy_for(session, deadline)
 
     async def _send_with_policy(
         self,

@@ -91,6 +91,7 @@ class ResponseParserBase:
         "_max_head",
         "_max_informational",
         "_informational",
+        "_last_final",
         "_last_head",
         "_last_parsed",
         "_method",
@@ -120,6 +121,9 @@ class ResponseParserBase:
         # The last head read and what it parsed to (see _parse_head).
         self._last_head = b""
         self._last_parsed: tuple[tuple[int, int], int, str, RawHeaders, Framing] | None = None
+        # The final head made of it, for the method it answered, and the state
+        # and body length it led to: events are immutable, so it is handed out again.
+        self._last_final: tuple[str, ResponseHead, int, int] | None = None
         self.start("GET")
 
     def __repr__(self) -> str:
@@ -277,6 +281,13 @@ class ResponseParserBase:
     def _on_head(self, head: bytes, events: list[Event]) -> None:
         """Turn one complete head into its events and the state its framing says."""
         if head == self._last_head and self._last_parsed is not None:
+            kept = self._last_final
+            if kept is not None and kept[0] == self._method:
+                events.append(kept[1])
+                self._state, self._remaining = kept[2], kept[3]
+                if self._state == _DONE:
+                    events.append(_END_OF_CONTENT)
+                return
             version, status, reason, headers, framing = self._last_parsed
         else:
             version, status, reason, headers, framing = self._parse_head(head)
@@ -290,7 +301,9 @@ class ResponseParserBase:
                 )
             events.append(Informational(status, headers))
             return  # stay in HEAD: the final response follows
-        events.append(self._final_head(version, status, reason, headers, framing))
+        final = self._final_head(version, status, reason, headers, framing)
+        self._last_final = (self._method, final, self._state, self._remaining)
+        events.append(final)
         if self._state == _DONE:
             events.append(_END_OF_CONTENT)
 
@@ -317,7 +330,7 @@ class ResponseParserBase:
         version, status, reason = parse_status_line(head[:line_end])
         headers = self._read_fields(head, line_end) if len(head) > line_end + 4 else ()
         parsed = version, status, reason, headers, read_framing(headers)  # 1xx heads too
-        self._last_head, self._last_parsed = head, parsed
+        self._last_head, self._last_parsed, self._last_final = head, parsed, None
         return parsed
 
     def _read_fields(self, head: bytes, line_end: int) -> RawHeaders:
