@@ -114,7 +114,14 @@ class ClientResponse:
             upload.add_done_callback(self._upload_ended)
         if connection is not None and not head.upgrade:
             # An upgraded connection belongs to whoever takes it over.
-            content.on_eof(self._release_connection)
+            if upload is None and content.is_eof():
+                # The whole body came with the head (most small responses):
+                # what the EOF callback would do at once, without it.
+                self._closed = True
+                self._connection = None
+                connection.release()
+            else:
+                content.on_eof(self._release_connection)
 
     def __repr__(self) -> str:
         return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>"
