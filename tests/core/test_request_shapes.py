@@ -164,3 +164,33 @@ async def test_what_the_server_receives_follows_every_change(http_server: Any) -
     assert "Authorization" not in seen[7]
     assert seen[0] == seen[1]
     assert seen[2] == seen[7]
+
+
+@pytest.mark.asyncio
+async def test_a_pooled_request_does_not_ask_asyncio_for_the_running_loop(
+    http_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On Python 3.11 asyncio.get_running_loop() makes a getpid() system
+    # call; the deadline of a request is set on the connector's loop instead.
+    import asyncio
+    import sys
+
+    calls: list[None] = []
+    real = asyncio.get_running_loop
+
+    def counting() -> asyncio.AbstractEventLoop:
+        # The aiohttp.web server runs in this loop too: count lamella's calls only.
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("lamella"):
+            calls.append(None)
+        return real()
+
+    async with ClientSession(timeout=lamella.ClientTimeout(total=30)) as session:
+        async with session.get(http_server / "hello") as resp:
+            await resp.read()
+        monkeypatch.setattr(asyncio, "get_running_loop", counting)
+        for _ in range(5):
+            async with session.get(http_server / "hello") as resp:
+                assert resp.status == 200
+                await resp.read()
+        monkeypatch.undo()
+    assert calls == []

@@ -9,7 +9,6 @@ in them). They run once per request, before the first hop.
 
 from __future__ import annotations
 
-import asyncio
 import ssl as ssl_module
 import sys
 from collections.abc import Callable, Iterable
@@ -38,6 +37,7 @@ from .request import ALLOWED_SCHEMES
 from .session_plugins import SessionPlugins
 
 if TYPE_CHECKING:
+    from lamella_core._pool.connector import BaseConnector
     from lamella_core.tracing import Trace
 
     from .retry import RetryPolicy
@@ -81,6 +81,7 @@ class Defaults:
     _make_traces: Callable[[Any], list[Trace]]  # the session's: tracing is typed on it
     _request_defaults: list[dict[str, Any]]  # none or one: see _default_request_kwargs
     _urls: dict[str, URL]  # see _build_url
+    _connector: BaseConnector | None
 
     def _options(
         self,
@@ -114,9 +115,7 @@ class Defaults:
         )
         if max_redirects is None:
             max_redirects = request_limits.max_redirects
-        deadline = (
-            None if timeout.total is None else asyncio.get_running_loop().time() + timeout.total
-        )
+        deadline = None if timeout.total is None else self._loop_time() + timeout.total
         return RequestOptions(
             timeout=timeout,
             deadline=deadline,
@@ -139,6 +138,17 @@ class Defaults:
             upload_tracker=upload_tracker,
         )
 
+    def _loop_time(self) -> float:
+        """The event loop's clock, which the request's total deadline is set on.
+
+        Read from the loop the connector runs on (the running loop, bound at
+        its first request): ``asyncio.get_running_loop()`` makes a
+        ``getpid()`` system call on Python 3.11, once a request otherwise.
+        """
+        connector = self._connector
+        assert connector is not None  # _check_arguments refused a closed session
+        return connector._get_loop().time()
+
     def _plain_options(self, settings: dict[str, Any]) -> RequestOptions:
         """:meth:`_options` for a request whose ``settings`` set none but ``allow_redirects``:
         the session's settings, passed in order, without parsing sixteen keywords.
@@ -146,9 +156,7 @@ class Defaults:
         argument opens no body)."""
         allow_redirects = settings.get("allow_redirects", True)
         timeout = self._timeout
-        deadline = (
-            None if timeout.total is None else asyncio.get_running_loop().time() + timeout.total
-        )
+        deadline = None if timeout.total is None else self._loop_time() + timeout.total
         limits = self._client_limits
         return RequestOptions(
             timeout,
