@@ -73,6 +73,23 @@ async def test_a_copied_request_is_the_request_the_class_would_build(
 
 
 @pytest.mark.asyncio
+async def test_copies_through_a_proxy_have_their_own_proxy_headers() -> None:
+    # Through a tunnel the caller's Proxy-Authorization moves to the proxy's headers.
+    async with ClientSession(proxy="http://proxy.test:3128") as session:
+        options = await _options(session)
+        headers = session._merge_headers({"Proxy-Authorization": "Basic eDp5"})
+        target = URL("https://example.test/")
+        first = session._make_request("GET", target, headers, None, None, options)
+        second = session._make_request("GET", target, headers, None, None, options)
+        assert first.proxy_headers is not None
+        assert second.proxy_headers is not None
+        assert second.proxy_headers is not first.proxy_headers
+        assert dict(second.proxy_headers) == {"Proxy-Authorization": "Basic eDp5"}
+        assert "Proxy-Authorization" not in second.headers
+        assert second.proxy == URL("http://proxy.test:3128")
+
+
+@pytest.mark.asyncio
 async def test_a_refused_shape_is_refused_every_time() -> None:
     async with ClientSession() as session:
         options = await _options(session)

@@ -195,7 +195,8 @@ class ClientRequest:
         self.deadline = deadline
 
     def copy_for(self, session: ClientSession | None, deadline: float | None) -> ClientRequest:
-        """A request like this bodiless one, with its own headers, for ``session`` by ``deadline``.
+        """A request like this bodiless one, with its own headers (and proxy
+        headers), for ``session`` by ``deadline``.
 
         What a session sends again with the same method, URL and headers
         (see ``_shaped_request``) is copied rather than worked out again.
@@ -215,7 +216,8 @@ class ClientRequest:
         new.connection_key = self.connection_key
         new.proxy = self.proxy
         new.proxy_auth = self.proxy_auth
-        new.proxy_headers = self.proxy_headers
+        proxy_headers = self.proxy_headers
+        new.proxy_headers = None if proxy_headers is None else proxy_headers.copy()
         new.keep_alive = self.keep_alive
         new.deadline = deadline
         new._request_info = None
