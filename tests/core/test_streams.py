@@ -670,7 +670,7 @@ async def test_a_released_stream_refuses_every_read_with_one_error(
     read: Callable[[StreamReader], Awaitable[object]],
 ) -> None:
     stream = filled(b"unread\n", eof=False)
-    stream.mark_released()
+    stream._mark_released()
     error = stream.exception()
     assert type(error) is lamella.ClientConnectionError
     assert str(error) == "Connection closed"
@@ -685,7 +685,7 @@ async def test_releasing_wakes_a_waiting_reader_with_the_error() -> None:
     stream, _ = make_stream()
     reader = asyncio.ensure_future(stream.read())
     await asyncio.sleep(0)
-    stream.mark_released()
+    stream._mark_released()
     with pytest.raises(lamella.ClientConnectionError, match="Connection closed"):
         await reader
 
@@ -695,12 +695,12 @@ async def test_releasing_a_broken_stream_keeps_its_error_and_drops_eof_callbacks
     stream, _ = make_stream()
     broken = lamella.ClientPayloadError("cut")
     stream.set_exception(broken)
-    stream.mark_released()
+    stream._mark_released()
     assert stream.exception() is broken
     called: list[bool] = []
     fresh, _ = make_stream()
     fresh.on_eof(lambda: called.append(True))
-    fresh.mark_released()
+    fresh._mark_released()
     fresh.feed_eof()
     assert called == []
 
@@ -717,6 +717,6 @@ async def test_releasing_tells_a_subclass_that_overrides_set_exception() -> None
             super().set_exception(exc)
 
     stream = Resetting(Controller(), 2**16, loop=asyncio.get_running_loop())
-    stream.mark_released()
+    stream._mark_released()
     assert [type(exc) for exc in seen] == [lamella.ClientConnectionError]
     assert stream.exception() is seen[0]

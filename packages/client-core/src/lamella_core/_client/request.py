@@ -194,7 +194,7 @@ class ClientRequest:
         self._session = session
         self.deadline = deadline
 
-    def copy_for(self, session: ClientSession | None, deadline: float | None) -> ClientRequest:
+    def _copy_for(self, session: ClientSession | None, deadline: float | None) -> ClientRequest:
         """A request like this bodiless one, with its own headers (and proxy
         headers), for ``session`` by ``deadline``.
 

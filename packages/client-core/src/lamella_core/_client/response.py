@@ -402,7 +402,7 @@ class ClientResponse:
         if not self._released:
             self._released = True
             if not self._bodyless:
-                self.content.mark_released()
+                self.content._mark_released()
         self._closed = True
 
     def _release_connection(self) -> None:

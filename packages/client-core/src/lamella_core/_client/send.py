@@ -245,7 +245,7 @@ class Sender:
                 if len(self._request_shapes) >= 256:
                     self._request_shapes.clear()
                 self._request_shapes[key] = shape
-        return shape.copy_for(session, deadline)
+        return shape._copy_for(session, deadline)
 
     async def _send_with_policy(
         self,

@@ -253,14 +253,14 @@ class StreamReader:
         return None if self._exception is None else self._error()
 
     def _error(self) -> BaseException:
-        """The error reads raise, made now if the stream was released (see ``mark_released``)."""
+        """The error reads raise, made now if the stream was released (see ``_mark_released``)."""
         exc = self._exception
         assert exc is not None
         if exc is _RELEASED:
             exc = self._exception = ClientConnectionError("Connection closed")
         return exc
 
-    def mark_released(self) -> None:
+    def _mark_released(self) -> None:
         """The response was released: reads from now on raise ``ClientConnectionError``.
 
         A stream already broken keeps its error. Most released streams are
