@@ -57,10 +57,15 @@ def write_at_once(
     """
     if traces or tracker is not None:
         return False
-    if req.body is None:  # most requests: _written_at_once's first case, one call fewer
+    body = req.body
+    if body is None:
         protocol.write(head)
         return True
-    return _written_at_once(protocol, req, head)
+    data = body.data
+    if data is None or req.expect100:
+        return False
+    _write_with_body(protocol, req, head, data)
+    return True
 
 
 async def send_request(
@@ -127,20 +132,6 @@ async def close_body(body: Payload, upload: asyncio.Task[None] | None) -> None:
 
 # Strong references to the closing tasks started by close_body until they end.
 _CLOSING: set[asyncio.Task[None]] = set()
-
-
-def _written_at_once(protocol: AbstractExchange, req: ClientRequest, head: bytes) -> bool:
-    """Write a request with no body or a body in memory (no ``expect100``) at once;
-    False, having written nothing, for every other request."""
-    body = req.body
-    if body is None:
-        protocol.write(head)
-        return True
-    data = body.data
-    if data is None or req.expect100:
-        return False
-    _write_with_body(protocol, req, head, data)
-    return True
 
 
 def _write_with_body(

@@ -114,12 +114,10 @@ class ClientResponse:
             upload.add_done_callback(self._upload_ended)
         if connection is not None and not head.upgrade:
             # An upgraded connection belongs to whoever takes it over.
-            if upload is None and content.is_eof():
+            if content.is_eof():
                 # The whole body came with the head (most small responses):
-                # what the EOF callback would do at once, without it.
-                self._closed = True
-                self._connection = None
-                connection.release()
+                # release now rather than through on_eof's callback runner.
+                self._release_connection()
             else:
                 content.on_eof(self._release_connection)
 

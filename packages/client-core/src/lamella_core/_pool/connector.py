@@ -133,12 +133,7 @@ class Connection:
 
     def release(self) -> None:
         """Give the connection back to the pool; it is kept if still reusable."""
-        protocol, connector = self._protocol, self._connector
-        if self._callbacks is None and protocol is not None and connector is not None:
-            # _hand_back without callbacks to run, written out: once a request.
-            self._protocol = self._connector = None
-            connector._give_back(self._key, protocol, close=False)
-        elif (lent := self._hand_back()) is not None:
+        if (lent := self._hand_back()) is not None:
             lent[1]._give_back(self._key, lent[0], close=False)
 
     def detach(self) -> None:

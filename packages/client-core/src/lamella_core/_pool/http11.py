@@ -220,14 +220,7 @@ class HTTP11Connection(
 
     def is_available(self) -> bool:
         """True when open, idle and the last response (if any) allowed keep-alive."""
-        transport = self.transport  # is_connected() written out: asked twice a request
-        return (
-            self._reusable
-            and self._state == IDLE
-            and self._connected
-            and transport is not None
-            and not transport.is_closing()
-        )
+        return self._reusable and self._state == IDLE and self.is_connected()
 
     def is_idle(self) -> bool:
         """True between exchanges."""
@@ -313,10 +306,7 @@ class HTTP11Connection(
 
     def write(self, data: bytes) -> None:
         """Write bytes of the current request (counted in ``output_size``)."""
-        transport = self.transport
-        if transport is None or not self._connected or transport.is_closing():
-            transport = self._open_transport()  # raises the error that fits
-        transport.write(data)
+        self._open_transport().write(data)
         self.output_size += len(data)
 
     def _open_transport(self) -> asyncio.Transport:

@@ -34,7 +34,8 @@ class _Fields:
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        pairs = zip(self.__slots__, self._values(), strict=True)
+        fields = ", ".join(f"{name}={value!r}" for name, value in pairs)
         return f"{type(self).__name__}({fields})"
 
 
