@@ -25,6 +25,9 @@ def _slots(req: ClientRequest) -> dict[str, Any]:
     values = {name: getattr(req, name) for name in ClientRequest.__slots__}
     values["headers"] = list(req.headers.items())
     values["_request_info"] = None  # built on first use, from the headers compared above
+    # The head kept for copies, and the headers' version it holds for: the
+    # tests compare head_bytes() itself.
+    values["_head_of"] = values["_head_version"] = None
     return values
 
 
@@ -211,3 +214,50 @@ async def test_a_pooled_request_does_not_ask_asyncio_for_the_running_loop(
                 await resp.read()
         monkeypatch.undo()
     assert calls == []
+
+
+@pytest.mark.asyncio
+async def test_a_copy_changed_by_a_middleware_sends_its_own_head(http_server: Any) -> None:
+    # A copy sends the head kept from its shape only while its method, URL,
+    # proxy, version and headers are untouched: a middleware's change shows.
+    changes: list[str] = []
+
+    async def middleware(req: ClientRequest, handler: Any) -> Any:
+        change = changes.pop(0) if changes else ""
+        if change == "header":
+            req.headers["X-Added"] = "yes"
+        elif change == "header removed":
+            del req.headers["User-Agent"]
+        elif change == "url":
+            req.url = req.url.with_query(moved="1")
+        elif change == "method":
+            req.method = "PUT"
+        elif change == "version":
+            req.version = lamella.HttpVersion10
+        return await handler(req)
+
+    async with ClientSession(middlewares=(middleware,)) as session:
+
+        async def send() -> dict[str, Any]:
+            async with session.get(http_server / "echo") as resp:
+                result: dict[str, Any] = await resp.json()
+                return result
+
+        plain = await send()
+        for change in ("header", "header removed", "url", "method", "version"):
+            changes.append(change)
+            changed = await send()
+            again = await send()
+            assert again == plain, change  # the next copy is the shape's again
+            headers = dict(changed["headers"])
+            if change == "header":
+                assert headers["X-Added"] == "yes"
+            elif change == "header removed":
+                assert "User-Agent" not in headers
+            elif change == "url":
+                assert changed["path"] == "/echo?moved=1"
+            elif change == "method":
+                assert changed["method"] == "PUT"
+            else:
+                assert changed["version"] == [1, 0]
+        assert len(session._request_shapes) == 1

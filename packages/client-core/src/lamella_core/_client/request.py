@@ -12,7 +12,7 @@ import sys
 from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, getversion
 from yarl import URL
 
 from lamella_core._content.bodies import request_body
@@ -132,6 +132,8 @@ class ClientRequest:
         "deadline",
         "_request_info",
         "_session",
+        "_head_of",
+        "_head_version",
     )
     proxy: URL | None
     proxy_auth: BasicAuth | None
@@ -193,6 +195,8 @@ class ClientRequest:
         self._request_info: RequestInfo | None = None
         self._session = session
         self.deadline = deadline
+        self._head_of: tuple[str, URL, URL | None, HttpVersion, bytes] | None = None
+        self._head_version = 0
 
     def _copy_for(self, session: ClientSession | None, deadline: float | None) -> ClientRequest:
         """A request like this bodiless one, with its own headers (and proxy
@@ -206,7 +210,7 @@ class ClientRequest:
         new.method = self.method
         new.url = self.url
         new.original_url = self.original_url
-        new.headers = self.headers.copy()
+        new.headers = headers = self.headers.copy()
         new.body = None
         new.version = self.version
         new.chunked = self.chunked
@@ -222,7 +226,22 @@ class ClientRequest:
         new.deadline = deadline
         new._request_info = None
         new._session = session
+        new._head_of = self._head_of
+        new._head_version = getversion(headers)
         return new
+
+    def _keep_head(self) -> None:
+        """Serialise the head once for the copies of this request (see :meth:`head_bytes`).
+
+        A head refused here is kept by none: each copy is refused when it is
+        sent, after its middlewares had their chance to mend its headers.
+        """
+        try:
+            head = self.head_bytes()
+        except (ValueError, TypeError):  # TypeError: a header value that is not a string
+            return
+        self._head_of = (self.method, self.url, self.proxy, self.version, head)
+        self._head_version = getversion(self.headers)
 
     def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
         """Set the URL sent (no fragment, no credentials); return the credentials to use."""
@@ -328,6 +347,18 @@ class ClientRequest:
             ValueError: a header name or value holds CR, LF or NUL, or the
                 method is not a token.
         """
+        # A copy whose method, URL, proxy, version and headers are still
+        # those of the request it was copied from sends the same head.
+        head_of = self._head_of
+        if (
+            head_of is not None
+            and head_of[0] is self.method
+            and head_of[1] is self.url
+            and head_of[2] is self.proxy
+            and head_of[3] is self.version
+            and getversion(self.headers) == self._head_version
+        ):
+            return head_of[4]
         if self.method == "CONNECT":
             target = self.url.host_port_subcomponent or ""
         elif self._via_http_proxy():

@@ -375,7 +375,7 @@ class ClientResponse:
         """
         self._let_go()
         self._give_back(close=False)
-        return _Done()
+        return _DONE
 
     def close(self) -> None:
         """Close the connection at once, stopping a body still uploading."""
@@ -496,3 +496,6 @@ class _Done:
 
     def __await__(self) -> Any:
         return iter(())
+
+
+_DONE = _Done()

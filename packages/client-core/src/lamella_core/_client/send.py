@@ -242,6 +242,7 @@ class Sender:
             # Kept without a session or deadline: see _default_request_kwargs.
             shape = ClientRequest(method, url, headers=headers, **self._request_defaults[0])
             if key is not None:
+                shape._keep_head()
                 if len(self._request_shapes) >= 256:
                     self._request_shapes.clear()
                 self._request_shapes[key] = shape
