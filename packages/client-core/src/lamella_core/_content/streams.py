@@ -134,7 +134,7 @@ class StreamReader:
         self._waiter: asyncio.Future[None] | None = None
         self._eof_waiter: asyncio.Future[None] | None = None
         self._exception: BaseException | None = None
-        self._eof_callbacks: list[Callable[[], None]] = []
+        self._eof_callbacks: list[Callable[[], None]] | None = None  # made by on_eof
         self.total_bytes = 0
         self.total_compressed_bytes: int | None = None
         #: Trailer fields, set by a protocol that received them (HTTP/2) before EOF.
@@ -180,17 +180,21 @@ class StreamReader:
     def feed_eof(self) -> None:
         """Mark the body complete, wake every waiter and run the EOF callbacks."""
         self._eof = True
-        self._wake(self._waiter)
-        self._waiter = None
-        self._wake(self._eof_waiter)
-        self._eof_waiter = None
+        if self._waiter is not None:
+            self._wake(self._waiter)
+            self._waiter = None
+        if self._eof_waiter is not None:
+            self._wake(self._eof_waiter)
+            self._eof_waiter = None
         if self._paused:
             # No more data belongs to this body, so nothing is left to hold back.
             self._paused = False
             self._protocol.resume_reading()
-        callbacks, self._eof_callbacks = self._eof_callbacks, []
-        for callback in callbacks:
-            _run_eof_callback(callback)
+        callbacks = self._eof_callbacks
+        if callbacks is not None:
+            self._eof_callbacks = None
+            for callback in callbacks:
+                _run_eof_callback(callback)
 
     def set_exception(
         self,
@@ -206,7 +210,7 @@ class StreamReader:
         if not isinstance(exc_cause, _Sentinel) and exc_cause is not exc:
             exc.__cause__ = exc_cause
         self._exception = exc
-        self._eof_callbacks.clear()
+        self._eof_callbacks = None
         for waiter in (self._waiter, self._eof_waiter):
             if waiter is not None and not waiter.done():
                 waiter.set_exception(exc)
@@ -276,7 +280,7 @@ class StreamReader:
             and type(self).set_exception is StreamReader.set_exception
         ):
             self._exception = _RELEASED
-            self._eof_callbacks.clear()
+            self._eof_callbacks = None
         else:
             self.set_exception(ClientConnectionError("Connection closed"))
 
@@ -284,6 +288,8 @@ class StreamReader:
         """Call ``callback`` once the body is complete (now, if it already is)."""
         if self._eof:
             _run_eof_callback(callback)
+        elif self._eof_callbacks is None:
+            self._eof_callbacks = [callback]
         else:
             self._eof_callbacks.append(callback)
 
