@@ -9,8 +9,8 @@ connection is even taken from the pool.
 from __future__ import annotations
 
 import sys
-from collections.abc import Container, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Container, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy, getversion
 from yarl import URL
@@ -44,6 +44,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _PROXY_FIELDS = ("Proxy-Authorization", "Proxy-Connection")
 # Framing is the request's own: a payload's copy of these is never sent.
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
+# multidict's getversion is typed for MultiDict[object], which the request's
+# CIMultiDict[str] is not to mypy (the type parameter is invariant).
+_headers_version = cast("Callable[[CIMultiDict[str]], int]", getversion)
 
 
 class _RequestFields(NamedTuple):
@@ -227,7 +230,7 @@ class ClientRequest:
         new._request_info = None
         new._session = session
         new._head_of = self._head_of
-        new._head_version = getversion(headers)
+        new._head_version = _headers_version(headers)
         return new
 
     def _keep_head(self) -> None:
@@ -241,7 +244,7 @@ class ClientRequest:
         except (ValueError, TypeError):  # TypeError: a header value that is not a string
             return
         self._head_of = (self.method, self.url, self.proxy, self.version, head)
-        self._head_version = getversion(self.headers)
+        self._head_version = _headers_version(self.headers)
 
     def _set_url(self, url: URL, auth: BasicAuth | None) -> BasicAuth | None:
         """Set the URL sent (no fragment, no credentials); return the credentials to use."""
@@ -356,7 +359,7 @@ class ClientRequest:
             and head_of[1] is self.url
             and head_of[2] is self.proxy
             and head_of[3] is self.version
-            and getversion(self.headers) == self._head_version
+            and _headers_version(self.headers) == self._head_version
         ):
             return head_of[4]
         if self.method == "CONNECT":
