@@ -113,13 +113,9 @@ class ClientResponse:
             self._upload_protocol = protocol
             upload.add_done_callback(self._upload_ended)
         if connection is not None and not head.upgrade:
-            # An upgraded connection belongs to whoever takes it over.
-            if content.is_eof():
-                # The whole body came with the head (most small responses):
-                # release now rather than through on_eof's callback runner.
-                self._release_connection()
-            else:
-                content.on_eof(self._release_connection)
+            # An upgraded connection belongs to whoever takes it over. A body
+            # that came whole with its head (most small ones) releases it now.
+            content.on_eof(self._release_connection)
 
     def __repr__(self) -> str:
         return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>"

@@ -353,8 +353,7 @@ class Sender:
         history: list[ClientResponse],
     ) -> ClientResponse:
         """Lend a connection, write ``req`` on it and read the response's head."""
-        connector = self._connector if req.proxy is None else self._connector_for(req.proxy)
-        assert connector is not None
+        connector = self._connector_for(req.proxy)
         head_bytes = req.head_bytes()  # refuses bad input before a connection is taken
         tracker = options.upload_tracker
         if tracker is not None:

@@ -435,8 +435,7 @@ class ClientSession(Defaults, Sender):
             raise RuntimeError("Session is closed")
         if data is not None and json is not None:
             raise ValueError("data and json parameters can not be used at the same time")
-        if auth is not None or proxy_auth is not None:
-            warn_auth_arguments(auth, proxy_auth, stacklevel=4)
+        warn_auth_arguments(auth, proxy_auth, stacklevel=4)
 
     async def _request(
         self,

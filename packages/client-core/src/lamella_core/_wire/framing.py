@@ -280,29 +280,27 @@ class ResponseParserBase:
 
     def _on_head(self, head: bytes, events: list[Event]) -> None:
         """Turn one complete head into its events and the state its framing says."""
-        if head == self._last_head and self._last_parsed is not None:
-            kept = self._last_final
-            if kept is not None and kept[0] == self._method:
-                events.append(kept[1])
-                self._state, self._remaining = kept[2], kept[3]
-                if self._state == _DONE:
-                    events.append(_END_OF_CONTENT)
-                return
-            version, status, reason, headers, framing = self._last_parsed
+        kept = self._last_final  # set only for the final head in _last_head
+        if head == self._last_head and kept is not None and kept[0] == self._method:
+            final = kept[1]
+            self._state, self._remaining = kept[2], kept[3]
         else:
-            version, status, reason, headers, framing = self._parse_head(head)
-        if status < 200 and status != 101:
-            self._informational += 1
-            if self._informational > self._max_informational:
-                raise WireError(
-                    f"More than {self._max_informational} interim (1xx) responses",
-                    limit="max_informational",
-                    value=self._max_informational,
-                )
-            events.append(Informational(status, headers))
-            return  # stay in HEAD: the final response follows
-        final = self._final_head(version, status, reason, headers, framing)
-        self._last_final = (self._method, final, self._state, self._remaining)
+            same = head == self._last_head and self._last_parsed is not None
+            parsed = self._last_parsed if same else self._parse_head(head)
+            assert parsed is not None
+            version, status, reason, headers, framing = parsed
+            if status < 200 and status != 101:
+                self._informational += 1
+                if self._informational > self._max_informational:
+                    raise WireError(
+                        f"More than {self._max_informational} interim (1xx) responses",
+                        limit="max_informational",
+                        value=self._max_informational,
+                    )
+                events.append(Informational(status, headers))
+                return  # stay in HEAD: the final response follows
+            final = self._final_head(version, status, reason, headers, framing)
+            self._last_final = (self._method, final, self._state, self._remaining)
         events.append(final)
         if self._state == _DONE:
             events.append(_END_OF_CONTENT)
